@@ -1,0 +1,153 @@
+"""The façade: one object owning load, service model and lanes, shared by CLI, TUI and tests."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.load import LoadGenerator, LoadSpec
+from batchtui.engine.metrics import LaneStats, lane_stats
+from batchtui.engine.policies import make_policy
+from batchtui.engine.scenario import Scenario
+from batchtui.engine.sim.arrivals import Arrivals
+from batchtui.engine.sim.lane import SimLane
+
+RUN_FORMAT = "batchtui.run/1"
+CHUNK_S = 1.0  # headless runs generate arrivals a second of virtual time at a time
+
+
+@dataclass(frozen=True)
+class LabSnapshot:
+    """Everything the dashboard shows at one instant: an immutable value."""
+
+    clock: float
+    load: LoadSpec
+    lanes: tuple[LaneStats, ...]
+    finished: bool
+
+
+class Lab:
+    """Runs a Scenario in the simulator: every lane sees the same arrivals, its own device.
+
+    Time only moves when asked (``advance_to``), so the caller decides the pace: as
+    fast as possible for a headless run, the wall clock for the dashboard.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        scenario.validate()
+        self.scenario = scenario
+        self._service = scenario.model.build(scenario.seed)
+        self._load = LoadGenerator(scenario.load, seed=scenario.seed)
+        self.arrivals = Arrivals()
+        self.lanes = {
+            spec.name: SimLane(
+                spec.name,
+                make_policy(spec.kind, **spec.params),
+                self._service.for_lane(),
+                self.arrivals,
+                max_queue=scenario.max_queue,
+                max_inflight=scenario.max_inflight,
+            )
+            for spec in scenario.lanes
+        }
+        self.clock = 0.0
+        self._since = 0.0
+        self._arrivals_end: float | None = None
+
+    @property
+    def load(self) -> LoadSpec:
+        return self._load.spec
+
+    @property
+    def finished(self) -> bool:
+        """True once arrivals stopped and every lane drained."""
+        return self.arrivals.closed
+
+    def advance_to(self, t: float) -> None:
+        """Generate arrivals up to ``t`` and simulate every lane up to it."""
+        if self.arrivals.closed:
+            raise RuntimeError("this lab has finished; start a new one")
+        if t <= self.clock:
+            return
+        times, sizes = self._load.generate_until(t)
+        self.arrivals.extend(times, sizes, t)
+        for lane in self.lanes.values():
+            lane.advance(t)
+        self.clock = t
+
+    def finish(self) -> None:
+        """Stop arrivals now and let every lane drain its queue."""
+        if self.arrivals.closed:
+            return
+        self._arrivals_end = self.clock
+        self.arrivals.close()
+        for lane in self.lanes.values():
+            lane.advance(math.inf)
+        self.clock = max(lane.clock for lane in self.lanes.values())
+
+    def run(
+        self, duration_s: float, on_progress: Callable[[float], None] | None = None
+    ) -> dict[str, Any]:
+        """Arrivals for ``duration_s`` of virtual time, then drain; the ``batchtui.run/1`` report.
+
+        ``on_progress`` is told the fraction done after each chunk of virtual time.
+        """
+        if not duration_s > 0:
+            raise ConfigError("duration", f"must be > 0 seconds, got {duration_s!r}")
+        t = self.clock
+        while t < duration_s:
+            t = min(duration_s, t + CHUNK_S)
+            self.advance_to(t)
+            if on_progress is not None:
+                on_progress(t / duration_s)
+        self.finish()
+        return self.report()
+
+    def set_load(self, spec: LoadSpec) -> None:
+        """Change the arrival pattern or rate from now on."""
+        spec.validate()
+        self._load.set_spec(spec, at=self.clock)
+
+    def set_lane_params(self, lane: str, **params: Any) -> None:
+        """Change one lane's policy parameters now (all checked before any applies)."""
+        if lane not in self.lanes:
+            raise ConfigError("lane", f"no lane {lane!r}; lanes are {', '.join(self.lanes)}")
+        self.lanes[lane].update_policy(**params)
+
+    def reset_stats(self) -> None:
+        """Start the statistics afresh from now (the simulation itself carries on)."""
+        self._since = self.clock
+
+    def snapshot(self, window_s: float | None = None) -> LabSnapshot:
+        """Every lane's figures now: cumulative since the last reset, or over a window."""
+        stats = tuple(
+            lane_stats(
+                lane,
+                since=self._since,
+                window_s=window_s,
+                slo_ms=self.scenario.slo_ms,
+                arrivals_end=self._arrivals_end,
+            )
+            for lane in self.lanes.values()
+        )
+        return LabSnapshot(self.clock, self._load.spec, stats, self.finished)
+
+    def report(self, mode: str = "sim") -> dict[str, Any]:
+        """The JSON report of the run so far (``batchtui.run/1``)."""
+        snap = self.snapshot()
+        s = self.scenario
+        return {
+            "format": RUN_FORMAT,
+            "mode": mode,
+            "duration_s": self._arrivals_end if self._arrivals_end is not None else self.clock,
+            "seed": s.seed,
+            "load": self._load.spec.to_dict(),
+            "model": self._service.describe(),
+            "max_queue": s.max_queue,
+            "max_inflight": s.max_inflight,
+            "slo_ms": s.slo_ms,
+            "lanes": [lane.to_json() for lane in snap.lanes],
+        }

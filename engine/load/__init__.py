@@ -1,0 +1,7 @@
+"""Load: the arrival times and sizes of requests, synthetic or replayed from real traces."""
+
+from batchtui.engine.load.generator import LoadGenerator
+from batchtui.engine.load.spec import PATTERNS, LoadSpec
+from batchtui.engine.load.trace import Trace, load_trace
+
+__all__ = ["PATTERNS", "LoadGenerator", "LoadSpec", "Trace", "load_trace"]

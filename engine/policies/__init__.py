@@ -1,0 +1,39 @@
+"""Batching policies: pure decision logic shared by the simulator and the live runtime."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.policies.base import Policy
+from batchtui.engine.policies.decisions import REASONS, Decision, Dispatch, QueueView, Wait
+from batchtui.engine.policies.dynamic import Dynamic
+from batchtui.engine.policies.predictive import Predictive
+from batchtui.engine.policies.static import Static
+
+POLICIES: dict[str, type[Policy]] = {p.kind: p for p in (Static, Dynamic, Predictive)}
+
+
+def make_policy(kind: str, **params: Any) -> Policy:
+    """A policy of ``kind`` with ``params`` checked; unknown kinds name the valid ones."""
+    try:
+        cls = POLICIES[kind]
+    except KeyError:
+        known = ", ".join(POLICIES)
+        raise ConfigError("kind", f"unknown batcher {kind!r}; expected one of {known}") from None
+    return cls(**params)
+
+
+__all__ = [
+    "POLICIES",
+    "REASONS",
+    "Decision",
+    "Dispatch",
+    "Dynamic",
+    "Policy",
+    "Predictive",
+    "QueueView",
+    "Static",
+    "Wait",
+    "make_policy",
+]

@@ -1,0 +1,88 @@
+"""What to run: load, service model, lanes and limits, as one validated value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.policies import POLICIES, make_policy
+from batchtui.engine.service import AnalyticCost, ServiceTime, load_profile
+
+DEFAULT_LANES = ("static", "dynamic", "predictive")
+
+
+@dataclass(frozen=True)
+class LaneSpec:
+    """One lane: its display name and its batcher (``kind`` plus that policy's parameters)."""
+
+    name: str
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Where batch service times come from: the analytic model or a measured profile."""
+
+    kind: str = "analytic"  # "analytic" | "profile"
+    base_ms: float = 2.0
+    per_item_ms: float = 0.05
+    noise_cv: float = 0.0
+    profile: str | None = None
+
+    def build(self, seed: int) -> ServiceTime:
+        """The service-time source this spec describes (validated)."""
+        if self.kind == "analytic":
+            return AnalyticCost(self.base_ms, self.per_item_ms, self.noise_cv, seed)
+        if self.kind == "profile":
+            if not self.profile:
+                raise ConfigError("profile", "a profile model needs a profile file")
+            return load_profile(self.profile)
+        raise ConfigError("model", f"unknown model {self.kind!r}; expected analytic or profile")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything one run needs; ``validate`` reports the first problem by its setting name."""
+
+    load: LoadSpec = field(default_factory=LoadSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    lanes: tuple[LaneSpec, ...] = tuple(LaneSpec(k, k) for k in DEFAULT_LANES)
+    max_queue: int | None = None
+    max_inflight: int = 1
+    slo_ms: float | None = None
+    seed: int = 0
+
+    def validate(self) -> None:
+        self.load.validate()
+        self.model.build(self.seed)
+        if not self.lanes:
+            raise ConfigError("lanes", "at least one lane is needed")
+        names = [lane.name for lane in self.lanes]
+        for name in names:
+            if names.count(name) > 1:
+                raise ConfigError("lanes", f"lane {name!r} is named twice")
+        for lane in self.lanes:
+            if lane.kind not in POLICIES:
+                raise ConfigError(
+                    "lanes", f"unknown batcher {lane.kind!r}; expected one of {', '.join(POLICIES)}"
+                )
+            make_policy(lane.kind, **lane.params)
+        if self.max_queue is not None and (
+            isinstance(self.max_queue, bool)
+            or not isinstance(self.max_queue, int)
+            or self.max_queue < 1
+        ):
+            raise ConfigError("max_queue", f"must be a whole number >= 1, got {self.max_queue!r}")
+        if (
+            isinstance(self.max_inflight, bool)
+            or not isinstance(self.max_inflight, int)
+            or not (1 <= self.max_inflight <= 64)
+        ):
+            raise ConfigError(
+                "max_inflight", f"must be between 1 and 64, got {self.max_inflight!r}"
+            )
+        if self.slo_ms is not None and not self.slo_ms > 0:
+            raise ConfigError("slo_ms", f"must be > 0, got {self.slo_ms!r}")

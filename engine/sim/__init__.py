@@ -1,0 +1,1 @@
+"""The discrete-event simulator: lanes advancing in virtual time over shared arrivals."""

@@ -1,0 +1,227 @@
+"""One lane of the simulator: a policy, its queue and its device, in virtual time.
+
+The loop decides once per batch, not once per request: arrivals are a sorted list,
+the queue is an index range ``[head, tail)`` (minus rejected gaps), and a policy's
+``Wait(until, size)`` lets the loop jump straight to the next moment that matters —
+the deadline, or the arrival that brings the queue to ``size``. Per-request figures
+are computed afterwards, in numpy, from the batch log.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections import deque
+from heapq import heappop, heappush
+
+from batchtui.engine.policies import Dispatch, Policy, QueueView
+from batchtui.engine.service.base import BatchFailed, ServiceTime
+from batchtui.engine.sim.arrivals import Arrivals
+from batchtui.engine.sim.batch_log import BatchLog
+
+_NEVER = 1 << 62  # a queue size no lane reaches
+
+
+class PolicyContractError(RuntimeError):
+    """A policy answered something the runtime cannot carry out (a bug in the policy)."""
+
+
+class SimLane:
+    """Runs ``policy`` over the shared ``arrivals`` with ``service`` as its device.
+
+    ``max_queue`` bounds the waiting requests (arrivals beyond it are rejected);
+    ``max_inflight`` is how many batches the device runs at once.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        policy: Policy,
+        service: ServiceTime,
+        arrivals: Arrivals,
+        max_queue: int | None = None,
+        max_inflight: int = 1,
+    ) -> None:
+        if max_queue is not None and max_queue < 1:
+            raise ValueError("max_queue must be >= 1")
+        if max_inflight < 1:
+            raise ValueError("max_inflight must be >= 1")
+        self.name = name
+        self.policy = policy
+        self.service = service
+        self.arrivals = arrivals
+        self.max_queue = max_queue
+        self.max_inflight = max_inflight
+        self.log = BatchLog()
+        self.rejected: list[tuple[int, int]] = []  # [start, end) arrival indices, in order
+        self.head = 0  # oldest waiting request's arrival index
+        self.tail = 0  # arrivals seen so far (waiting, dispatched or rejected)
+        self.queued = 0  # requests waiting
+        self.now = 0.0  # time of the last event handled
+        self.clock = 0.0  # every event before this time has been simulated
+        self._gaps: deque[tuple[int, int]] = deque()  # rejected ranges not yet behind head
+        self._inflight: list[tuple[float, int, int, float, bool]] = []
+        self._seq = 0
+        self._wake_at = -math.inf  # when to ask the policy again (-inf: when a slot is free)
+        self._wake_size = _NEVER  # ...or when this many requests wait
+        self._view = QueueView()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests on the device right now."""
+        return sum(item[2] for item in self._inflight)
+
+    def describe_batcher(self) -> dict[str, object]:
+        """The policy as JSON: kind and current parameters."""
+        return self.policy.describe()
+
+    def update_policy(self, **params: object) -> None:
+        """Change the policy's parameters now; it is asked again at the current time."""
+        self.policy.update(**params)
+        self._wake_at = self.clock
+        self._wake_size = _NEVER
+
+    def advance(self, horizon: float) -> None:
+        """Simulate every event before ``horizon``; with closed arrivals and an infinite
+        horizon, run until the queue is empty and the device has finished."""
+        arrivals = self.arrivals
+        times = arrivals.times
+        n_known = len(times)
+        end = min(horizon, arrivals.known_until)
+        decide = self.policy.decide
+        observe = self.policy.observe
+        duration = self.service.duration
+        slots = self.max_inflight
+        max_queue = _NEVER if self.max_queue is None else self.max_queue
+        log = self.log
+        end_rows, size_rows, dispatch_rows = log.end, log.size, log.dispatch
+        finish_rows, depth_rows, reason_rows, failed_rows = (
+            log.finish,
+            log.depth,
+            log.reason,
+            log.failed,
+        )
+        reason_id = log.reason_id
+        inflight, gaps, view, rejected = self._inflight, self._gaps, self._view, self.rejected
+        head, tail, queued, now = self.head, self.tail, self.queued, self.now
+        wake_at, wake_size, seq = self._wake_at, self._wake_size, self._seq
+        dispatch_type = Dispatch
+
+        while True:
+            t_slot = inflight[0][0] if len(inflight) >= slots else now
+            if queued == 0:
+                if tail >= n_known:
+                    break
+                t = times[tail]
+            else:
+                t = wake_at
+                k = tail + wake_size - queued - 1
+                if k < n_known and times[k] < t:
+                    t = times[k]
+            if t < t_slot:
+                t = t_slot
+            if t >= end:
+                break
+            now = t
+
+            while inflight and inflight[0][0] <= now:
+                finished, _, size, service_s, ok = heappop(inflight)
+                if ok:
+                    observe(finished, size, service_s)
+
+            if tail < n_known and times[tail] <= now:
+                new_tail = bisect_right(times, now, tail, n_known)
+                queued = _admit(queued, tail, new_tail, max_queue, gaps, rejected)
+                tail = new_tail
+
+            view.length = queued
+            view.oldest = times[head]
+            view.arrived = tail
+            decision = decide(now, view)
+            if type(decision) is dispatch_type:
+                n = decision.size
+                if not 0 < n <= queued:
+                    raise PolicyContractError(
+                        f"{self.name}: policy dispatched {n} with {queued} queued"
+                    )
+                depth_rows.append(queued)
+                queued -= n
+                if gaps:
+                    head = _take(head, n, gaps)
+                else:
+                    head += n
+                try:
+                    service_s = duration(n)
+                    ok = True
+                    failed_rows.append(-1)
+                except BatchFailed as failure:
+                    service_s = failure.elapsed_s
+                    ok = False
+                    failed_rows.append(log.failure_id(failure.reason))
+                finished = now + service_s
+                heappush(inflight, (finished, seq, n, service_s, ok))
+                seq += 1
+                end_rows.append(head)
+                size_rows.append(n)
+                dispatch_rows.append(now)
+                finish_rows.append(finished)
+                reason_rows.append(reason_id(decision.reason))
+                wake_at = -math.inf  # ask again as soon as the device can take a batch
+                wake_size = _NEVER
+            else:
+                wake_at = decision.until
+                if wake_at <= now or decision.size <= queued:
+                    raise PolicyContractError(
+                        f"{self.name}: policy asked to wait for {decision.size} queued until "
+                        f"{wake_at:.6f} s with {queued} queued at {now:.6f} s"
+                    )
+                wake_size = decision.size if decision.size <= max_queue else _NEVER
+
+        if end < math.inf:
+            # Arrivals between the last event and the horizon only lengthen the queue.
+            new_tail = bisect_left(times, end, tail, n_known)
+            queued = _admit(queued, tail, new_tail, max_queue, gaps, rejected)
+            tail = new_tail
+            self.clock = max(self.clock, end)
+        elif arrivals.closed:
+            while inflight:
+                finished, _, size, service_s, ok = heappop(inflight)
+                if ok:
+                    observe(finished, size, service_s)
+                now = max(now, finished)
+            self.clock = now
+
+        self.head, self.tail, self.queued, self.now = head, tail, queued, now
+        self._wake_at, self._wake_size, self._seq = wake_at, wake_size, seq
+
+
+def _admit(
+    queued: int,
+    tail: int,
+    new_tail: int,
+    max_queue: int,
+    gaps: deque[tuple[int, int]],
+    rejected: list[tuple[int, int]],
+) -> int:
+    """Queue the arrivals ``[tail, new_tail)`` up to ``max_queue``; reject the rest. Returns
+    the new queue length. No request leaves between two events, so the cut is exact."""
+    if queued + new_tail - tail <= max_queue:
+        return queued + new_tail - tail
+    gap = (tail + max_queue - queued, new_tail)
+    gaps.append(gap)
+    rejected.append(gap)
+    return max_queue
+
+
+def _take(head: int, n: int, gaps: deque[tuple[int, int]]) -> int:
+    """Move ``head`` past ``n`` waiting requests, stepping over rejected ranges."""
+    while True:
+        if gaps and gaps[0][0] == head:
+            head = gaps.popleft()[1]
+            continue
+        if n == 0:
+            return head
+        limit = gaps[0][0] if gaps else head + n
+        step = min(n, limit - head)
+        head += step
+        n -= step

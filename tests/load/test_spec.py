@@ -1,0 +1,175 @@
+"""LoadSpec: validation names the field at fault, and dicts round-trip for presets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.load import PATTERNS, LoadSpec
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_defaults_are_valid_poisson_at_2000_rps() -> None:
+    spec = LoadSpec()
+    spec.validate()
+    assert (spec.pattern, spec.rate_rps) == ("poisson", 2000.0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "fragment"),
+    [
+        ({"pattern": "bursty"}, "pattern", "expected one of constant, poisson"),
+        ({"rate_rps": -5}, "rate_rps", "must be > 0, got -5"),
+        ({"rate_rps": 0}, "rate_rps", "must be > 0, got 0"),
+        ({"rate_rps": float("nan")}, "rate_rps", "finite"),
+        ({"rate_rps": "fast"}, "rate_rps", "must be a number, got 'fast'"),
+        ({"rate_rps": True}, "rate_rps", "must be a number"),
+        ({"burstiness": 0.0}, "burstiness", "must be > 0"),
+        ({"burstiness": -1.0}, "burstiness", "must be > 0"),
+        ({"on_s": 0.0}, "on_s", "must be > 0"),
+        ({"off_s": -0.5}, "off_s", "must be >= 0"),
+        ({"ramp_to_rps": -1.0}, "ramp_to_rps", "must be >= 0"),
+        ({"ramp_s": 0.0}, "ramp_s", "must be > 0"),
+        ({"amplitude": 1.5}, "amplitude", "between 0 and 1, got 1.5"),
+        ({"amplitude": -0.1}, "amplitude", "between 0 and 1"),
+        ({"period_s": 0.0}, "period_s", "must be > 0"),
+        ({"speed": 0.0}, "speed", "must be > 0"),
+        ({"speed": -2.0}, "speed", "must be > 0"),
+        ({"loop": "yes"}, "loop", "true or false"),
+        ({"size": 0.5}, "size", "must be >= 1"),
+        ({"size_cv": -0.1}, "size_cv", "must be >= 0"),
+        ({"trace": 42}, "trace", "file path"),
+    ],
+)
+def test_each_bad_setting_is_reported_under_its_own_name(
+    changes: dict[str, object], field: str, fragment: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec(**changes).validate()  # type: ignore[arg-type]
+    assert caught.value.where == field
+    assert fragment in caught.value.message
+
+
+def test_boundary_values_are_accepted() -> None:
+    LoadSpec(amplitude=0.0).validate()
+    LoadSpec(amplitude=1.0).validate()
+    LoadSpec(off_s=0.0, ramp_to_rps=0.0, size=1.0, size_cv=0.0).validate()
+
+
+def test_the_first_bad_field_is_the_one_reported() -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec(rate_rps=-1.0, amplitude=7.0).validate()
+    assert caught.value.where == "rate_rps"
+
+
+def test_trace_pattern_needs_a_trace_file() -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec(pattern="trace").validate()
+    assert caught.value.where == "trace"
+    assert "needed" in caught.value.message
+
+
+def test_trace_pattern_reports_a_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.csv"
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec(pattern="trace", trace=str(missing)).validate()
+    assert caught.value.where == "trace"
+    assert str(missing) in caught.value.message
+
+
+def test_trace_pattern_reports_a_malformed_file_at_validation(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", "time\n0.5\nsoon\n")
+    with pytest.raises(ConfigError, match="line 3"):
+        LoadSpec(pattern="trace", trace=path).validate()
+
+
+def test_a_trace_at_one_instant_cannot_loop(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", "time\n3.0\n3.0\n")
+    LoadSpec(pattern="trace", trace=path).validate()
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec(pattern="trace", trace=path, loop=True).validate()
+    assert caught.value.where == "loop"
+
+
+def test_the_trace_file_is_not_checked_for_synthetic_patterns() -> None:
+    LoadSpec(pattern="poisson", trace="/no/such/file.csv").validate()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "keys"),
+    [
+        ("constant", {"pattern", "rate_rps", "size", "size_cv"}),
+        ("poisson", {"pattern", "rate_rps", "size", "size_cv"}),
+        ("gamma", {"pattern", "rate_rps", "burstiness", "size", "size_cv"}),
+        ("onoff", {"pattern", "rate_rps", "on_s", "off_s", "size", "size_cv"}),
+        ("ramp", {"pattern", "rate_rps", "ramp_to_rps", "ramp_s", "size", "size_cv"}),
+        ("sine", {"pattern", "rate_rps", "amplitude", "period_s", "size", "size_cv"}),
+        ("trace", {"pattern", "trace", "speed", "loop"}),
+    ],
+)
+def test_to_dict_holds_only_what_the_pattern_reads(pattern: str, keys: set[str]) -> None:
+    assert set(LoadSpec(pattern=pattern, trace="t.csv").to_dict()) == keys
+
+
+@pytest.mark.parametrize("pattern", [p for p in PATTERNS if p != "trace"])
+def test_synthetic_specs_round_trip_through_json(pattern: str) -> None:
+    spec = LoadSpec(pattern=pattern, rate_rps=123.5, burstiness=0.5, amplitude=0.25, size_cv=0.3)
+    again = LoadSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    assert again.to_dict() == spec.to_dict()
+
+
+def test_trace_spec_round_trips_through_json(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", "time\n0\n1\n")
+    spec = LoadSpec(pattern="trace", trace=path, speed=4.0, loop=True)
+    assert LoadSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+
+
+def test_from_dict_reads_whole_numbers_as_floats() -> None:
+    spec = LoadSpec.from_dict({"pattern": "constant", "rate_rps": 100})
+    assert isinstance(spec.rate_rps, float)
+    assert spec.rate_rps == 100.0
+
+
+def test_from_dict_names_an_unknown_key_and_suggests_the_near_one() -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec.from_dict({"pattern": "poisson", "rate_rsp": 10.0})
+    assert caught.value.where == "rate_rsp"
+    assert "did you mean 'rate_rps'" in caught.value.message
+
+
+def test_from_dict_validates() -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec.from_dict({"pattern": "sine", "amplitude": 2})
+    assert caught.value.where == "amplitude"
+
+
+def test_from_dict_rejects_something_that_is_not_a_mapping() -> None:
+    with pytest.raises(ConfigError, match="object"):
+        LoadSpec.from_dict(["poisson"])  # type: ignore[arg-type]
+
+
+def test_replace_changes_a_setting_and_validates() -> None:
+    spec = LoadSpec().replace(rate_rps=50.0)
+    assert spec.rate_rps == 50.0
+    with pytest.raises(ConfigError) as caught:
+        spec.replace(rate_rps=0.0)
+    assert caught.value.where == "rate_rps"
+
+
+def test_replace_names_an_unknown_setting() -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec().replace(rps=5.0)
+    assert caught.value.where == "rps"
+
+
+def test_error_text_names_the_field_first() -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec(rate_rps=-5).validate()
+    assert str(caught.value) == "rate_rps: must be > 0, got -5"

@@ -1,0 +1,62 @@
+"""Small builders for simulator tests: arrivals from literal times, lanes, per-request views."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from batchtui.engine.policies import Policy
+from batchtui.engine.service import AnalyticCost
+from batchtui.engine.service.base import ServiceTime
+from batchtui.engine.sim.arrivals import Arrivals
+from batchtui.engine.sim.lane import SimLane
+
+
+def arrivals_at(*times: float, closed: bool = True) -> Arrivals:
+    arrivals = Arrivals()
+    t = np.asarray(times, dtype=float)
+    arrivals.extend(t, np.ones(len(t), dtype=np.int64), float(t[-1]) if len(t) else 0.0)
+    if closed:
+        arrivals.close()
+    return arrivals
+
+
+def run_lane(
+    policy: Policy,
+    arrivals: Arrivals,
+    service: ServiceTime | None = None,
+    max_queue: int | None = None,
+    max_inflight: int = 1,
+) -> SimLane:
+    lane = SimLane(
+        "lane",
+        policy,
+        service or AnalyticCost(1.0, 0.0),
+        arrivals,
+        max_queue=max_queue,
+        max_inflight=max_inflight,
+    )
+    lane.advance(math.inf)
+    return lane
+
+
+def batches(lane: SimLane) -> list[tuple[float, int, str]]:
+    """(dispatch time, size, reason) of each batch, for literal comparisons."""
+    a = lane.log.arrays()
+    return [
+        (round(float(d), 9), int(n), lane.log.reasons[r])
+        for d, n, r in zip(a.dispatch, a.size, a.reason, strict=True)
+    ]
+
+
+def request_batches(lane: SimLane) -> np.ndarray:
+    """For each arrival index: the batch that carried it, or -1 (rejected or never sent)."""
+    a = lane.log.arrays()
+    out = np.full(len(lane.arrivals), -1, dtype=np.int64)
+    starts = np.concatenate(([0], a.end[:-1]))
+    for b, (s, e) in enumerate(zip(starts, a.end, strict=True)):
+        out[s:e] = b
+    for s, e in lane.rejected:
+        out[s:e] = -1
+    return out

@@ -1,0 +1,68 @@
+"""The ``batchtui`` command line: one parser, one readable line per mistake, no tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn
+
+from batchtui.engine.errors import ConfigError
+from batchtui.tui import run_command
+
+
+class CliError(Exception):
+    """A mistake in what the user typed: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line naming the argument, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see '{self.prog} --help')")
+
+
+def _version() -> str:
+    try:
+        return version("batchtui")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="batchtui",
+        description=(
+            "Tune how model inference requests are batched: compare static, dynamic and "
+            "predictive batchers on the same load and see p50/p99 latency and throughput."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"batchtui {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    run_command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``batchtui`` console script; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        return int(args.handler(args))
+    except CliError as e:
+        print(f"batchtui: error: {e}", file=sys.stderr)
+        return 2
+    except ConfigError as e:
+        print(f"batchtui: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("batchtui: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The comparison table ``batchtui run`` prints, read from the JSON report it also writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COLUMNS = (
+    ("lane", "<", lambda lane: lane["name"]),
+    ("batcher", "<", lambda lane: _batcher(lane["batcher"])),
+    ("p50 ms", ">", lambda lane: _num(lane["latency_ms"]["p50"])),
+    ("p99 ms", ">", lambda lane: _num(lane["latency_ms"]["p99"])),
+    ("req/s", ">", lambda lane: f"{lane['throughput_rps']:,.0f}"),
+    ("mean batch", ">", lambda lane: _num(lane["batch_size"]["mean"], 1)),
+    ("busy", ">", lambda lane: f"{lane['device_busy']:.0%}"),
+    ("rejected", ">", lambda lane: f"{lane['rejected']:,}"),
+    ("failed", ">", lambda lane: f"{lane['failed']:,}"),
+)
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A heading naming the load and model, then one row per lane; best p99 marked."""
+    lanes = report["lanes"]
+    rows = [[get(lane) for _, _, get in COLUMNS] for lane in lanes]
+    p99s = [lane["latency_ms"]["p99"] for lane in lanes]
+    if len(lanes) > 1 and all(p is not None for p in p99s):
+        best = p99s.index(min(p99s))
+        rows[best][0] += " *"
+    headers = [name for name, _, _ in COLUMNS]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        parts = [
+            c.ljust(w) if align == "<" else c.rjust(w)
+            for c, w, (_, align, _) in zip(cells, widths, COLUMNS, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [_heading(report), "", line(headers), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    if len(lanes) > 1 and "*" in "".join(r[0] for r in rows):
+        out.append("* lowest p99")
+    return "\n".join(out)
+
+
+def _heading(report: dict[str, Any]) -> str:
+    load, model = report["load"], report["model"]
+    if load["pattern"] == "trace":
+        what = f"trace {load['trace']} at {load['speed']:g}x"
+    else:
+        what = f"{load['pattern']} {load['rate_rps']:,.0f} req/s"
+    if model["kind"] == "analytic":
+        cost = f"t(n) = {model['base_ms']:g} + {model['per_item_ms']:g}*n ms"
+        if model.get("noise_cv"):
+            cost += f" (cv {model['noise_cv']:g})"
+    else:
+        cost = f"{model['kind']} {model.get('source', '')}".strip()
+    return (
+        f"batchtui run · {report['mode']} · {what} for {report['duration_s']:g} s · {cost} · "
+        f"seed {report['seed']}"
+    )
+
+
+def _batcher(batcher: dict[str, Any]) -> str:
+    short = {
+        "max_batch_size": "max",
+        "min_batch_size": "min",
+        "max_wait_ms": "wait",
+        "target_latency_ms": "target",
+    }
+    parts = [f"{short.get(k, k)}={v:g}" for k, v in batcher.items() if k != "kind"]
+    return " ".join(parts)
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:,.{digits}f}"
