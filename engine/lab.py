@@ -39,7 +39,7 @@ class Lab:
     def __init__(self, scenario: Scenario) -> None:
         scenario.validate()
         self.scenario = scenario
-        self._service = scenario.model.build(scenario.seed)
+        self._service = scenario.build_service()
         self._load = LoadGenerator(scenario.load, seed=scenario.seed)
         self.arrivals = Arrivals()
         self.lanes = {

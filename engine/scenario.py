@@ -7,8 +7,9 @@ from typing import Any
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import LoadSpec
+from batchtui.engine.models import ModelSpec
 from batchtui.engine.policies import POLICIES, make_policy
-from batchtui.engine.service import AnalyticCost, ServiceTime, load_profile
+from batchtui.engine.service import ServiceTime, build_service
 
 DEFAULT_LANES = ("static", "dynamic", "predictive")
 
@@ -23,27 +24,6 @@ class LaneSpec:
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    """Where batch service times come from: the analytic model or a measured profile."""
-
-    kind: str = "analytic"  # "analytic" | "profile"
-    base_ms: float = 2.0
-    per_item_ms: float = 0.05
-    noise_cv: float = 0.0
-    profile: str | None = None
-
-    def build(self, seed: int) -> ServiceTime:
-        """The service-time source this spec describes (validated)."""
-        if self.kind == "analytic":
-            return AnalyticCost(self.base_ms, self.per_item_ms, self.noise_cv, seed)
-        if self.kind == "profile":
-            if not self.profile:
-                raise ConfigError("profile", "a profile model needs a profile file")
-            return load_profile(self.profile)
-        raise ConfigError("model", f"unknown model {self.kind!r}; expected analytic or profile")
-
-
-@dataclass(frozen=True)
 class Scenario:
     """Everything one run needs; ``validate`` reports the first problem by its setting name."""
 
@@ -55,9 +35,13 @@ class Scenario:
     slo_ms: float | None = None
     seed: int = 0
 
+    def build_service(self) -> ServiceTime:
+        """The service-time source for this scenario's model (one per lane via ``for_lane``)."""
+        return build_service(self.model, self.seed)
+
     def validate(self) -> None:
         self.load.validate()
-        self.model.build(self.seed)
+        self.model.validate()
         if not self.lanes:
             raise ConfigError("lanes", "at least one lane is needed")
         names = [lane.name for lane in self.lanes]

@@ -7,7 +7,8 @@ import pytest
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.lab import Lab
 from batchtui.engine.load import LoadSpec
-from batchtui.engine.scenario import LaneSpec, ModelSpec, Scenario
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.scenario import LaneSpec, Scenario
 
 
 def test_every_lane_sees_the_same_arrivals() -> None:
@@ -87,7 +88,7 @@ def test_report_has_the_documented_shape() -> None:
         (Scenario(lanes=(LaneSpec("a", "static"), LaneSpec("a", "dynamic"))), "named twice"),
         (Scenario(lanes=(LaneSpec("a", "fifo"),)), "unknown batcher 'fifo'"),
         (Scenario(max_queue=0), "max_queue: must be a whole number >= 1"),
-        (Scenario(model=ModelSpec(base_ms=-1)), "base_ms: must be >= 0"),
+        (Scenario(model=ModelSpec("analytic", {"base_ms": -1})), "base_ms: must be >= 0"),
         (Scenario(load=LoadSpec(rate_rps=0)), "rate_rps: must be > 0"),
     ],
 )

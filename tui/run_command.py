@@ -14,8 +14,10 @@ from typing import Any
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.lab import Lab
 from batchtui.engine.load import PATTERNS, LoadSpec
+from batchtui.engine.models import ModelSpec
 from batchtui.engine.policies import POLICIES
-from batchtui.engine.scenario import DEFAULT_LANES, LaneSpec, ModelSpec, Scenario
+from batchtui.engine.scenario import DEFAULT_LANES, LaneSpec, Scenario
+from batchtui.engine.service import build_service
 from batchtui.tui.report_table import format_report
 
 # CLI flag -> (engine setting, where it goes). The engine's ConfigError names the setting;
@@ -46,6 +48,7 @@ MODEL_FLAGS = {
     "base_ms": "--base-ms",
     "per_item_ms": "--per-item-ms",
     "noise_cv": "--noise-cv",
+    "path": "--profile",
     "profile": "--profile",
     "model": "--model",
 }
@@ -244,9 +247,9 @@ def _model_from_args(args: argparse.Namespace) -> ModelSpec:
         raise ConfigError(flags, "belongs to the analytic model, not --model profile")
     if kind == "analytic" and args.profile:
         raise ConfigError("--profile", "needs --model profile (or leave --model out)")
-    spec = ModelSpec(kind=kind, profile=args.profile, **given)
+    spec = ModelSpec(kind, {"path": args.profile} if kind == "profile" else given)
     try:
-        spec.build(args.seed)
+        build_service(spec, args.seed)
     except ConfigError as e:
         raise e.at(MODEL_FLAGS.get(e.where, e.where)) from None
     return spec

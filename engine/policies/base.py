@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.params import Param, validate
 from batchtui.engine.policies.decisions import Decision, QueueView
-from batchtui.engine.policies.params import Param, validate
 
 
 class Policy:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from batchtui.engine.policies.params import Param
+from batchtui.engine.params import Param
 
 MAX_BATCH_SIZE = Param(
     "max_batch_size", int, 32, 1, 65536, "largest batch sent to the device (Triton: max_batch_size)"

@@ -1,4 +1,4 @@
-"""Declared, validated policy parameters: one table per policy, checked at every change.
+"""Declared, validated parameters: one table per policy or model, checked at every change.
 
 Sliders, preset files and CLI flags all reach a policy through ``validate``, so a bad
 value is caught at the boundary with a message that names it and what would be valid.
@@ -18,14 +18,18 @@ class Param:
     """One tunable knob: its name (the engine's, e.g. ``max_wait_ms``), type, range and meaning."""
 
     name: str
-    kind: type  # int or float
-    default: float
-    minimum: float
+    kind: type  # int, float, or str (a file path or an import target)
+    default: float | str | None
+    minimum: float = 0.0
     maximum: float = math.inf
     help: str = ""
 
-    def check(self, value: object) -> int | float:
+    def check(self, value: object) -> int | float | str:
         """The value as this knob's type, or a ConfigError saying what would be valid."""
+        if self.kind is str:
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(self.name, f"must be a non-empty text, got {value!r}")
+            return value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(self.name, f"must be a number, got {value!r}")
         if self.kind is int:
@@ -45,7 +49,7 @@ class Param:
 
 def validate(
     table: tuple[Param, ...], values: Mapping[str, object], base: Mapping[str, object] | None = None
-) -> dict[str, int | float]:
+) -> dict[str, int | float | str]:
     """Merge ``values`` over ``base`` (or the defaults), checking every name and value."""
     known = {p.name: p for p in table}
     for name in values:
@@ -57,6 +61,8 @@ def validate(
             merged[p.name] = p.check(values[p.name])
         elif base is not None and p.name in base:
             merged[p.name] = base[p.name]  # type: ignore[assignment]
+        elif p.default is None:
+            raise ConfigError(p.name, "is required")
         else:
             merged[p.name] = p.kind(p.default)
     return merged

@@ -1,0 +1,78 @@
+"""Which model serves the batches, as a validated value shared by CLI, presets and the Lab.
+
+Importing this module never imports torch: the dashboard and the preset tools describe
+models without loading them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.params import Param, validate
+
+MODEL_KINDS: dict[str, tuple[Param, ...]] = {
+    "analytic": (
+        Param("base_ms", float, 2.0, 0.0, 60_000.0, "fixed cost of a batch, ms"),
+        Param("per_item_ms", float, 0.05, 0.0, 60_000.0, "cost of each request in a batch, ms"),
+        Param("noise_cv", float, 0.0, 0.0, 10.0, "variation of service times (1 = exponential)"),
+    ),
+    "profile": (Param("path", str, None, help="a batchtui.profile/1 JSON file"),),
+    "mlp": (
+        Param("width", int, 1024, 1, 65536, "hidden width"),
+        Param("depth", int, 4, 1, 128, "hidden layers"),
+    ),
+    "transformer": (
+        Param("d_model", int, 256, 8, 8192, "embedding width"),
+        Param("layers", int, 2, 1, 64, "encoder layers"),
+        Param("heads", int, 4, 1, 128, "attention heads"),
+        Param("max_seq_len", int, 256, 1, 65536, "longest sequence; longer requests are cut"),
+        Param("tokens_per_size", float, 1.0, 1e-6, 1e6, "sequence length per unit of size"),
+    ),
+    "conv": (
+        Param("image_size", int, 64, 8, 1024, "input height and width"),
+        Param("channels", int, 32, 1, 4096, "channels of the first block"),
+        Param("blocks", int, 3, 1, 16, "conv blocks, each halving the image"),
+    ),
+    "torchscript": (Param("path", str, None, help="a TorchScript file (torch.jit.save)"),),
+    "export": (Param("path", str, None, help="a torch.export file (torch.export.save)"),),
+    "factory": (Param("target", str, None, help="package.module:function returning a module"),),
+}
+TORCH_KINDS = frozenset({"mlp", "transformer", "conv", "torchscript", "export", "factory"})
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model kind and its parameters (defaults filled in by ``validate``)."""
+
+    kind: str = "analytic"
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_torch(self) -> bool:
+        """True for models that run on a torch device (False: analytic cost, profile)."""
+        return self.kind in TORCH_KINDS
+
+    def validate(self) -> dict[str, Any]:
+        """All parameters with defaults filled in; ConfigError naming the first bad one."""
+        if self.kind not in MODEL_KINDS:
+            known = ", ".join(MODEL_KINDS)
+            raise ConfigError("kind", f"unknown model {self.kind!r}; expected one of {known}")
+        return validate(MODEL_KINDS[self.kind], self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"kind": ..., **params}``: the ``model`` object of presets and reports."""
+        return {"kind": self.kind, **self.validate()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ModelSpec:
+        """The inverse of ``to_dict``, validated; unknown keys are errors."""
+        if not isinstance(d, Mapping):
+            raise ConfigError("model", f"must be an object, got {type(d).__name__}")
+        if "kind" not in d:
+            raise ConfigError("kind", f"is required; expected one of {', '.join(MODEL_KINDS)}")
+        spec = cls(str(d["kind"]), {k: v for k, v in d.items() if k != "kind"})
+        spec.validate()
+        return spec
