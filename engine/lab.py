@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.live import LiveLane
 from batchtui.engine.load import LoadGenerator, LoadSpec
 from batchtui.engine.metrics import LaneStats, lane_stats
 from batchtui.engine.policies import make_policy
 from batchtui.engine.scenario import Scenario
+from batchtui.engine.service.factory import Progress
 from batchtui.engine.sim.arrivals import Arrivals
 from batchtui.engine.sim.lane import SimLane
 
 RUN_FORMAT = "batchtui.run/1"
+MODES = ("sim", "live")
 CHUNK_S = 1.0  # headless runs generate arrivals a second of virtual time at a time
 
 
@@ -30,29 +33,44 @@ class LabSnapshot:
 
 
 class Lab:
-    """Runs a Scenario in the simulator: every lane sees the same arrivals, its own device.
+    """Runs a Scenario: every lane sees the same arrivals and has the device to itself.
 
-    Time only moves when asked (``advance_to``), so the caller decides the pace: as
-    fast as possible for a headless run, the wall clock for the dashboard.
+    In ``sim`` mode time is virtual and only moves when asked (``advance_to``), so the
+    caller decides the pace: as fast as possible for a headless run, the wall clock for
+    the dashboard. In ``live`` mode ``run`` serves the lanes one after another on the
+    wall clock, each with the device to itself, on the very same arrival schedule.
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(
+        self, scenario: Scenario, mode: str = "sim", on_progress: Progress | None = None
+    ) -> None:
         scenario.validate()
+        if mode not in MODES:
+            raise ConfigError("mode", f"expected one of {', '.join(MODES)}, got {mode!r}")
+        if mode == "live" and scenario.max_inflight != 1:
+            raise ConfigError("max_inflight", "the live runtime runs one batch at a time")
         self.scenario = scenario
-        self._service = scenario.build_service()
+        self.mode = mode
+        self._service = scenario.build_service(on_progress)
         self._load = LoadGenerator(scenario.load, seed=scenario.seed)
         self.arrivals = Arrivals()
-        self.lanes = {
-            spec.name: SimLane(
-                spec.name,
-                make_policy(spec.kind, **spec.params),
-                self._service.for_lane(),
-                self.arrivals,
-                max_queue=scenario.max_queue,
-                max_inflight=scenario.max_inflight,
-            )
-            for spec in scenario.lanes
-        }
+        self.lanes: dict[str, SimLane | LiveLane] = {}
+        for spec in scenario.lanes:
+            policy = make_policy(spec.kind, **spec.params)
+            service = self._service.for_lane(self.arrivals)
+            if mode == "sim":
+                self.lanes[spec.name] = SimLane(
+                    spec.name,
+                    policy,
+                    service,
+                    self.arrivals,
+                    max_queue=scenario.max_queue,
+                    max_inflight=scenario.max_inflight,
+                )
+            else:
+                self.lanes[spec.name] = LiveLane(
+                    spec.name, policy, service, self.arrivals, max_queue=scenario.max_queue
+                )
         self.clock = 0.0
         self._since = 0.0
         self._arrivals_end: float | None = None
@@ -68,6 +86,8 @@ class Lab:
 
     def advance_to(self, t: float) -> None:
         """Generate arrivals up to ``t`` and simulate every lane up to it."""
+        if self.mode != "sim":
+            raise RuntimeError("only a simulated lab advances in steps")
         if self.arrivals.closed:
             raise RuntimeError("this lab has finished; start a new one")
         if t <= self.clock:
@@ -97,6 +117,8 @@ class Lab:
         """
         if not duration_s > 0:
             raise ConfigError("duration", f"must be > 0 seconds, got {duration_s!r}")
+        if self.mode == "live":
+            return self._run_live(duration_s, on_progress)
         t = self.clock
         while t < duration_s:
             t = min(duration_s, t + CHUNK_S)
@@ -104,6 +126,25 @@ class Lab:
             if on_progress is not None:
                 on_progress(t / duration_s)
         self.finish()
+        return self.report()
+
+    def _run_live(
+        self, duration_s: float, on_progress: Callable[[float], None] | None
+    ) -> dict[str, Any]:
+        """The whole schedule first (the same one the simulator would see), then each lane
+        on the wall clock in turn."""
+        times, sizes = self._load.generate_until(duration_s)
+        self.arrivals.extend(times, sizes, duration_s)
+        self.arrivals.close()
+        self._arrivals_end = duration_s
+        lanes = list(self.lanes.values())
+        for i, lane in enumerate(lanes):
+            progress = None
+            if on_progress is not None:
+                progress = lambda f, i=i: on_progress((i + f) / len(lanes))  # noqa: E731
+            assert isinstance(lane, LiveLane)
+            lane.run(on_progress=progress)
+        self.clock = max(lane.clock for lane in lanes)
         return self.report()
 
     def set_load(self, spec: LoadSpec) -> None:
@@ -135,17 +176,18 @@ class Lab:
         )
         return LabSnapshot(self.clock, self._load.spec, stats, self.finished)
 
-    def report(self, mode: str = "sim") -> dict[str, Any]:
+    def report(self) -> dict[str, Any]:
         """The JSON report of the run so far (``batchtui.run/1``)."""
         snap = self.snapshot()
         s = self.scenario
         return {
             "format": RUN_FORMAT,
-            "mode": mode,
+            "mode": self.mode,
             "duration_s": self._arrivals_end if self._arrivals_end is not None else self.clock,
             "seed": s.seed,
             "load": self._load.spec.to_dict(),
             "model": self._service.describe(),
+            "device": self.scenario.device,
             "max_queue": s.max_queue,
             "max_inflight": s.max_inflight,
             "slo_ms": s.slo_ms,

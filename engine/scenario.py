@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from batchtui.engine.device import check_device_name
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.policies import POLICIES, make_policy
 from batchtui.engine.service import ServiceTime, build_service
+from batchtui.engine.service.factory import SERVICE_MODES, Progress
 
 DEFAULT_LANES = ("static", "dynamic", "predictive")
 
@@ -34,14 +36,35 @@ class Scenario:
     max_inflight: int = 1
     slo_ms: float | None = None
     seed: int = 0
+    device: str = "auto"
+    service: str = "auto"  # torch models: "real" (run every batch; the default) or "profile"
 
-    def build_service(self) -> ServiceTime:
+    @property
+    def max_batch_size(self) -> int:
+        """The largest batch any lane may send: how far the model is warmed up and profiled."""
+        return max(
+            int(make_policy(lane.kind, **lane.params).params["max_batch_size"])
+            for lane in self.lanes
+        )
+
+    def build_service(self, on_progress: Progress | None = None) -> ServiceTime:
         """The service-time source for this scenario's model (one per lane via ``for_lane``)."""
-        return build_service(self.model, self.seed)
+        return build_service(
+            self.model,
+            self.seed,
+            device=self.device,
+            service=self.service,
+            max_batch_size=self.max_batch_size,
+            on_progress=on_progress,
+        )
 
     def validate(self) -> None:
         self.load.validate()
         self.model.validate()
+        check_device_name(self.device)
+        if self.service not in SERVICE_MODES:
+            known = ", ".join(SERVICE_MODES)
+            raise ConfigError("service", f"expected one of {known}, got {self.service!r}")
         if not self.lanes:
             raise ConfigError("lanes", "at least one lane is needed")
         names = [lane.name for lane in self.lanes]

@@ -19,6 +19,8 @@ class AnalyticCost:
     sequence of factors, so lanes differ by their policy, not by their luck.
     """
 
+    executes = False  # a cost model: it computes times, it runs nothing
+
     def __init__(
         self, base_ms: float = 2.0, per_item_ms: float = 0.05, noise_cv: float = 0.0, seed: int = 0
     ) -> None:
@@ -38,7 +40,7 @@ class AnalyticCost:
         self._rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5E41CE]))
         self._noise: list[float] = []
 
-    def duration(self, n: int) -> float:
+    def duration(self, n: int, first: int = 0) -> float:
         t = self._base + self._per_item * n
         if self.noise_cv == 0.0:
             return t
@@ -51,7 +53,7 @@ class AnalyticCost:
         """Expected service time of a batch of ``n``, in milliseconds."""
         return self.base_ms + self.per_item_ms * n
 
-    def for_lane(self) -> AnalyticCost:
+    def for_lane(self, arrivals: object = None) -> AnalyticCost:
         return AnalyticCost(self.base_ms, self.per_item_ms, self.noise_cv, self.seed)
 
     def describe(self) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from batchtui.engine.sim.arrivals import Arrivals
 
 
 class BatchFailed(Exception):
@@ -18,14 +21,23 @@ class BatchFailed(Exception):
 
 
 class ServiceTime(Protocol):
-    """Tells each lane how long its batches take. One instance per lane: ``for_lane`` copies."""
+    """Tells each lane how long its batches take. One instance per lane: ``for_lane`` copies.
 
-    def duration(self, n: int) -> float:
-        """Seconds the device spends on a batch of ``n``; raises BatchFailed if it fails."""
+    ``executes`` says whether ``duration`` really runs the batch (a torch model: the call
+    takes that long) or only computes a time (a cost model: the live runtime then holds
+    the device for that long itself).
+    """
+
+    executes: bool
+
+    def duration(self, n: int, first: int = 0) -> float:
+        """Seconds the device spends on a batch of ``n`` requests, the first of which has
+        arrival index ``first`` (sizes may matter); raises BatchFailed if the batch fails."""
         ...
 
-    def for_lane(self) -> ServiceTime:
-        """A fresh copy whose random stream matches every other lane's (common random numbers)."""
+    def for_lane(self, arrivals: Arrivals | None = None) -> ServiceTime:
+        """A fresh copy for one lane: its random stream matches every other lane's (common
+        random numbers), and it reads request sizes from ``arrivals`` where sizes matter."""
         ...
 
     def describe(self) -> dict[str, Any]:

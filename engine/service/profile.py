@@ -21,6 +21,8 @@ class ProfileCost:
     the hot path is a list lookup.
     """
 
+    executes = False  # a cost model: it computes times, it runs nothing
+
     def __init__(self, points: dict[int, float], source: str = "") -> None:
         if not points:
             raise ConfigError("profile", "has no measured points")
@@ -43,13 +45,13 @@ class ProfileCost:
         slope = (y[-1] - y[-2]) / (x[-1] - x[-2])
         return float(y[-1] + max(slope, 0.0) * (n - x[-1]))
 
-    def duration(self, n: int) -> float:
+    def duration(self, n: int, first: int = 0) -> float:
         table = self._table
         if n >= len(table):
             table.extend(self.mean_ms(k) / 1000.0 for k in range(len(table), n + 1))
         return table[n]
 
-    def for_lane(self) -> ProfileCost:
+    def for_lane(self, arrivals: object = None) -> ProfileCost:
         return ProfileCost(self.points, self.source)
 
     def describe(self) -> dict[str, Any]:

@@ -18,8 +18,7 @@ from batchtui.engine.policies import Dispatch, Policy, QueueView
 from batchtui.engine.service.base import BatchFailed, ServiceTime
 from batchtui.engine.sim.arrivals import Arrivals
 from batchtui.engine.sim.batch_log import BatchLog
-
-_NEVER = 1 << 62  # a queue size no lane reaches
+from batchtui.engine.sim.queue_index import NEVER, admit, take
 
 
 class PolicyContractError(RuntimeError):
@@ -63,13 +62,13 @@ class SimLane:
         self._inflight: list[tuple[float, int, int, float, bool]] = []
         self._seq = 0
         self._wake_at = -math.inf  # when to ask the policy again (-inf: when a slot is free)
-        self._wake_size = _NEVER  # ...or when this many requests wait
+        self._wake_size = NEVER  # ...or when this many requests wait
         self._view = QueueView()
 
     @property
     def in_flight(self) -> int:
-        """Requests on the device right now."""
-        return sum(item[2] for item in self._inflight)
+        """Requests on the device at the lane's clock (finished batches are popped lazily)."""
+        return sum(item[2] for item in self._inflight if item[0] > self.clock)
 
     def describe_batcher(self) -> dict[str, object]:
         """The policy as JSON: kind and current parameters."""
@@ -79,7 +78,7 @@ class SimLane:
         """Change the policy's parameters now; it is asked again at the current time."""
         self.policy.update(**params)
         self._wake_at = self.clock
-        self._wake_size = _NEVER
+        self._wake_size = NEVER
 
     def advance(self, horizon: float) -> None:
         """Simulate every event before ``horizon``; with closed arrivals and an infinite
@@ -92,7 +91,7 @@ class SimLane:
         observe = self.policy.observe
         duration = self.service.duration
         slots = self.max_inflight
-        max_queue = _NEVER if self.max_queue is None else self.max_queue
+        max_queue = NEVER if self.max_queue is None else self.max_queue
         log = self.log
         end_rows, size_rows, dispatch_rows = log.end, log.size, log.dispatch
         finish_rows, depth_rows, reason_rows, failed_rows = (
@@ -131,7 +130,7 @@ class SimLane:
 
             if tail < n_known and times[tail] <= now:
                 new_tail = bisect_right(times, now, tail, n_known)
-                queued = _admit(queued, tail, new_tail, max_queue, gaps, rejected)
+                queued = admit(queued, tail, new_tail, max_queue, gaps, rejected)
                 tail = new_tail
 
             view.length = queued
@@ -146,12 +145,13 @@ class SimLane:
                     )
                 depth_rows.append(queued)
                 queued -= n
+                first = head
                 if gaps:
-                    head = _take(head, n, gaps)
+                    head = take(head, n, gaps)
                 else:
                     head += n
                 try:
-                    service_s = duration(n)
+                    service_s = duration(n, first)
                     ok = True
                     failed_rows.append(-1)
                 except BatchFailed as failure:
@@ -167,7 +167,7 @@ class SimLane:
                 finish_rows.append(finished)
                 reason_rows.append(reason_id(decision.reason))
                 wake_at = -math.inf  # ask again as soon as the device can take a batch
-                wake_size = _NEVER
+                wake_size = NEVER
             else:
                 wake_at = decision.until
                 if wake_at <= now or decision.size <= queued:
@@ -175,12 +175,12 @@ class SimLane:
                         f"{self.name}: policy asked to wait for {decision.size} queued until "
                         f"{wake_at:.6f} s with {queued} queued at {now:.6f} s"
                     )
-                wake_size = decision.size if decision.size <= max_queue else _NEVER
+                wake_size = decision.size if decision.size <= max_queue else NEVER
 
         if end < math.inf:
             # Arrivals between the last event and the horizon only lengthen the queue.
             new_tail = bisect_left(times, end, tail, n_known)
-            queued = _admit(queued, tail, new_tail, max_queue, gaps, rejected)
+            queued = admit(queued, tail, new_tail, max_queue, gaps, rejected)
             tail = new_tail
             self.clock = max(self.clock, end)
         elif arrivals.closed:
@@ -193,35 +193,3 @@ class SimLane:
 
         self.head, self.tail, self.queued, self.now = head, tail, queued, now
         self._wake_at, self._wake_size, self._seq = wake_at, wake_size, seq
-
-
-def _admit(
-    queued: int,
-    tail: int,
-    new_tail: int,
-    max_queue: int,
-    gaps: deque[tuple[int, int]],
-    rejected: list[tuple[int, int]],
-) -> int:
-    """Queue the arrivals ``[tail, new_tail)`` up to ``max_queue``; reject the rest. Returns
-    the new queue length. No request leaves between two events, so the cut is exact."""
-    if queued + new_tail - tail <= max_queue:
-        return queued + new_tail - tail
-    gap = (tail + max_queue - queued, new_tail)
-    gaps.append(gap)
-    rejected.append(gap)
-    return max_queue
-
-
-def _take(head: int, n: int, gaps: deque[tuple[int, int]]) -> int:
-    """Move ``head`` past ``n`` waiting requests, stepping over rejected ranges."""
-    while True:
-        if gaps and gaps[0][0] == head:
-            head = gaps.popleft()[1]
-            continue
-        if n == 0:
-            return head
-        limit = gaps[0][0] if gaps else head + n
-        step = min(n, limit - head)
-        head += step
-        n -= step

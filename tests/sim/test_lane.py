@@ -66,16 +66,18 @@ def test_two_batches_can_be_in_flight_when_allowed() -> None:
 class FailsAbove:
     """A device that runs out of memory above a batch size (like CUDA OOM)."""
 
+    executes = False
+
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.cost = AnalyticCost(1.0, 0.1)
 
-    def duration(self, n: int) -> float:
+    def duration(self, n: int, first: int = 0) -> float:
         if n > self.limit:
             raise BatchFailed(f"out of memory at batch size {n}", elapsed_s=0.0005)
         return self.cost.duration(n)
 
-    def for_lane(self) -> "FailsAbove":
+    def for_lane(self, arrivals: object = None) -> "FailsAbove":
         return FailsAbove(self.limit)
 
     def describe(self) -> dict:

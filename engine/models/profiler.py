@@ -1,0 +1,103 @@
+"""Measure a model's batch cost t(n) over batch sizes: the table the simulator can reuse."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from batchtui.engine.models.runner import ModelRunner
+
+PROFILE_FORMAT = "batchtui.profile/1"
+
+
+@dataclass(frozen=True)
+class ProfilePoint:
+    """Repeated timings of one batch size, in milliseconds."""
+
+    batch_size: int
+    median_ms: float
+    min_ms: float
+    max_ms: float
+    repeats: int
+
+    @property
+    def throughput_rps(self) -> float:
+        """Requests per second the device sustains at this batch size (n / t(n))."""
+        return self.batch_size / (self.median_ms / 1000.0)
+
+
+@dataclass(frozen=True)
+class ProfileTable:
+    """A model's measured cost per batch size, with what it was measured on."""
+
+    model: dict[str, Any]
+    request_size: int
+    points: tuple[ProfilePoint, ...]
+
+    def medians_ms(self) -> dict[int, float]:
+        return {p.batch_size: p.median_ms for p in self.points}
+
+    @property
+    def peak(self) -> ProfilePoint:
+        """The batch size with the highest throughput: the device's offline limit."""
+        return max(self.points, key=lambda p: p.throughput_rps)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``batchtui.profile/1`` document (``--profile`` reads it back)."""
+        return {
+            "format": PROFILE_FORMAT,
+            "model": self.model,
+            "request_size": self.request_size,
+            "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "points": [
+                {
+                    "batch_size": p.batch_size,
+                    "median_ms": p.median_ms,
+                    "min_ms": p.min_ms,
+                    "max_ms": p.max_ms,
+                    "repeats": p.repeats,
+                }
+                for p in self.points
+            ],
+        }
+
+
+def batch_sizes(max_batch_size: int) -> list[int]:
+    """1, 2, 3, 4, 6, 8, 12, 16, 24, 32, ... up to and including ``max_batch_size``."""
+    sizes, k = set(), 1
+    while k <= max_batch_size:
+        sizes.update((k, k + k // 2))
+        k *= 2
+    return sorted(n for n in sizes | {max_batch_size} if 1 <= n <= max_batch_size)
+
+
+def profile_runner(
+    runner: ModelRunner,
+    max_batch_size: int,
+    repeats: int = 7,
+    request_size: int = 1,
+    progress: Callable[[float], None] | None = None,
+) -> ProfileTable:
+    """Time ``repeats`` batches of each size (after the runner's warm-up) and keep the median
+    and range. Sizes are interleaved round by round, so a slow spell of the machine spreads
+    over all sizes instead of skewing one."""
+    sizes = batch_sizes(max_batch_size)
+    samples: dict[int, list[float]] = {n: [] for n in sizes}
+    total, done = len(sizes) * repeats, 0
+    for _ in range(repeats):
+        for n in sizes:
+            samples[n].append(runner.run(0, np.full(n, request_size, dtype=np.int64)) * 1000.0)
+            done += 1
+            if progress is not None:
+                progress(done / total)
+    points = tuple(
+        ProfilePoint(n, statistics.median(ts), min(ts), max(ts), len(ts))
+        for n, ts in samples.items()
+    )
+    return ProfileTable(runner.describe(), request_size, points)

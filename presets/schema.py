@@ -1,0 +1,89 @@
+"""The preset value: a batcher with the load, model and SLO it was tuned for.
+
+A ``Preset`` is built only by the validator (``batchtui.presets.validate``), so every one
+that exists is valid. ``to_dict`` writes the canonical document: every parameter spelled
+out, so a saved preset means the same thing even if a later batchtui changes a default.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.models import ModelSpec
+
+PRESET_FORMAT = "batchtui.preset/1"
+FORMAT_PREFIX = "batchtui.preset/"
+FORMAT_VERSION = 1
+
+REQUIRED_KEYS = ("format", "name", "batcher", "load", "model")
+OPTIONAL_KEYS = ("description", "device", "slo", "measured")
+TOP_LEVEL_KEYS = (
+    "format", "name", "description", "batcher", "load", "model", "device", "slo", "measured",
+)  # fmt: skip
+"""Every key a preset document may have, in the order ``to_dict`` writes them."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A tuned batcher and what it was tuned for, as read from (or written to) a preset file.
+
+    ``load`` and ``model`` are as written: a relative trace or profile path is relative to
+    ``base_dir`` (the preset file's folder); ``run_load``/``run_model`` resolve it.
+    ``batcher_params`` holds every parameter of ``batcher_kind``, defaults filled in.
+    """
+
+    name: str
+    batcher_kind: str
+    batcher_params: Mapping[str, int | float]
+    load: LoadSpec
+    model: ModelSpec
+    description: str = ""
+    device: str = "auto"
+    slo_p99_ms: float | None = None
+    measured: Mapping[str, Any] | None = None
+    base_dir: Path | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical JSON document of this preset (what ``save_preset`` writes)."""
+        doc: dict[str, Any] = {
+            "format": PRESET_FORMAT,
+            "name": self.name,
+            "description": self.description,
+            "batcher": {"kind": self.batcher_kind, **self.batcher_params},
+            "load": self.load.to_dict(),
+            "model": {"kind": self.model.kind, **self.model.params},
+            "device": self.device,
+        }
+        if self.slo_p99_ms is not None:
+            doc["slo"] = {"p99_ms": self.slo_p99_ms}
+        if self.measured is not None:
+            doc["measured"] = copy.deepcopy(dict(self.measured))
+        return doc
+
+    def run_load(self) -> LoadSpec:
+        """The load with a relative trace path made relative to the preset's folder."""
+        if self.load.trace is None:
+            return self.load
+        return dataclasses.replace(self.load, trace=str(self.resolve_path(self.load.trace)))
+
+    def run_model(self) -> ModelSpec:
+        """The model with a relative file path (profile, TorchScript, export) resolved likewise."""
+        path = self.model.params.get("path")
+        if not isinstance(path, str):
+            return self.model
+        params = {**self.model.params, "path": str(self.resolve_path(path))}
+        return ModelSpec(self.model.kind, params)
+
+    def resolve_path(self, path: str | os.PathLike[str]) -> Path:
+        """``path`` as given when absolute (or ``~``), else relative to the preset's folder."""
+        p = Path(path).expanduser()
+        if p.is_absolute() or self.base_dir is None:
+            return p
+        return self.base_dir / p

@@ -1,0 +1,121 @@
+"""The live runtime on the wall clock: agrees with the simulator, accounts for every request.
+
+Schedules are short (a fraction of a second) so the suite stays fast; tolerances leave
+room for a loaded CI machine while still catching a runtime that adds milliseconds.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from batchtui.engine.lab import Lab
+from batchtui.engine.live import LiveLane
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.metrics import lane_stats
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.policies import Dynamic, Static
+from batchtui.engine.scenario import LaneSpec, Scenario
+from batchtui.engine.service import AnalyticCost, BatchFailed
+from batchtui.engine.sim.lane import SimLane
+from tests.sim.helpers import arrivals_at
+
+
+def poisson(rate: float, seconds: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    times = np.cumsum(rng.exponential(1.0 / rate, int(rate * seconds * 1.2)))
+    return times[times < seconds]
+
+
+def test_live_agrees_with_the_simulator_on_the_same_arrivals() -> None:
+    arrivals = arrivals_at(*poisson(2000, 0.6, seed=1))
+    sim = SimLane("sim", Static(max_batch_size=16, max_wait_ms=4), AnalyticCost(2, 0.05), arrivals)
+    sim.advance(math.inf)
+    live = LiveLane(
+        "live", Static(max_batch_size=16, max_wait_ms=4), AnalyticCost(2, 0.05), arrivals
+    )
+    live.run()
+    s, w = lane_stats(sim), lane_stats(live)
+    assert w.completed == w.arrived == s.arrived
+    assert w.latency.p50 == pytest.approx(s.latency.p50, rel=0.15)
+    assert w.batch_mean == pytest.approx(s.batch_mean, rel=0.15)
+    # The live figure can only be slower than the zero-overhead one, never faster.
+    assert w.latency.mean >= s.latency.mean * 0.99
+
+
+def test_latency_counts_from_the_scheduled_arrival_under_overload() -> None:
+    # 10 ms batches of one, a request every 2 ms: the queue grows, and the 20th request
+    # waits for the 19 before it. A runtime that timed from when it got round to a
+    # request (coordinated omission) would report about 10 ms for everyone.
+    times = np.arange(20) * 0.002
+    live = LiveLane(
+        "l", Static(max_batch_size=1, max_wait_ms=0), AnalyticCost(10, 0), arrivals_at(*times)
+    )
+    live.run()
+    latency = lane_stats(live).latency
+    assert latency.max == pytest.approx(20 * 10.0 - 19 * 2.0, rel=0.05)  # ms, the last request
+    assert latency.p50 > 50.0
+
+
+def test_bounded_queue_rejects_and_accounts_for_every_request() -> None:
+    arrivals = arrivals_at(*poisson(20000, 0.2, seed=2))
+    live = LiveLane("l", Dynamic(max_batch_size=8), AnalyticCost(2, 0.05), arrivals, max_queue=30)
+    live.run()
+    s = lane_stats(live)
+    assert s.rejected > 0
+    assert s.arrived == s.completed + s.failed + s.rejected == len(arrivals)
+    assert s.queued == 0 and s.in_flight == 0
+    assert s.queue_depth_max <= 30
+
+
+class FailsAbove:
+    """A device that runs out of memory above a batch size."""
+
+    executes = False
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def duration(self, n: int, first: int = 0) -> float:
+        if n > self.limit:
+            raise BatchFailed(f"out of memory at batch size {n}", 0.0)
+        return 0.001
+
+    def for_lane(self, arrivals: object = None) -> "FailsAbove":
+        return self
+
+    def describe(self) -> dict:
+        return {"kind": "test"}
+
+
+def test_a_failing_batch_fails_its_requests_and_serving_goes_on() -> None:
+    times = [0.0] * 8 + [0.05, 0.06]
+    live = LiveLane(
+        "l", Static(max_batch_size=8, max_wait_ms=1), FailsAbove(4), arrivals_at(*times)
+    )
+    live.run()
+    s = lane_stats(live)
+    assert (s.failed, s.completed) == (8, 2)
+    assert s.failure_reasons == {"out of memory at batch size 8": 1}
+
+
+def test_lab_runs_lanes_live_one_after_another_with_the_same_report_shape() -> None:
+    scenario = Scenario(
+        load=LoadSpec(rate_rps=1000),
+        model=ModelSpec("analytic", {"base_ms": 1.0, "per_item_ms": 0.05}),
+        lanes=(LaneSpec("static", "static"), LaneSpec("dynamic", "dynamic")),
+        seed=4,
+    )
+    live = Lab(scenario, mode="live").run(0.3)
+    sim = Lab(scenario).run(0.3)
+    assert live["mode"] == "live" and sim["mode"] == "sim"
+    assert [lane["arrived"] for lane in live["lanes"]] == [lane["arrived"] for lane in sim["lanes"]]
+    assert live["lanes"][0].keys() == sim["lanes"][0].keys()
+    for lv, sm in zip(live["lanes"], sim["lanes"], strict=True):
+        assert lv["completed"] == lv["arrived"]
+        assert lv["latency_ms"]["p50"] == pytest.approx(sm["latency_ms"]["p50"], rel=0.2)
+
+
+def test_live_mode_refuses_several_batches_in_flight() -> None:
+    with pytest.raises(Exception, match="max_inflight: the live runtime runs one batch at a time"):
+        Lab(Scenario(max_inflight=2), mode="live")
