@@ -38,6 +38,7 @@ class Scenario:
     seed: int = 0
     device: str = "auto"
     service: str = "auto"  # torch models: "real" (run every batch; the default) or "profile"
+    compile: bool = False  # torch models: torch.compile per batch shape (CUDA graphs on CUDA)
 
     @property
     def max_batch_size(self) -> int:
@@ -55,6 +56,7 @@ class Scenario:
             device=self.device,
             service=self.service,
             max_batch_size=self.max_batch_size,
+            compile=self.compile,
             on_progress=on_progress,
         )
 

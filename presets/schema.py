@@ -23,7 +23,6 @@ FORMAT_PREFIX = "batchtui.preset/"
 FORMAT_VERSION = 1
 
 REQUIRED_KEYS = ("format", "name", "batcher", "load", "model")
-OPTIONAL_KEYS = ("description", "device", "slo", "measured")
 TOP_LEVEL_KEYS = (
     "format", "name", "description", "batcher", "load", "model", "device", "slo", "measured",
 )  # fmt: skip
@@ -81,9 +80,37 @@ class Preset:
         params = {**self.model.params, "path": str(self.resolve_path(path))}
         return ModelSpec(self.model.kind, params)
 
+    def relocated(self, folder: Path | None) -> Preset:
+        """This preset as written into ``folder`` (None: anywhere): a relative trace or model
+        path becomes absolute unless ``folder`` is the preset's own, so it names the same file."""
+        if self.base_dir is None or (folder is not None and _same(folder, self.base_dir)):
+            return self
+        load, model = self.load, self.model
+        if self.load.trace is not None and not _is_absolute(self.load.trace):
+            load = self.run_load()
+        path = self.model.params.get("path")
+        if isinstance(path, str) and not _is_absolute(path):
+            model = self.run_model()
+        return dataclasses.replace(self, load=load, model=model, base_dir=folder)
+
     def resolve_path(self, path: str | os.PathLike[str]) -> Path:
         """``path`` as given when absolute (or ``~``), else relative to the preset's folder."""
-        p = Path(path).expanduser()
-        if p.is_absolute() or self.base_dir is None:
-            return p
-        return self.base_dir / p
+        return resolve_relative(path, self.base_dir)
+
+
+def _is_absolute(path: str | os.PathLike[str]) -> bool:
+    return Path(path).expanduser().is_absolute()
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
+def resolve_relative(path: str | os.PathLike[str], base_dir: Path | None) -> Path:
+    """A path written in a preset: absolute (or ``~``) as is, else relative to ``base_dir``.
+
+    Relative to the preset's folder, not the working directory, so a preset and the trace
+    beside it can be moved together.
+    """
+    p = Path(path).expanduser()
+    return p if p.is_absolute() or base_dir is None else base_dir / p

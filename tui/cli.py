@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from batchtui.engine.errors import ConfigError
-from batchtui.tui import run_command
+from batchtui.tui import export_command, presets_command, profile_command, run_command
 
 
 class CliError(Exception):
@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"batchtui {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     run_command.add_parser(commands)
+    profile_command.add_parser(commands)
+    presets_command.add_parser(commands)
+    export_command.add_parser(commands)
     return parser
 
 

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
-import tempfile
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.lab import Lab
+from batchtui.engine.lab import MODES, Lab
 from batchtui.engine.load import PATTERNS, LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.policies import POLICIES
 from batchtui.engine.scenario import DEFAULT_LANES, LaneSpec, Scenario
-from batchtui.engine.service import build_service
+from batchtui.engine.service import load_profile
+from batchtui.presets import Preset, resolve
+from batchtui.tui.json_output import write_json_atomically
+from batchtui.tui.model_args import add_model_arguments, model_from_args, model_kind_and_params
+from batchtui.tui.progress import stage_progress, stderr_progress
 from batchtui.tui.report_table import format_report
+
+MAX_REQUESTS = 50_000_000  # per lane: about 2 GB of arrival and batch records
 
 # CLI flag -> (engine setting, where it goes). The engine's ConfigError names the setting;
 # this table turns it back into the flag the user typed.
@@ -57,6 +60,9 @@ OTHER_FLAGS = {
     "max_inflight": "--max-inflight",
     "slo_ms": "--slo-ms",
     "duration": "--duration",
+    "service": "--service",
+    "device": "--device",
+    "mode": "--mode",
     "lanes": "--lanes",
 }
 
@@ -89,13 +95,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     g.add_argument(
         "--mode",
-        choices=("sim",),
+        choices=MODES,
         default="sim",
-        help="sim: discrete-event simulation in virtual time (default)",
+        help="sim: discrete-event simulation in virtual time (default); live: serve each lane "
+        "in turn on the wall clock, latencies measured end to end",
     )
     g.add_argument("--seed", type=int, default=0, help="seed of every random stream (default: 0)")
     g.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     g.add_argument("--quiet", action="store_true", help="print no table (with --json)")
+    g.add_argument(
+        "--preset",
+        metavar="NAME|PATH",
+        help="start from a preset's load, model, SLO and batcher settings (for the lane of its "
+        "batcher kind); flags override them (see 'batchtui presets')",
+    )
 
     g = p.add_argument_group("load")
     g.add_argument("--pattern", choices=PATTERNS, help="arrival pattern (default: poisson)")
@@ -151,11 +164,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="one lane's parameter, e.g. --set static.max_wait_ms=2 (repeatable)",
     )
 
-    g = p.add_argument_group("model (batch service time)")
+    g = p.add_argument_group("model (what serves the batches)")
+    add_model_arguments(g, "analytic")
     g.add_argument(
-        "--model",
-        choices=("analytic", "profile"),
-        help="analytic: t(n) = base + per_item*n; profile: a measured table",
+        "--service",
+        choices=("real", "profile"),
+        help="torch models in sim mode: real runs every batch on the device (default); "
+        "profile measures t(n) once, then simulates from that table (fast what-if)",
     )
     g.add_argument(
         "--base-ms", type=float, metavar="MS", help="analytic: fixed cost per batch (default: 2)"
@@ -168,7 +183,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         type=float,
         help="analytic: variation of service times; 0 fixed, 1 exponential",
     )
-    g.add_argument("--profile", metavar="PATH", help="profile JSON (batchtui.profile/1)")
+    g.add_argument(
+        "--profile", metavar="PATH", help="a measured t(n) table (from 'batchtui profile --json')"
+    )
 
     g = p.add_argument_group("limits")
     g.add_argument(
@@ -190,13 +207,28 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the scenario from the flags, run it, print and save the report."""
-    scenario = scenario_from_args(args)
-    lab = Lab(scenario)
     if not args.duration > 0:
         raise ConfigError("--duration", f"must be > 0 seconds, got {args.duration:g}")
+    scenario = scenario_from_args(args)
+    expected = _expected_requests(scenario.load, args.duration)
+    if expected > MAX_REQUESTS:
+        raise ConfigError(
+            "--duration",
+            f"with this load it would generate about {expected:,.0f} requests per lane; keep "
+            f"rate x duration under {MAX_REQUESTS:,} (lower --rate or --duration)",
+        )
+    try:
+        lab = Lab(scenario, mode=args.mode, on_progress=stage_progress())
+    except ConfigError as e:
+        raise e.at(_flag_for(e.where)) from None
+    label = "simulating" if args.mode == "sim" else "serving live"
     started = time.perf_counter()
-    report = lab.run(args.duration, on_progress=_progress_printer())
-    report["wall_s"] = round(time.perf_counter() - started, 3)
+    report = lab.run(args.duration, on_progress=stderr_progress(label))
+    wall_s = time.perf_counter() - started
+    report["wall_s"] = round(wall_s, 3)
+    # Virtual seconds per wall second: how much faster (or, with a real model whose batches
+    # take longer than their share of time, slower) than real time the run went.
+    report["pace"] = round(lab.clock / wall_s, 3) if wall_s > 0 else None
     if args.json:
         write_json_atomically(Path(args.json), report)
     if not args.quiet:
@@ -206,56 +238,89 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _expected_requests(load: LoadSpec, duration_s: float) -> float:
+    """Roughly how many arrivals a run generates (the peak rate for time-varying patterns)."""
+    if load.pattern == "trace":
+        return 0.0  # bounded by the trace file, unless looped at a huge speed; not guarded
+    peak = load.rate_rps
+    if load.pattern == "ramp":
+        peak = max(peak, load.ramp_to_rps)
+    elif load.pattern == "sine":
+        peak *= 1.0 + load.amplitude
+    return peak * duration_s
+
+
+def _flag_for(where: str) -> str:
+    """The flag behind an engine setting name (the name itself if none is)."""
+    return {**MODEL_FLAGS, **OTHER_FLAGS, **LOAD_FLAGS}.get(where, where)
+
+
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     """A validated Scenario, every problem reported by the flag that caused it."""
+    preset = resolve(args.preset) if args.preset else None
     load_changes = {
         field: getattr(args, flag.lstrip("-").replace("-", "_"))
         for field, flag in LOAD_FLAGS.items()
     }
     load_changes = {k: v for k, v in load_changes.items() if v is not None}
     try:
-        load = LoadSpec(**load_changes)
+        load = dataclasses.replace(preset.run_load() if preset else LoadSpec(), **load_changes)
         load.validate()
     except ConfigError as e:
         raise e.at(LOAD_FLAGS.get(e.where, e.where)) from None
 
-    model = _model_from_args(args)
-    lanes = _lanes_from_args(args)
+    model = _model_from_args(args, preset.run_model() if preset else None)
+    lanes = _lanes_from_args(args, preset)
     scenario = Scenario(
         load=load,
         model=model,
         lanes=lanes,
         max_queue=args.max_queue,
         max_inflight=1 if args.max_inflight is None else args.max_inflight,
-        slo_ms=args.slo_ms,
+        slo_ms=args.slo_ms if args.slo_ms is not None or not preset else preset.slo_p99_ms,
         seed=args.seed,
+        device=args.device or (preset.device if preset else "auto"),
+        service=args.service or "auto",
+        compile=args.compile,
     )
     try:
         scenario.validate()
     except ConfigError as e:
-        flag = {**MODEL_FLAGS, **OTHER_FLAGS}.get(e.where, e.where)
-        raise e.at(flag) from None
+        raise e.at(_flag_for(e.where)) from None
     return scenario
 
 
-def _model_from_args(args: argparse.Namespace) -> ModelSpec:
+def _model_from_args(args: argparse.Namespace, preset_model: ModelSpec | None) -> ModelSpec:
     analytic = {"base_ms": args.base_ms, "per_item_ms": args.per_item_ms, "noise_cv": args.noise_cv}
     given = {k: v for k, v in analytic.items() if v is not None}
-    kind = args.model or ("profile" if args.profile else "analytic")
-    if kind == "profile" and given:
+    if (
+        preset_model is not None
+        and not (args.model or args.profile or args.model_param)
+        and (not given or preset_model.kind == "analytic")  # analytic flags tune an analytic preset
+    ):
+        return ModelSpec(preset_model.kind, {**preset_model.params, **given})
+    kind = model_kind_and_params(args.model)[0] if args.model else None
+    kind = kind or ("profile" if args.profile else "analytic")
+    if given and kind != "analytic":
         flags = ", ".join(MODEL_FLAGS[k] for k in given)
-        raise ConfigError(flags, "belongs to the analytic model, not --model profile")
-    if kind == "analytic" and args.profile:
+        raise ConfigError(flags, f"belongs to the analytic model, not --model {args.model}")
+    if args.profile and kind != "profile":
         raise ConfigError("--profile", "needs --model profile (or leave --model out)")
-    spec = ModelSpec(kind, {"path": args.profile} if kind == "profile" else given)
-    try:
-        build_service(spec, args.seed)
-    except ConfigError as e:
-        raise e.at(MODEL_FLAGS.get(e.where, e.where)) from None
+    if kind == "profile" and not args.profile:
+        raise ConfigError("--profile", "is required with --model profile")
+    extra = {name: (MODEL_FLAGS[name], value) for name, value in given.items()}
+    if args.profile:
+        extra["path"] = ("--profile", args.profile)
+    spec = model_from_args(args, kind, extra)
+    if kind == "profile":
+        try:
+            load_profile(args.profile)
+        except ConfigError as e:
+            raise e.at("--profile") from None
     return spec
 
 
-def _lanes_from_args(args: argparse.Namespace) -> tuple[LaneSpec, ...]:
+def _lanes_from_args(args: argparse.Namespace, preset: Preset | None) -> tuple[LaneSpec, ...]:
     lanes: list[LaneSpec] = []
     for item in (part.strip() for part in args.lanes.split(",")):
         if not item:
@@ -267,7 +332,11 @@ def _lanes_from_args(args: argparse.Namespace) -> tuple[LaneSpec, ...]:
             )
         lanes.append(LaneSpec(name.strip(), kind.strip(), {}))
 
-    params: dict[str, dict[str, Any]] = {lane.name: {} for lane in lanes}
+    from_preset = dict(preset.batcher_params) if preset else {}
+    params: dict[str, dict[str, Any]] = {  # the preset's batcher settles its kind's lanes
+        lane.name: dict(from_preset) if preset and preset.batcher_kind == lane.kind else {}
+        for lane in lanes
+    }
     for field, flag in BATCHER_FLAGS.items():
         value = getattr(args, field)
         if value is None:
@@ -289,6 +358,8 @@ def _lanes_from_args(args: argparse.Namespace) -> tuple[LaneSpec, ...]:
         except ConfigError as e:
             given_by_set = any(s.startswith(f"{lane.name}.{e.where}=") for s in args.set)
             flag = f"--set {lane.name}.{e.where}" if given_by_set else BATCHER_FLAGS.get(e.where)
+            if not given_by_set and preset and getattr(args, e.where, None) is None:
+                flag = f"--preset {args.preset}: batcher.{e.where}"
             raise e.at(flag or e.where) from None
         out.append(LaneSpec(lane.name, lane.kind, params[lane.name]))
     return tuple(out)
@@ -310,36 +381,3 @@ def _parse_set(item: str, params: dict[str, dict[str, Any]]) -> tuple[str, str, 
     except ValueError:
         raise ConfigError(f"--set {target}", f"must be a number, got {raw!r}") from None
     return lane_name, param, int(value) if value.is_integer() and "." not in raw else value
-
-
-def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
-    """Write ``document`` to ``path`` via a temporary file and a rename: never a partial file."""
-    text = json.dumps(document, indent=2, allow_nan=False) + "\n"
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as e:
-        raise ConfigError("--json", f"cannot write {str(path)!r}: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise ConfigError("--json", f"cannot write {str(path)!r}: {e.strerror or e}") from None
-        raise
-
-
-def _progress_printer() -> Any:
-    """A progress callback for long runs: a percentage on stderr when it is a terminal."""
-    if not sys.stderr.isatty():
-        return None
-    started = time.perf_counter()
-
-    def show(fraction: float) -> None:
-        if time.perf_counter() - started > 0.5:
-            end = "\n" if fraction >= 1.0 else ""
-            print(f"\rsimulating... {fraction:4.0%}", end=end, file=sys.stderr, flush=True)
-
-    return show

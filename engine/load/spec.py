@@ -15,6 +15,8 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.load.trace import load_trace
 
 PATTERNS = ("constant", "poisson", "gamma", "onoff", "ramp", "sine", "trace")
+MAX_RATE_RPS = 10_000_000.0
+"""Far beyond any one device, and small enough that a run's arrivals fit in memory."""
 
 _SIZES = ("size", "size_cv")
 
@@ -62,10 +64,12 @@ class LoadSpec:
                 f"unknown pattern {self.pattern!r}; expected one of {', '.join(PATTERNS)}",
             )
         _at_least("rate_rps", self.rate_rps, 0.0, inclusive=False)
+        _at_most("rate_rps", self.rate_rps, MAX_RATE_RPS)
         _at_least("burstiness", self.burstiness, 0.0, inclusive=False)
         _at_least("on_s", self.on_s, 0.0, inclusive=False)
         _at_least("off_s", self.off_s, 0.0, inclusive=True)
         _at_least("ramp_to_rps", self.ramp_to_rps, 0.0, inclusive=True)
+        _at_most("ramp_to_rps", self.ramp_to_rps, MAX_RATE_RPS)
         _at_least("ramp_s", self.ramp_s, 0.0, inclusive=False)
         amplitude = _finite("amplitude", self.amplitude)
         if not 0.0 <= amplitude <= 1.0:
@@ -152,6 +156,12 @@ def _at_least(name: str, value: object, low: float, *, inclusive: bool) -> None:
         raise ConfigError(
             name, f"must be {'>=' if inclusive else '>'} {_show(low)}, got {_show(number)}"
         )
+
+
+def _at_most(name: str, value: float, high: float) -> None:
+    """ConfigError if value is above `high` (value already checked to be a finite number)."""
+    if float(value) > high:
+        raise ConfigError(name, f"must be <= {_show(high)}, got {_show(float(value))}")
 
 
 def _show(number: float) -> str:

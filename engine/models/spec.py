@@ -13,6 +13,12 @@ from typing import Any
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.params import Param, validate
 
+_DTYPE_PARAMS = (
+    Param("dtype", str, "float32", help="float32, float16, bfloat16, float64, int64 or int32"),
+    Param("int_high", int, 100, 1, 2**62, "integer inputs are drawn from [0, int_high)"),
+)
+"""How a user model without its own input spec is fed (with ``input_shape``)."""
+
 MODEL_KINDS: dict[str, tuple[Param, ...]] = {
     "analytic": (
         Param("base_ms", float, 2.0, 0.0, 60_000.0, "fixed cost of a batch, ms"),
@@ -21,24 +27,32 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
     ),
     "profile": (Param("path", str, None, help="a batchtui.profile/1 JSON file"),),
     "mlp": (
-        Param("width", int, 1024, 1, 65536, "hidden width"),
+        Param("width", int, 1024, 1, 65536, "hidden width (and input width)"),
         Param("depth", int, 4, 1, 128, "hidden layers"),
     ),
     "transformer": (
-        Param("d_model", int, 256, 8, 8192, "embedding width"),
+        Param("d_model", int, 64, 8, 8192, "embedding width"),
         Param("layers", int, 2, 1, 64, "encoder layers"),
-        Param("heads", int, 4, 1, 128, "attention heads"),
-        Param("max_seq_len", int, 256, 1, 65536, "longest sequence; longer requests are cut"),
+        Param("heads", int, 4, 1, 128, "attention heads (must divide d_model)"),
+        Param("max_seq_len", int, 32, 1, 65536, "longest sequence; longer requests are cut"),
         Param("tokens_per_size", float, 1.0, 1e-6, 1e6, "sequence length per unit of size"),
     ),
     "conv": (
-        Param("image_size", int, 64, 8, 1024, "input height and width"),
-        Param("channels", int, 32, 1, 4096, "channels of the first block"),
-        Param("blocks", int, 3, 1, 16, "conv blocks, each halving the image"),
+        Param("image_size", int, 32, 8, 1024, "input height and width"),
+        Param("channels", int, 8, 1, 4096, "channels of the first block (doubling, up to 8x)"),
+        Param("blocks", int, 4, 1, 16, "conv blocks, each halving the image"),
     ),
-    "torchscript": (Param("path", str, None, help="a TorchScript file (torch.jit.save)"),),
+    "torchscript": (
+        Param("path", str, None, help="a TorchScript file (torch.jit.save)"),
+        Param("input_shape", str, None, help="one request's input shape, e.g. 64 or 3,32,32"),
+        *_DTYPE_PARAMS,
+    ),
     "export": (Param("path", str, None, help="a torch.export file (torch.export.save)"),),
-    "factory": (Param("target", str, None, help="package.module:function returning a module"),),
+    "factory": (
+        Param("target", str, None, help="package.module:function returning a module"),
+        Param("input_shape", str, "auto", help="one request's input shape, or auto: the factory's"),
+        *_DTYPE_PARAMS,
+    ),
 }
 TORCH_KINDS = frozenset({"mlp", "transformer", "conv", "torchscript", "export", "factory"})
 

@@ -21,11 +21,13 @@ def build_service(
     device: str = "auto",
     service: str = "auto",
     max_batch_size: int = 32,
+    compile: bool = False,
     on_progress: Progress | None = None,
 ) -> ServiceTime:
     """The source for ``model``: an analytic cost, a profile file, or a torch model on
     ``device`` that either runs every batch (``real``, the default) or is measured once
-    for batch sizes up to ``max_batch_size`` and then read off that table (``profile``)."""
+    for batch sizes up to ``max_batch_size`` and then read off that table (``profile``).
+    ``compile`` runs the model through torch.compile (CUDA graphs on CUDA)."""
     params = model.validate()
     if service not in SERVICE_MODES:
         raise ConfigError("service", f"expected one of {', '.join(SERVICE_MODES)}, got {service!r}")
@@ -43,7 +45,9 @@ def build_service(
     def report(what: str) -> Callable[[float], None] | None:
         return None if on_progress is None else (lambda f: on_progress(what, f))
 
-    runner = ModelRunner(model, device=device, seed=seed, max_batch_size=max_batch_size)
+    runner = ModelRunner(
+        model, device=device, seed=seed, max_batch_size=max_batch_size, compile=compile
+    )
     runner.warm_up(max_batch_size, progress=report(f"warming up {model.kind}"))
     if service == "profile":
         table = profile_runner(runner, max_batch_size, progress=report(f"profiling {model.kind}"))

@@ -119,3 +119,24 @@ def test_lab_runs_lanes_live_one_after_another_with_the_same_report_shape() -> N
 def test_live_mode_refuses_several_batches_in_flight() -> None:
     with pytest.raises(Exception, match="max_inflight: the live runtime runs one batch at a time"):
         Lab(Scenario(max_inflight=2), mode="live")
+
+
+FAILING_MODEL = ModelSpec("factory", {"target": "tests.models.sample_factory:fails_on_big_batches"})
+
+
+@pytest.mark.parametrize("mode", ["sim", "live"])
+def test_a_real_model_that_raises_fails_those_batches_and_serving_goes_on(mode: str) -> None:
+    # The model raises RuntimeError for batches above 4, as a GPU out of memory would.
+    scenario = Scenario(
+        load=LoadSpec(pattern="constant", rate_rps=2000),
+        model=FAILING_MODEL,
+        lanes=(LaneSpec("static", "static", {"max_batch_size": 8, "max_wait_ms": 3}),),
+        device="cpu",
+    )
+    report = Lab(scenario, mode=mode).run(0.2)
+    lane = report["lanes"][0]
+    assert lane["failed"] > 0 and lane["completed"] > 0
+    assert lane["arrived"] == lane["completed"] + lane["failed"] + lane["rejected"]
+    (reason, batches), *others = lane["failure_reasons"].items()
+    assert reason == "RuntimeError: out of memory (simulated)" and not others
+    assert 5 * batches <= lane["failed"] <= 8 * batches  # only batches above 4 fail

@@ -173,3 +173,10 @@ def test_error_text_names_the_field_first() -> None:
     with pytest.raises(ConfigError) as caught:
         LoadSpec(rate_rps=-5).validate()
     assert str(caught.value) == "rate_rps: must be > 0, got -5"
+
+
+def test_absurd_rates_are_refused_before_anything_is_generated() -> None:
+    with pytest.raises(ConfigError, match="rate_rps: must be <= 10000000, got 1000000000000"):
+        LoadSpec(rate_rps=1e12).validate()
+    with pytest.raises(ConfigError, match="ramp_to_rps: must be <= 10000000"):
+        LoadSpec(pattern="ramp", ramp_to_rps=1e30).validate()

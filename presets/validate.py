@@ -1,0 +1,444 @@
+"""From JSON text to a Preset, reporting every problem at once, each at its JSON path.
+
+The checks are the engine's own (policy parameter tables, ``LoadSpec``, ``ModelSpec``,
+device names); this module only walks the document, applies them one setting at a time so
+that all problems are found, and names each by its path (``batcher.max_wait_ms``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from batchtui.engine.device import check_device_name
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.load import PATTERNS, LoadSpec
+from batchtui.engine.load.spec import USED_FIELDS
+from batchtui.engine.models import MODEL_KINDS, ModelSpec
+from batchtui.engine.params import Param
+from batchtui.engine.policies import POLICIES, make_policy
+from batchtui.engine.service.profile import load_profile
+from batchtui.presets.errors import PresetError, Problem
+from batchtui.presets.schema import (
+    FORMAT_PREFIX,
+    FORMAT_VERSION,
+    PRESET_FORMAT,
+    REQUIRED_KEYS,
+    TOP_LEVEL_KEYS,
+    Preset,
+    resolve_relative,
+)
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""Preset names double as file names (``NAME.json``) and command-line words."""
+
+SLO_P99_MS = Param("p99_ms", float, None, 0.001, 3_600_000.0, "p99 latency target, ms")
+"""``slo.p99_ms``, checked like any engine parameter (an hour is the most we accept)."""
+BATCH_SIZE_FIGURES = ("mean", "p90", "max")
+"""``measured.batch_size`` figures the exporters read; checked because they shape exports."""
+
+
+def parse_preset(text: str, *, source: str = "preset", base_dir: Path | None = None) -> Preset:
+    """The preset in ``text`` (a JSON document), or PresetError listing every problem.
+
+    ``source`` names the document in the error; ``base_dir`` is the folder relative trace and
+    profile paths are taken from (the preset file's folder).
+    """
+    doc = _parse_json(text, source)
+    return preset_from_dict(doc, source=source, base_dir=base_dir)
+
+
+def preset_from_dict(
+    doc: object, *, source: str = "preset", base_dir: Path | None = None
+) -> Preset:
+    """The preset described by a parsed JSON document, or PresetError listing every problem."""
+    problems: list[Problem] = []
+    if not isinstance(doc, dict):
+        raise PresetError(source, [Problem("", f"must be a JSON object, got {_json_type(doc)}")])
+    stop = _check_format(doc, problems)
+    if stop:
+        raise PresetError(source, problems)
+    for key in doc:
+        if key not in TOP_LEVEL_KEYS:
+            problems.append(_unknown(str(key), key, TOP_LEVEL_KEYS, "key"))
+    for key in REQUIRED_KEYS[1:]:
+        if key not in doc:
+            problems.append(Problem(key, "is required"))
+
+    name = _check_name(doc.get("name"), problems) if "name" in doc else ""
+    description = _check_description(doc.get("description", ""), problems)
+    batcher = _check_batcher(doc["batcher"], problems) if "batcher" in doc else None
+    load = _check_load(doc["load"], base_dir, problems) if "load" in doc else None
+    model = _check_model(doc["model"], base_dir, problems) if "model" in doc else None
+    device = _check(problems, "device", lambda: check_device_name(doc.get("device", "auto")))
+    slo = _check_slo(doc["slo"], problems) if "slo" in doc else None
+    measured = _check_measured(doc["measured"], problems) if "measured" in doc else None
+
+    if problems or batcher is None or load is None or model is None or device is None:
+        raise PresetError(source, problems)
+    return Preset(
+        name=name,
+        description=description,
+        batcher_kind=batcher[0],
+        batcher_params=MappingProxyType(batcher[1]),
+        load=load,
+        model=model,
+        device=device,
+        slo_p99_ms=slo,
+        measured=None if measured is None else MappingProxyType(measured),
+        base_dir=base_dir,
+    )
+
+
+def _parse_json(text: str, source: str) -> Any:
+    """The JSON value in ``text``; a PresetError with line and column when it is not JSON."""
+    if not text.strip():
+        raise PresetError(source, [Problem("", "the file is empty (expected a JSON object)")])
+    duplicates: list[str] = []
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                duplicates.append(key)
+            out[key] = value
+        return out
+
+    def no_constants(name: str) -> float:
+        raise _NotJson(f"{name} is not a JSON number (JSON numbers are finite)")
+
+    def one_problem(message: str) -> PresetError:
+        return PresetError(source, [Problem("", message)])
+
+    try:
+        doc = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+    except json.JSONDecodeError as e:
+        where = f"line {e.lineno}, column {e.colno}"
+        raise one_problem(f"not valid JSON at {where}: {e.msg}") from None
+    except _NotJson as e:
+        raise one_problem(f"not valid JSON: {e}") from None
+    except ValueError:  # Python refuses to read integers of more than 4,300 digits
+        raise one_problem("not valid JSON for a preset: a number has thousands of digits") from None
+    except RecursionError:
+        raise one_problem("not valid JSON for a preset: nested too deeply") from None
+    if duplicates:
+        problems = [
+            Problem("", f"the key {k!r} appears twice in one object; JSON keeps only the last")
+            for k in dict.fromkeys(duplicates)
+        ]
+        raise PresetError(source, problems)
+    return doc
+
+
+class _NotJson(ValueError):
+    """Raised from inside the JSON parser for what Python accepts but JSON does not."""
+
+
+def _check_format(doc: Mapping[str, Any], problems: list[Problem]) -> bool:
+    """Record a problem with ``format``; True when the rest should not be read at all."""
+    if "format" not in doc:
+        problems.append(Problem("format", f"is required: {PRESET_FORMAT!r}"))
+        return False
+    fmt = doc["format"]
+    if fmt == PRESET_FORMAT:
+        return False
+    match = re.fullmatch(re.escape(FORMAT_PREFIX) + r"(\d+)", fmt) if isinstance(fmt, str) else None
+    if match and int(match.group(1)) > FORMAT_VERSION:
+        problems.append(
+            Problem(
+                "format",
+                f"this file was written by a newer batchtui (format {fmt}); "
+                f"this version reads {PRESET_FORMAT}",
+            )
+        )
+        return True
+    if isinstance(fmt, str) and fmt.startswith("batchtui.") and not match:
+        problems.append(Problem("format", f"this is a {fmt} document, not a preset"))
+        return True
+    problems.append(Problem("format", f"expected {PRESET_FORMAT!r}, got {fmt!r}"))
+    return False
+
+
+def _check_name(value: object, problems: list[Problem]) -> str:
+    if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value):
+        problems.append(
+            Problem(
+                "name",
+                "must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or "
+                f"digit), usable as a file name; got {value!r}",
+            )
+        )
+        return ""
+    return value
+
+
+def _check_description(value: object, problems: list[Problem]) -> str:
+    if not isinstance(value, str):
+        problems.append(Problem("description", f"must be text, got {_json_type(value)}"))
+        return ""
+    return value
+
+
+def _check_batcher(
+    section: object, problems: list[Problem]
+) -> tuple[str, dict[str, int | float]] | None:
+    """(kind, every parameter) of a valid batcher section, else None with problems recorded."""
+    if not _is_object("batcher", section, problems):
+        return None
+    assert isinstance(section, dict)
+    kind = _check_kind("batcher", section, POLICIES, "batcher", problems)
+    if kind is None:
+        return None
+    tables = {k: cls.PARAMS for k, cls in POLICIES.items()}
+    given = {k: v for k, v in section.items() if k != "kind"}
+    before = len(problems)
+    _check_params("batcher", kind, tables, given, problems)
+    if len(problems) > before:
+        return None
+    policy = _check(problems, "batcher", lambda: make_policy(kind, **given))
+    return None if policy is None else (kind, policy.params)
+
+
+def _check_model(
+    section: object, base_dir: Path | None, problems: list[Problem]
+) -> ModelSpec | None:
+    """A ModelSpec with every parameter filled in, else None with problems recorded."""
+    if not _is_object("model", section, problems):
+        return None
+    assert isinstance(section, dict)
+    kind = _check_kind("model", section, MODEL_KINDS, "model", problems)
+    if kind is None:
+        return None
+    given = {k: v for k, v in section.items() if k != "kind"}
+    before = len(problems)
+    _check_params("model", kind, MODEL_KINDS, given, problems)
+    if len(problems) > before:
+        return None
+    params = _check(problems, "model", lambda: ModelSpec(kind, given).validate())
+    if params is None:
+        return None
+    spec = ModelSpec(kind, MappingProxyType(params))
+    if kind == "profile":  # read it now, so a missing or broken table is reported here
+        path = resolve_relative(params["path"], base_dir)
+        _check(problems, "model.path", lambda: load_profile(path), where="model.path")
+    return spec
+
+
+def _check_load(section: object, base_dir: Path | None, problems: list[Problem]) -> LoadSpec | None:
+    """The LoadSpec as written (trace path unresolved), else None with problems recorded."""
+    if not _is_object("load", section, problems):
+        return None
+    assert isinstance(section, dict)
+    before = len(problems)
+    pattern = section.get("pattern")
+    if "pattern" not in section:
+        problems.append(Problem("load.pattern", "is required"))
+    else:
+        try:
+            LoadSpec(pattern=pattern).validate()  # type: ignore[arg-type]
+        except ConfigError as e:
+            if e.where == "pattern":  # (the other fields are defaults, or checked below)
+                hint = _hint(pattern, PATTERNS)
+                message = e.message.replace("; expected", f"; {hint}expected", 1)
+                problems.append(Problem("load.pattern", message))
+    for key, value in section.items():
+        if key == "pattern":
+            continue
+        one = functools.partial(LoadSpec.from_dict, {key: value})
+        _check(problems, "load", one, where=f"load.{key}")
+    if len(problems) > before:
+        return None
+    used = USED_FIELDS[str(pattern)]
+    for key in section:
+        if key != "pattern" and key not in used:
+            problems.append(
+                Problem(
+                    f"load.{key}",
+                    f"is not used by the {pattern!r} pattern, which reads {', '.join(used)}",
+                )
+            )
+    if len(problems) > before:
+        return None
+    written = section.get("trace")
+    resolved = dict(section)
+    if isinstance(written, str):
+        resolved["trace"] = str(resolve_relative(written, base_dir))
+    spec = _check(problems, "load", lambda: LoadSpec.from_dict(resolved))
+    if spec is None or not isinstance(written, str):
+        return spec
+    return dataclasses.replace(spec, trace=written)
+
+
+def _check_slo(section: object, problems: list[Problem]) -> float | None:
+    if not _is_object("slo", section, problems):
+        return None
+    assert isinstance(section, dict)
+    for key in section:
+        if key != "p99_ms":
+            problems.append(_unknown(f"slo.{key}", key, ("p99_ms",), "key"))
+    if "p99_ms" not in section:
+        problems.append(Problem("slo.p99_ms", "is required (the p99 latency target, ms)"))
+        return None
+    value = _check(problems, "slo", lambda: SLO_P99_MS.check(section["p99_ms"]))
+    return None if value is None else float(value)
+
+
+def _check_measured(section: object, problems: list[Problem]) -> dict[str, Any] | None:
+    """Free-form figures, but finite, and with the batch-size figures exporters read sane."""
+    if not _is_object("measured", section, problems):
+        return None
+    assert isinstance(section, dict)
+    before = len(problems)
+    try:
+        leaves = list(_leaves("measured", section))
+    except RecursionError:
+        leaves = []
+        problems.append(Problem("measured", "is nested too deeply"))
+    for path, value in leaves:
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(path, f"must be a finite number, got {value}"))
+        elif isinstance(value, int) and not isinstance(value, bool) and _too_big(value):
+            problems.append(Problem(path, "a number is too large"))
+    sizes = section.get("batch_size")
+    if sizes is not None and not isinstance(sizes, dict):
+        problems.append(Problem("measured.batch_size", "must be an object (mean, p90, max)"))
+    elif isinstance(sizes, dict):
+        for key in BATCH_SIZE_FIGURES:
+            value = sizes.get(key)
+            if value is None:
+                continue
+            bad = isinstance(value, bool) or not isinstance(value, int | float)
+            if bad or not (1 <= value <= 1_000_000):
+                problems.append(
+                    Problem(f"measured.batch_size.{key}", f"must be a number >= 1, got {value!r}")
+                )
+    return None if len(problems) > before else section
+
+
+def _check_kind(
+    section: str, d: Mapping[str, Any], table: Mapping[str, Any], what: str, problems: list[Problem]
+) -> str | None:
+    """The section's ``kind`` if it names an entry of ``table``, else None with a problem."""
+    known = ", ".join(table)
+    if "kind" not in d:
+        problems.append(Problem(f"{section}.kind", f"is required; expected one of {known}"))
+        return None
+    kind = d["kind"]
+    if isinstance(kind, str) and kind in table:
+        return kind
+    hint = _hint(kind, table)
+    problems.append(
+        Problem(f"{section}.kind", f"unknown {what} {kind!r}; {hint}expected one of {known}")
+    )
+    return None
+
+
+def _check_params(
+    section: str,
+    kind: str,
+    tables: Mapping[str, tuple[Param, ...]],
+    given: Mapping[str, Any],
+    problems: list[Problem],
+) -> None:
+    """One problem per unknown or invalid parameter, checked by the engine's Param table for
+    ``kind`` (``tables`` holds every kind's, to say when a knob belongs to another kind)."""
+    params = {p.name: p for p in tables[kind]}
+    for key, value in given.items():
+        param = params.get(key)
+        if param is None:
+            owners = [k for k, t in tables.items() if any(p.name == key for p in t)]
+            if owners:
+                message = (
+                    f"is a parameter of the {' and '.join(owners)} {section}, not of {kind}; "
+                    f"{kind} has {', '.join(params) or 'no parameters'}"
+                )
+                problems.append(Problem(f"{section}.{key}", message))
+            else:
+                what = f"{kind} {section} parameter"
+                problems.append(_unknown(f"{section}.{key}", key, tuple(params), what))
+            continue
+        _check(problems, section, lambda p=param, v=value: p.check(v), where=f"{section}.{key}")
+    for param in params.values():
+        if param.default is None and param.name not in given:
+            problems.append(Problem(f"{section}.{param.name}", f"is required ({param.help})"))
+
+
+def _check(
+    problems: list[Problem], section: str, fn: Callable[[], Any], *, where: str | None = None
+) -> Any:
+    """``fn()``; a ConfigError it raises becomes a problem at ``section.<its setting>``."""
+    try:
+        return fn()
+    except ConfigError as e:
+        path = where or _join(section, e.where)
+        problems.append(Problem(path, e.message))
+    except OverflowError:  # an integer too large for a float, e.g. 10**400
+        problems.append(Problem(where or section, "a number is too large"))
+    return None
+
+
+def _join(section: str, where: str) -> str:
+    """``batcher`` + ``max_wait_ms`` -> ``batcher.max_wait_ms``; the section's own name stays."""
+    if where == section or where.startswith(f"{section}."):
+        return where
+    return f"{section}.{where}"
+
+
+def _is_object(path: str, value: object, problems: list[Problem]) -> bool:
+    if isinstance(value, dict):
+        return True
+    problems.append(Problem(path, f"must be an object, got {_json_type(value)}"))
+    return False
+
+
+def _unknown(path: str, key: object, known: Iterable[str], what: str) -> Problem:
+    known = tuple(known)
+    return Problem(path, f"unknown {what}; {_hint(key, known)}expected one of {', '.join(known)}")
+
+
+def _hint(key: object, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(key), list(known), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def _leaves(path: str, value: Any) -> Iterable[tuple[str, Any]]:
+    """Every scalar inside ``value`` with its JSON path (``measured.latency_ms.p99``)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(f"{path}.{k}", v)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(f"{path}[{i}]", v)
+    else:
+        yield path, value
+
+
+def _too_big(n: int) -> bool:
+    try:
+        float(n)
+    except OverflowError:
+        return True
+    return False
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a Python value's type, as a person editing the file sees it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, int | float):
+        return f"{value!r} (a number)"
+    if isinstance(value, str):
+        return f"{value!r} (a string)"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

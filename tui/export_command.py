@@ -1,0 +1,54 @@
+"""``batchtui export``: a preset turned into a server's configuration, on stdout or in a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from batchtui.engine.errors import ConfigError
+from batchtui.presets import resolve
+from batchtui.presets.exporters import EXPORTERS, export
+from batchtui.presets.storage import write_text_atomically
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``export``."""
+    p = commands.add_parser(
+        "export",
+        help="write a preset as Triton, TorchServe, Ray Serve, TF Serving or LitServe config",
+        description=(
+            "Turn a preset into what a server reads. Dynamic and predictive batchers have no "
+            "server equivalent: the static settings that approximate them are exported, and "
+            "every output says in comments what does not carry over."
+        ),
+    )
+    p.add_argument("preset", metavar="NAME|PATH", help="a preset name (see 'batchtui presets')")
+    p.add_argument(
+        "--format",
+        choices=tuple(EXPORTERS),
+        default="json",
+        help="what to write (default: json, the preset itself)",
+    )
+    p.add_argument("-o", "--output", metavar="PATH", help="write to PATH instead of stdout")
+    p.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export the preset; with -o write it atomically and list the notes on stderr."""
+    result = export(resolve(args.preset), args.format)
+    if args.output is None:
+        sys.stdout.write(result.text)
+        return 0
+    path = Path(args.output)
+    try:
+        write_text_atomically(path, result.text, overwrite=args.force)
+    except FileExistsError:
+        raise ConfigError("-o", f"{path} already exists; add --force to replace it") from None
+    except OSError as e:
+        raise ConfigError("-o", f"cannot write {path}: {e.strerror or e}") from None
+    print(f"wrote {path} ({args.format}; the server calls it {result.filename})", file=sys.stderr)
+    for note in result.notes:
+        print(f"  note: {note}", file=sys.stderr)
+    return 0

@@ -1,0 +1,113 @@
+"""``batchtui profile``: measure a model's batch cost t(n) on the device, as a reusable table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.models.profiler import ProfileTable
+from batchtui.tui.json_output import write_json_atomically
+from batchtui.tui.model_args import add_model_arguments, model_from_args
+from batchtui.tui.progress import stderr_progress
+
+DEFAULT_MODEL = "mlp"
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``profile`` and its flags."""
+    p = commands.add_parser(
+        "profile",
+        help="measure a model's batch service time t(n) for a range of batch sizes",
+        description=(
+            "Warm the model up, then time repeated batches of each size (interleaved, so a "
+            "slow spell of the machine does not skew one size) and report the median and "
+            "range. The JSON table is reusable: `batchtui run --profile PATH` simulates "
+            "with it, fast."
+        ),
+    )
+    p.set_defaults(handler=run)
+    g = p.add_argument_group("model")
+    add_model_arguments(g, DEFAULT_MODEL)
+    g = p.add_argument_group("measurement")
+    g.add_argument(
+        "--max-batch-size",
+        type=int,
+        default=32,
+        metavar="N",
+        help="largest batch size measured (default: 32)",
+    )
+    g.add_argument(
+        "--repeats",
+        type=int,
+        default=7,
+        metavar="N",
+        help="timings per batch size; the median is reported (default: 7)",
+    )
+    g.add_argument(
+        "--size",
+        type=int,
+        default=1,
+        metavar="N",
+        help="size of each request, e.g. tokens for the transformer (default: 1)",
+    )
+    g.add_argument("--seed", type=int, default=0, help="seed of the model's weights and inputs")
+    g.add_argument("--json", metavar="PATH", help="write the table (batchtui.profile/1) to PATH")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, warm up, measure, print (and save) the table."""
+    for flag, value, low in (
+        ("--max-batch-size", args.max_batch_size, 1),
+        ("--repeats", args.repeats, 1),
+        ("--size", args.size, 1),
+    ):
+        if value < low:
+            raise ConfigError(flag, f"must be >= {low}, got {value}")
+    spec = model_from_args(args, DEFAULT_MODEL)
+    if not spec.is_torch:
+        raise ConfigError("--model", f"profile measures torch models, not {spec.kind!r}")
+
+    from batchtui.engine.models.profiler import profile_runner
+    from batchtui.engine.models.runner import ModelRunner
+
+    runner = ModelRunner(
+        spec,
+        device=args.device or "auto",
+        seed=args.seed,
+        max_batch_size=args.max_batch_size,
+        compile=args.compile,
+    )
+    runner.warm_up(args.max_batch_size, progress=stderr_progress("warming up"))
+    table = profile_runner(
+        runner,
+        args.max_batch_size,
+        repeats=args.repeats,
+        request_size=args.size,
+        progress=stderr_progress("profiling"),
+    )
+    if args.json:
+        write_json_atomically(Path(args.json), table.to_json())
+    print(format_table(table))
+    if args.json:
+        print(f"profile written to {args.json}")
+    return 0
+
+
+def format_table(table: ProfileTable) -> str:
+    """One row per batch size: median and range of t(n), per-request cost, throughput."""
+    model = table.model
+    lines = [
+        f"batchtui profile · {model.get('kind')} on {model.get('device', '?')} · "
+        f"request size {table.request_size} · median of {table.points[0].repeats} runs",
+        "",
+        f"{'batch':>5}  {'median ms':>9}  {'min..max ms':>15}  {'ms/request':>10}  {'req/s':>9}",
+    ]
+    peak = table.peak.batch_size
+    for p in table.points:
+        mark = "  * peak" if p.batch_size == peak else ""
+        lines.append(
+            f"{p.batch_size:>5}  {p.median_ms:>9.3f}  {p.min_ms:>7.3f}..{p.max_ms:<7.3f}  "
+            f"{p.median_ms / p.batch_size:>10.4f}  {p.throughput_rps:>9,.0f}{mark}"
+        )
+    return "\n".join(lines)
