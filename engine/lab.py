@@ -80,6 +80,11 @@ class Lab:
         return self._load.spec
 
     @property
+    def model(self) -> dict[str, Any]:
+        """The model serving the batches, as JSON (kind, parameters, device)."""
+        return self._service.describe()
+
+    @property
     def finished(self) -> bool:
         """True once arrivals stopped and every lane drained."""
         return self.arrivals.closed

@@ -51,12 +51,22 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help="size of each request, e.g. tokens for the transformer (default: 1)",
     )
+    g.add_argument(
+        "--idle-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="idle the device this long before each timed batch, as at moderate load; "
+        "0 measures back to back, the offline peak (default: 0)",
+    )
     g.add_argument("--seed", type=int, default=0, help="seed of the model's weights and inputs")
     g.add_argument("--json", metavar="PATH", help="write the table (batchtui.profile/1) to PATH")
 
 
 def run(args: argparse.Namespace) -> int:
     """Load, warm up, measure, print (and save) the table."""
+    if not 0 <= args.idle_ms <= 10_000:
+        raise ConfigError("--idle-ms", f"must be between 0 and 10000, got {args.idle_ms:g}")
     for flag, value, low in (
         ("--max-batch-size", args.max_batch_size, 1),
         ("--repeats", args.repeats, 1),
@@ -84,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         args.max_batch_size,
         repeats=args.repeats,
         request_size=args.size,
+        idle_ms=args.idle_ms,
         progress=stderr_progress("profiling"),
     )
     if args.json:
@@ -99,7 +110,8 @@ def format_table(table: ProfileTable) -> str:
     model = table.model
     lines = [
         f"batchtui profile · {model.get('kind')} on {model.get('device', '?')} · "
-        f"request size {table.request_size} · median of {table.points[0].repeats} runs",
+        f"request size {table.request_size} · median of {table.points[0].repeats} runs"
+        + (f" · {table.idle_ms:g} ms idle before each" if table.idle_ms else ""),
         "",
         f"{'batch':>5}  {'median ms':>9}  {'min..max ms':>15}  {'ms/request':>10}  {'req/s':>9}",
     ]

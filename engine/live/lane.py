@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 
 from batchtui.engine.live.clock import WallClock, tighten_timer_slack
-from batchtui.engine.live.device_worker import DeviceWorker
+from batchtui.engine.live.device_worker import WORKERS, InlineWorker, ThreadWorker
 from batchtui.engine.policies import Dispatch, Policy, QueueView
 from batchtui.engine.service.base import ServiceTime
 from batchtui.engine.sim.arrivals import Arrivals
@@ -40,9 +40,13 @@ class LiveLane:
         arrivals: Arrivals,
         max_queue: int | None = None,
         clock: WallClock | None = None,
+        worker: str = "inline",
     ) -> None:
         if max_queue is not None and max_queue < 1:
             raise ValueError("max_queue must be >= 1")
+        if worker not in WORKERS:
+            raise ValueError(f"worker must be one of {WORKERS}")
+        self.worker = worker
         self.name = name
         self.policy = policy
         self.service = service
@@ -70,7 +74,7 @@ class LiveLane:
         times = arrivals.times
         n_total = len(times)
         clock = self._clock
-        worker = DeviceWorker(self.service, clock)
+        worker = (InlineWorker if self.worker == "inline" else ThreadWorker)(self.service, clock)
         policy, log, view = self.policy, self.log, QueueView()
         max_queue = NEVER if self.max_queue is None else self.max_queue
         gaps: deque[tuple[int, int]] = deque()
@@ -83,10 +87,8 @@ class LiveLane:
         origin = clock.now() + LEAD_S
         try:
             while True:
-                now = clock.now() - origin
-                if pending is not None and worker.done.is_set():
-                    done = worker.result
-                    assert done is not None
+                if pending is not None:
+                    done = worker.wait()
                     end, n, dispatched, depth, reason = pending
                     finish = done.finish - origin
                     log.end.append(end)
@@ -103,6 +105,7 @@ class LiveLane:
                     last_finish = finish
                     pending = None
                     self.in_flight = 0
+                now = clock.now() - origin
                 if tail < n_total and times[tail] <= now:
                     new_tail = bisect_right(times, now, tail)
                     queued = admit(queued, tail, new_tail, max_queue, gaps, self.rejected)
@@ -139,7 +142,6 @@ class LiveLane:
                     continue
 
                 if pending is not None:
-                    worker.done.wait()
                     continue
                 if queued == 0:
                     if tail >= n_total:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -39,6 +40,7 @@ class ProfileTable:
     model: dict[str, Any]
     request_size: int
     points: tuple[ProfilePoint, ...]
+    idle_ms: float = 0.0
 
     def medians_ms(self) -> dict[int, float]:
         return {p.batch_size: p.median_ms for p in self.points}
@@ -54,6 +56,7 @@ class ProfileTable:
             "format": PROFILE_FORMAT,
             "model": self.model,
             "request_size": self.request_size,
+            "idle_ms": self.idle_ms,
             "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "points": [
                 {
@@ -83,16 +86,27 @@ def profile_runner(
     repeats: int = 7,
     request_size: int = 1,
     progress: Callable[[float], None] | None = None,
+    idle_ms: float = 0.0,
 ) -> ProfileTable:
     """Time ``repeats`` batches of each size (after the runner's warm-up) and keep the median
     and range. Sizes are interleaved round by round, so a slow spell of the machine spreads
-    over all sizes instead of skewing one."""
+    over all sizes instead of skewing one.
+
+    ``idle_ms`` leaves the device idle that long before each timed batch. Back to back (0)
+    gives the device's offline peak; but a device that idles between batches, as it does
+    at moderate load, restarts slower (CPU thread pools sleep, caches cool, GPUs clock
+    down), so a profile meant to predict latency at such a load should idle like it."""
     sizes = batch_sizes(max_batch_size)
     samples: dict[int, list[float]] = {n: [] for n in sizes}
     total, done = len(sizes) * repeats, 0
+    first = 0
     for _ in range(repeats):
         for n in sizes:
-            samples[n].append(runner.run(0, np.full(n, request_size, dtype=np.int64)) * 1000.0)
+            if idle_ms > 0:
+                time.sleep(idle_ms / 1000.0)
+            batch = np.full(n, request_size, dtype=np.int64)
+            samples[n].append(runner.run(first, batch) * 1000.0)
+            first += n  # fresh requests each time, as in serving
             done += 1
             if progress is not None:
                 progress(done / total)
@@ -100,4 +114,4 @@ def profile_runner(
         ProfilePoint(n, statistics.median(ts), min(ts), max(ts), len(ts))
         for n, ts in samples.items()
     )
-    return ProfileTable(runner.describe(), request_size, points)
+    return ProfileTable(runner.describe(), request_size, points, idle_ms)

@@ -143,3 +143,18 @@ def test_a_model_file_that_does_not_fit_its_input_spec_is_one_line(
     )
     assert code == 2
     assert err.count("\n") == 1 and "wrong.pt" in err and "sample batch" in err
+
+
+def test_profile_can_idle_the_device_before_each_batch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "p.json"
+    code, out, err = run_cli(
+        capsys, "profile", "--model-param", "width=32", "--max-batch-size", "2", "--repeats",
+        "1", "--idle-ms", "1", "--json", str(path),
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(path.read_text())["idle_ms"] == 1.0
+    assert "1 ms idle before each" in out.splitlines()[0]
+    code, _, err = run_cli(capsys, "profile", "--idle-ms", "-1")
+    assert code == 2 and "--idle-ms: must be between 0 and 10000" in err

@@ -27,12 +27,17 @@ def poisson(rate: float, seconds: float, seed: int) -> np.ndarray:
     return times[times < seconds]
 
 
-def test_live_agrees_with_the_simulator_on_the_same_arrivals() -> None:
+@pytest.mark.parametrize("worker", ["inline", "thread"])
+def test_live_agrees_with_the_simulator_on_the_same_arrivals(worker: str) -> None:
     arrivals = arrivals_at(*poisson(2000, 0.6, seed=1))
     sim = SimLane("sim", Static(max_batch_size=16, max_wait_ms=4), AnalyticCost(2, 0.05), arrivals)
     sim.advance(math.inf)
     live = LiveLane(
-        "live", Static(max_batch_size=16, max_wait_ms=4), AnalyticCost(2, 0.05), arrivals
+        "live",
+        Static(max_batch_size=16, max_wait_ms=4),
+        AnalyticCost(2, 0.05),
+        arrivals,
+        worker=worker,
     )
     live.run()
     s, w = lane_stats(sim), lane_stats(live)

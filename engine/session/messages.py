@@ -1,0 +1,91 @@
+"""What the UI and the engine process say to each other: small immutable values.
+
+Commands go to the engine; the engine answers with status updates, snapshots and errors.
+Everything here pickles, and nothing imports torch, so the UI process stays torch-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.metrics import LaneStats
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Stop the clock: no arrivals, no batches, nothing redrawn."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Carry on from where the clock stopped."""
+
+
+@dataclass(frozen=True)
+class ResetStats:
+    """Start every lane's statistics afresh (the simulation itself carries on)."""
+
+
+@dataclass(frozen=True)
+class SetLoad:
+    """Change the arrival pattern or rate from now on."""
+
+    load: LoadSpec
+
+
+@dataclass(frozen=True)
+class SetLaneParams:
+    """Change one lane's batcher parameters now."""
+
+    lane: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the engine process."""
+
+
+Command = Pause | Resume | ResetStats | SetLoad | SetLaneParams | Stop
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the engine is doing while it cannot serve yet (loading, warming up)."""
+
+    stage: str
+    fraction: float
+
+
+@dataclass(frozen=True)
+class CommandFailed:
+    """A command was refused (e.g. a value out of range); nothing changed."""
+
+    command: str
+    message: str
+
+
+@dataclass(frozen=True)
+class EngineFailed:
+    """The engine could not start or stopped on an error; it has exited."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every lane's figures at one instant, as the dashboard shows them."""
+
+    clock: float  # virtual seconds since the start
+    pace: float  # virtual seconds per wall second lately (1.0 = keeping up with real time)
+    paused: bool
+    load: LoadSpec
+    model: dict[str, Any]
+    window_s: float
+    recent: tuple[LaneStats, ...]  # over the last window_s
+    total: tuple[LaneStats, ...]  # since the last reset
+
+
+Event = Status | CommandFailed | EngineFailed | Snapshot

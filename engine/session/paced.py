@@ -1,0 +1,85 @@
+"""A Lab kept in step with the wall clock, for the dashboard: the façade's live face.
+
+Pure logic with an injected clock, so tests drive it with explicit times. Virtual time
+follows the wall clock one for one while the engine keeps up; when the lanes' batches
+need more device time than real time allows (a real model serving three lanes), virtual
+time runs slower and ``pace`` says by how much, never hidden.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from batchtui.engine.lab import Lab
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.session.messages import Snapshot
+
+MAX_STEP_S = 0.25  # never simulate more than this much virtual time in one step
+PACE_TAU_S = 2.0  # the pace figure is a moving average over about this long
+
+
+class PacedLab:
+    """Advances ``lab`` as wall time passes, unless paused."""
+
+    def __init__(
+        self,
+        lab: Lab,
+        window_s: float = 10.0,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.lab = lab
+        self.window_s = window_s
+        self._clock = clock
+        self._last = clock()
+        self.paused = False
+        self.pace = 1.0
+        self._total: tuple[Any, ...] | None = None
+
+    def step(self) -> None:
+        """Simulate the virtual time that corresponds to the wall time since the last step."""
+        now = self._clock()
+        elapsed, self._last = now - self._last, now
+        if self.paused or elapsed <= 0:
+            return
+        advance = min(elapsed, MAX_STEP_S)
+        self.lab.advance_to(self.lab.clock + advance)
+        # Virtual seconds gained per wall second. The time a step takes shows up in the next
+        # step's `elapsed`; once that exceeds MAX_STEP_S, the simulation falls behind.
+        weight = min(1.0, elapsed / PACE_TAU_S)
+        self.pace += weight * (advance / elapsed - self.pace)
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self._last = self._clock()  # the pause is not owed to the simulation
+
+    def reset_stats(self) -> None:
+        self.lab.reset_stats()
+        self._total = None
+
+    def set_load(self, load: LoadSpec) -> None:
+        self.lab.set_load(load)
+
+    def set_lane_params(self, lane: str, params: dict[str, Any]) -> None:
+        self.lab.set_lane_params(lane, **params)
+
+    def snapshot(self, with_total: bool = True) -> Snapshot:
+        """The figures now: recent (the last ``window_s``) always, totals when asked (they
+        cost time proportional to the history, so the caller asks for them less often)."""
+        recent = self.lab.snapshot(window_s=self.window_s).lanes
+        if with_total or self._total is None:
+            self._total = self.lab.snapshot().lanes
+        return Snapshot(
+            clock=self.lab.clock,
+            pace=self.pace,
+            paused=self.paused,
+            load=self.lab.load,
+            model=self.lab.model,
+            window_s=self.window_s,
+            recent=recent,
+            total=self._total,
+        )

@@ -1,0 +1,143 @@
+"""The engine in a child process: the UI's CPU work and GIL cannot perturb what is measured.
+
+``EngineClient`` lives in the UI process and never imports torch; ``serve`` is the child's
+main loop. They talk over a pipe: commands one way, status, snapshots and errors back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.scenario import Scenario
+from batchtui.engine.session.messages import (
+    Command,
+    CommandFailed,
+    EngineFailed,
+    Event,
+    Pause,
+    ResetStats,
+    Resume,
+    SetLaneParams,
+    SetLoad,
+    Status,
+    Stop,
+)
+
+TICK_S = 0.02  # how often the engine steps the simulation
+SNAPSHOT_S = 0.2  # how often it sends figures (the dashboard refreshes numbers at ~5 Hz)
+TOTALS_S = 1.0  # how often the since-reset totals are recomputed (they grow with history)
+
+
+class EngineClient:
+    """Starts the engine process for ``scenario`` and relays commands and events."""
+
+    def __init__(self, scenario: Scenario, window_s: float = 10.0, paused: bool = False) -> None:
+        ctx = multiprocessing.get_context("spawn")  # no fork of a threaded UI process
+        self._conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=serve,
+            args=(child, scenario, window_s, paused),
+            name="batchtui-engine",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self._closed = False
+
+    def send(self, command: Command) -> None:
+        """Queue a command for the engine (ignored once it has stopped)."""
+        if not self._closed and self.process.is_alive():
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self._conn.send(command)
+
+    def events(self, timeout: float = 0.0) -> list[Event]:
+        """Everything the engine has said since the last call (waiting up to ``timeout``)."""
+        out: list[Event] = []
+        try:
+            if not self._conn.poll(timeout):
+                return out
+            while self._conn.poll():
+                out.append(self._conn.recv())
+        except (EOFError, OSError):
+            if not out and not self._closed:
+                out.append(EngineFailed("the engine process ended unexpectedly"))
+                self._closed = True
+        return out
+
+    def close(self, timeout: float = 3.0) -> None:
+        """Stop the engine and wait for it; kill it if it does not stop in time."""
+        if self._closed and not self.process.is_alive():
+            return
+        self.send(Stop())
+        self._closed = True
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout)
+        self._conn.close()
+
+
+def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -> None:
+    """The engine process: build the Lab (loading the model with progress), then pace it."""
+    from batchtui.engine.lab import Lab
+    from batchtui.engine.session.paced import PacedLab
+
+    def status(stage: str, fraction: float) -> None:
+        conn.send(Status(stage, fraction))
+
+    try:
+        status("starting the engine", 0.0)
+        lab = Lab(scenario, on_progress=status)
+    except ConfigError as e:
+        conn.send(EngineFailed(str(e)))
+        return
+    except Exception as e:  # reported to the UI, which shows it
+        conn.send(EngineFailed(f"{type(e).__name__}: {e}"))
+        return
+    paced = PacedLab(lab, window_s=window_s)
+    if paused:
+        paced.pause()
+    conn.send(paced.snapshot())
+    next_snapshot = next_totals = time.perf_counter()
+    try:
+        while True:
+            if conn.poll(TICK_S):
+                command = conn.recv()
+                if isinstance(command, Stop):
+                    return
+                _apply(paced, command, conn)
+                conn.send(paced.snapshot(with_total=True))
+                continue
+            paced.step()
+            now = time.perf_counter()
+            if now >= next_snapshot and not paced.paused:
+                with_total = now >= next_totals
+                conn.send(paced.snapshot(with_total=with_total))
+                next_snapshot = now + SNAPSHOT_S
+                if with_total:
+                    next_totals = now + TOTALS_S
+    except (EOFError, BrokenPipeError, OSError):
+        return  # the UI went away
+    except Exception as e:
+        conn.send(EngineFailed(f"{type(e).__name__}: {e}"))
+
+
+def _apply(paced: Any, command: Command, conn: Connection) -> None:
+    try:
+        if isinstance(command, Pause):
+            paced.pause()
+        elif isinstance(command, Resume):
+            paced.resume()
+        elif isinstance(command, ResetStats):
+            paced.reset_stats()
+        elif isinstance(command, SetLoad):
+            paced.set_load(command.load)
+        elif isinstance(command, SetLaneParams):
+            paced.set_lane_params(command.lane, command.params)
+    except ConfigError as e:
+        conn.send(CommandFailed(type(command).__name__, str(e)))

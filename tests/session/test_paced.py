@@ -1,0 +1,81 @@
+"""The paced lab follows an explicit clock: virtual time tracks it, pauses, reports its pace."""
+
+import pytest
+
+from batchtui.engine.lab import Lab
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.scenario import Scenario
+from batchtui.engine.session.paced import PacedLab
+
+
+class FakeClock:
+    """A clock the test moves by hand; each read can also cost time, like real work."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.cost_per_read = 0.0
+
+    def __call__(self) -> float:
+        self.now += self.cost_per_read
+        return self.now
+
+
+def paced(clock: FakeClock) -> PacedLab:
+    return PacedLab(Lab(Scenario(load=LoadSpec(pattern="constant", rate_rps=1000))), clock=clock)
+
+
+def test_virtual_time_follows_the_wall_clock() -> None:
+    clock = FakeClock()
+    p = paced(clock)
+    for _ in range(10):
+        clock.now += 0.1
+        p.step()
+    assert p.lab.clock == pytest.approx(1.0)
+    assert p.snapshot().recent[0].arrived == pytest.approx(1000, abs=2)
+
+
+def test_pause_stops_the_clock_and_the_pause_is_not_owed() -> None:
+    clock = FakeClock()
+    p = paced(clock)
+    clock.now += 0.2
+    p.step()
+    p.pause()
+    clock.now += 5.0
+    p.step()
+    assert p.lab.clock == pytest.approx(0.2)
+    p.resume()
+    clock.now += 0.1
+    p.step()
+    assert p.lab.clock == pytest.approx(0.3)
+    assert p.snapshot().paused is False
+
+
+def test_pace_drops_when_the_engine_cannot_keep_up() -> None:
+    clock = FakeClock()
+    p = paced(clock)
+    clock.cost_per_read = 0.5  # each step takes 0.5 s of wall time, for 0.25 s of virtual time
+    for _ in range(40):
+        p.step()
+    assert p.pace == pytest.approx(0.5, abs=0.02)
+
+
+def test_a_long_stall_is_not_simulated_in_one_gulp() -> None:
+    clock = FakeClock()
+    p = paced(clock)
+    clock.now += 30.0  # e.g. the machine was suspended
+    p.step()
+    assert p.lab.clock == pytest.approx(0.25)
+
+
+def test_reset_and_live_changes_reach_the_lab() -> None:
+    clock = FakeClock()
+    p = paced(clock)
+    clock.now += 0.5
+    p.step()
+    p.set_lane_params("static", {"max_wait_ms": 1.0})
+    p.reset_stats()
+    snap = p.snapshot()
+    assert snap.total[0].arrived == 0
+    assert snap.total[0].batcher["max_wait_ms"] == 1.0
+    p.set_load(LoadSpec(pattern="constant", rate_rps=100))
+    assert p.snapshot().load.rate_rps == 100
