@@ -9,7 +9,13 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from batchtui.engine.errors import ConfigError
-from batchtui.tui import export_command, presets_command, profile_command, run_command
+from batchtui.tui import (
+    dashboard_command,
+    export_command,
+    presets_command,
+    profile_command,
+    run_command,
+)
 
 
 class CliError(Exception):
@@ -35,10 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="batchtui",
         description=(
             "Tune how model inference requests are batched: compare static, dynamic and "
-            "predictive batchers on the same load and see p50/p99 latency and throughput."
+            "predictive batchers on the same load and see p50/p99 latency and throughput. "
+            + dashboard_command.DASHBOARD_HELP
+            + "."
         ),
     )
     parser.add_argument("--version", action="version", version=f"batchtui {_version()}")
+    dashboard_command.add_arguments(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     run_command.add_parser(commands)
     profile_command.add_parser(commands)
@@ -53,8 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help()
-            return 0
+            return dashboard_command.run(args)
         return int(args.handler(args))
     except CliError as e:
         print(f"batchtui: error: {e}", file=sys.stderr)

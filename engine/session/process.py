@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import sys
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -45,7 +48,8 @@ class EngineClient:
             name="batchtui-engine",
             daemon=True,
         )
-        self.process.start()
+        with _real_stderr():
+            self.process.start()
         child.close()
         self._closed = False
 
@@ -83,7 +87,11 @@ class EngineClient:
 
 
 def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -> None:
-    """The engine process: build the Lab (loading the model with progress), then pace it."""
+    """The engine process: build the Lab (loading the model with progress), then pace it.
+
+    Its standard output and error go to /dev/null: it shares the terminal with the
+    dashboard, and anything it has to say goes over the pipe."""
+    _silence_terminal()
     from batchtui.engine.lab import Lab
     from batchtui.engine.session.paced import PacedLab
 
@@ -141,3 +149,28 @@ def _apply(paced: Any, command: Command, conn: Connection) -> None:
             paced.set_lane_params(command.lane, command.params)
     except ConfigError as e:
         conn.send(CommandFailed(type(command).__name__, str(e)))
+
+
+@contextlib.contextmanager
+def _real_stderr() -> Iterator[None]:
+    """Give multiprocessing a real stderr while it starts the child (Textual replaces
+    sys.stderr with an object whose fileno() is -1, which the resource tracker rejects)."""
+    saved = sys.stderr
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = -1
+    if fd < 0:
+        sys.stderr = sys.__stderr__
+    try:
+        yield
+    finally:
+        sys.stderr = saved
+
+
+def _silence_terminal() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(devnull, fd)
+    os.close(devnull)

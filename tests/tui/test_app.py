@@ -1,0 +1,175 @@
+"""The real dashboard driven with Pilot: a real engine process, real keys, real files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.scenario import Scenario
+from batchtui.presets import load_preset
+from batchtui.tui.app import BatchTuiApp
+from batchtui.tui.dashboard_scenario import dashboard_scenario
+from batchtui.tui.screens.help import HelpScreen
+from batchtui.tui.widgets.slider import Slider
+
+
+def analytic_scenario() -> Scenario:
+    """The default dashboard scenario with the analytic cost: fast to start, no torch."""
+    return dashboard_scenario(model=ModelSpec("analytic"))
+
+
+async def wait_until(
+    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 20.0
+) -> None:
+    """Let the app run until ``condition`` holds (the engine works in real time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def numbers(app: BatchTuiApp, lane: str) -> str:
+    return str(app.query_one(f"#numbers-{lane}").render())
+
+
+async def test_starts_and_lane_numbers_change() -> None:
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 0.5)
+        first = numbers(app, "static")
+        assert "req/s" in first and "p99" in first
+        clock = app.snapshot.clock
+        await wait_until(pilot, lambda: app.snapshot.clock > clock + 1.0)
+        await pilot.pause(0.3)
+        assert numbers(app, "static") != first
+        await pilot.press("q")
+    assert app.engine is None
+
+
+async def test_a_slider_changes_the_running_policy() -> None:
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None)
+        slider = app.query_one("#static-max_batch_size", Slider)
+        slider.focus()
+        for _ in range(5):
+            await pilot.press("left")
+        assert slider.value < 32
+        await wait_until(
+            pilot,
+            lambda: app.snapshot.total[0].batcher["max_batch_size"] == round(slider.value),
+            timeout=10,
+        )
+        # The other lanes keep their own settings.
+        assert app.snapshot.total[1].batcher["max_batch_size"] == 32
+        await pilot.press("q")
+
+
+async def test_pause_stops_the_clock_and_reset_clears_the_statistics() -> None:
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 1.0)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.snapshot.paused)
+        await pilot.pause(0.4)  # the last figures (taken as it paused) reach the screen
+        frozen = app.snapshot.clock
+        shown = numbers(app, "dynamic")
+        await pilot.pause(0.8)
+        assert app.snapshot.clock == frozen
+        assert numbers(app, "dynamic") == shown
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.snapshot.total[0].arrived == 0)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.snapshot.clock > frozen + 0.5)
+        await pilot.press("q")
+
+
+async def test_export_writes_a_preset_that_loads_back(tmp_path: Path) -> None:
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 0.5)
+        app.query_one("#dynamic-max_wait_ms", Slider).focus()
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        path_input = app.screen.query_one("#export-path")
+        path_input.value = str(tmp_path / "mine.json")
+        await pilot.click("#export-save")
+        await wait_until(pilot, lambda: (tmp_path / "mine.json").exists())
+        preset = load_preset(tmp_path / "mine.json")
+        assert preset.batcher_kind == "dynamic"
+        assert preset.measured is not None and preset.measured["p99_ms"] > 0
+        assert preset.load.rate_rps == pytest.approx(1000.0)
+        # A second export to the same path asks before overwriting.
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        app.screen.query_one("#export-path").value = str(tmp_path / "mine.json")
+        await pilot.click("#export-save")
+        await pilot.pause(0.2)
+        assert "exists" in str(app.screen.query_one("#export-warning").render())
+        await pilot.press("escape")
+        await pilot.press("q")
+
+
+async def test_help_opens_and_closes() -> None:
+    app = BatchTuiApp(analytic_scenario(), start_paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+
+
+async def test_quit_leaves_no_engine_process() -> None:
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None)
+        process = app.engine.process
+        assert process.is_alive()
+        await pilot.press("q")
+    assert not process.is_alive()
+
+
+async def test_compact_layout_at_80x24_hides_the_charts() -> None:
+    app = BatchTuiApp(analytic_scenario(), start_paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        assert app.has_class("compact")
+        assert (
+            not app.query_one("#depth-static").display
+            or not app.query_one("#depth-static").is_on_screen
+        )
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause(0.2)
+        assert not app.has_class("compact")
+        await pilot.press("q")
+
+
+def test_the_dashboard_process_never_imports_torch() -> None:
+    code = (
+        "import sys; import batchtui.tui.app, batchtui.tui.cli; "
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_preset_scenario_puts_its_batcher_on_the_lane_of_its_kind() -> None:
+    from batchtui.presets import resolve
+
+    scenario = dashboard_scenario(resolve("low-latency"))
+    static = next(lane for lane in scenario.lanes if lane.kind == "static")
+    assert static.params["max_wait_ms"] == 1.0
+    assert scenario.load == resolve("low-latency").run_load()
+    assert scenario.slo_ms == resolve("low-latency").slo_p99_ms

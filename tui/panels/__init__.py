@@ -1,0 +1,1 @@
+"""The dashboard's screen areas: load bar, lane panels, comparison strip, status line."""

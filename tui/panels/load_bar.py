@@ -1,0 +1,70 @@
+"""The load bar: arrival rate, pattern and burstiness, changed while the engine runs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Select
+
+from batchtui.engine.load import LoadSpec
+from batchtui.tui.messages import LoadChanged
+from batchtui.tui.widgets.slider import Slider
+
+SYNTHETIC = ("constant", "poisson", "gamma", "onoff", "ramp", "sine")
+
+
+class LoadBar(Horizontal):
+    """Rate (log scale), pattern and burstiness; each change is sent as a new LoadSpec."""
+
+    def __init__(self, load: LoadSpec) -> None:
+        super().__init__(id="load-bar")
+        self.load = load
+
+    def compose(self) -> ComposeResult:
+        patterns = list(SYNTHETIC) + (["trace"] if self.load.trace else [])
+        yield Slider(
+            10.0, 200_000.0, self.load.rate_rps, scale="log", label="rate", unit="req/s",
+            id="load-rate",
+        )  # fmt: skip
+        yield Select(
+            [(p, p) for p in patterns], value=self.load.pattern, allow_blank=False,
+            id="load-pattern",
+        )  # fmt: skip
+        yield Slider(
+            0.05, 20.0, self.load.burstiness, scale="log", label="burst", id="load-burstiness",
+        )  # fmt: skip
+
+    def on_mount(self) -> None:
+        self._enable_knobs()
+
+    def on_slider_changed(self, event: Slider.Changed) -> None:
+        event.stop()
+        field = {"load-rate": "rate_rps", "load-burstiness": "burstiness"}.get(
+            event.slider.id or ""
+        )
+        if field:
+            self._change(**{field: float(event.value)})
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value != self.load.pattern and isinstance(event.value, str):
+            self._change(pattern=event.value)
+
+    def show(self, load: LoadSpec) -> None:
+        """Follow the engine's load (e.g. after a preset was loaded)."""
+        self.load = load
+        rate = self.query_one("#load-rate", Slider)
+        if not rate.has_focus:
+            rate.value = load.rate_rps
+        self._enable_knobs()
+
+    def _change(self, **changes: object) -> None:
+        self.load = dataclasses.replace(self.load, **changes)  # type: ignore[arg-type]
+        self._enable_knobs()
+        self.post_message(LoadChanged(self.load))
+
+    def _enable_knobs(self) -> None:
+        self.query_one("#load-burstiness", Slider).disabled = self.load.pattern != "gamma"
+        self.query_one("#load-rate", Slider).disabled = self.load.pattern == "trace"

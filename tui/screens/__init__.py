@@ -1,0 +1,1 @@
+"""Modal screens of the dashboard: help, export a preset, load a preset."""
