@@ -45,7 +45,7 @@ from batchtui.tui.screens.load_preset import LoadPresetScreen
 
 POLL_S = 0.1  # how often the app reads the engine's messages
 NUMBERS_S = 0.2  # numbers refresh at most this often (~5 Hz)
-COMPACT_WIDTH, COMPACT_HEIGHT = 120, 36  # below either, charts give way to numbers
+COMPACT_WIDTH, COMPACT_HEIGHT = 90, 30  # below either, charts give way to numbers
 
 EngineFactory = Callable[..., Any]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from batchtui.engine.errors import ConfigError
+from batchtui.tui.cpu import keep_ui_on_first_core
 from batchtui.tui.dashboard_scenario import dashboard_scenario
 from batchtui.tui.model_args import check_device, model_kind_and_params
 
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         check_device(args.device)
     scenario = dashboard_scenario(preset, model, args.device)
     scenario.validate()
+    keep_ui_on_first_core()
     BatchTuiApp(
         scenario, preset_name=preset.name if preset else None, start_paused=args.paused
     ).run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from itertools import pairwise
 
 import pytest
@@ -24,6 +25,8 @@ from batchtui.tui.widgets.charts import (
 
 BINS = 60
 BOX = set("─│┌┐└┘┤┬├┴┼")
+HALVES = {" ": "..", "▌": "#.", "▐": ".#", "▖": "#.", "▗": ".#"}  # a cell's left, right half
+MARKS = {chr(c) for c in range(0x2580, 0x25A0)}  # the block elements plotext draws with
 
 
 def ramp(peak: int) -> tuple[int, ...]:
@@ -103,12 +106,14 @@ async def test_a_burst_draws_at_once_then_the_newest_when_the_interval_has_passe
         assert "max 10" in screen_text(app.depth)
 
 
-async def test_a_hidden_chart_does_not_redraw_and_draws_once_when_shown() -> None:
+@pytest.mark.parametrize("hide", ["chart", "container"])
+async def test_a_hidden_chart_does_not_redraw_and_draws_once_when_shown(hide: str) -> None:
     app = ChartsApp(min_interval_s=0.05)
     async with app.run_test(size=(80, 24)) as pilot:
         app.depth.update_data(ramp(3), 10.0)
         await pilot.pause(0.1)
-        app.depth.display = False
+        hidden = app.depth if hide == "chart" else app.query_one(Horizontal)
+        hidden.display = False  # the compact layout hides the charts' container
         await pilot.pause()
         hidden_at = app.depth.redraws
 
@@ -117,7 +122,7 @@ async def test_a_hidden_chart_does_not_redraw_and_draws_once_when_shown() -> Non
             await pilot.pause(0.1)
         assert app.depth.redraws == hidden_at
 
-        app.depth.display = True
+        hidden.display = True
         await pilot.pause(0.1)
         assert app.depth.redraws == hidden_at + 1
         assert "max 6" in screen_text(app.depth)
@@ -196,14 +201,39 @@ def test_tiny_charts_give_every_cell_to_the_data_and_larger_ones_get_axes() -> N
     assert "32" in histogram_lines(hist, 24, 5)[-1]  # the limit's bar is labelled
 
 
+def test_an_empty_stretch_of_the_window_stays_empty() -> None:
+    lines = depth_lines(DepthSeries((0,) * 30 + (5,) * 30, 10.0), 24, 5)
+    canvas = lines[1:]  # tiny: no axes, the canvas fills the width
+    assert all(line[:12].strip() == "" for line in canvas)
+    assert canvas[-1][12:] == "█" * 12
+
+
+@pytest.mark.parametrize("size", [(24, 5), (40, 12)])
+def test_a_one_bin_spike_is_never_lost_between_pixels(size: tuple[int, int]) -> None:
+    for i in range(BINS):
+        spike = tuple(9 if j == i else 0 for j in range(BINS))
+        assert set("".join(depth_lines(DepthSeries(spike, 10.0), *size)[1:])) & MARKS, i
+
+
+def test_bars_stand_apart() -> None:
+    hist = SizeHistogram(tuple((k, 1) for k in range(1, 9)), 8)
+    for width, height in [(24, 5), (40, 12), (80, 20)]:
+        bottom = [line for line in histogram_lines(hist, width, height) if MARKS & set(line)][-1]
+        halves = "".join(HALVES.get(cell, "##") for cell in bottom)
+        assert len(re.findall("#+", halves)) == 8, (width, bottom)
+
+
 @pytest.mark.parametrize("width", [1, 3, 8, 12, 20, 28, 41, 80, 160])
-@pytest.mark.parametrize("height", [1, 2, 3, 4, 6, 9, 20])
+@pytest.mark.parametrize("height", [1, 2, 3, 4, 6, 9, 20, 60])
 def test_every_size_fits_its_box(width: int, height: int) -> None:
     series = DepthSeries(ramp(30), 10.0)
     hist = SizeHistogram(tuple((k, k % 7) for k in range(1, 300) if k % 7), 256)
     for lines in (depth_lines(series, width, height), histogram_lines(hist, width, height)):
         assert 1 <= len(lines) <= height
         assert all(len(line) <= width for line in lines)
+        if width >= 8 and height >= 3:  # a plot: every line of it, whatever the terminal's size
+            assert len(lines) == height
+            assert all(len(line) == width for line in lines[1:])
 
 
 def test_a_negative_interval_is_refused_with_the_valid_range() -> None:

@@ -2,7 +2,7 @@
 
 plotext is slow (milliseconds per chart, tens at large sizes), so a chart draws only when its
 data or its size changed, at most once per `min_interval_s`, and only when Textual paints it:
-the drawing happens in `render()`, which Textual does not call for a widget that is hidden,
+the drawing happens in `render_line()`, which Textual does not call for a widget that is hidden,
 scrolled away or under another screen. What to draw is a pure function of the data and the
 size (`depth_lines`, `histogram_lines`), testable without an app.
 """
@@ -49,6 +49,7 @@ class DepthSeries:
 
     @property
     def peak(self) -> int:
+        """The largest depth in the window (0: nothing was dispatched)."""
         return max(self.timeline, default=0)
 
 
@@ -62,6 +63,7 @@ class SizeBucket:
 
     @property
     def label(self) -> str:
+        """`"8"` for a bucket of one size, `"9-16"` for a range."""
         return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
 
 
@@ -74,10 +76,12 @@ class SizeHistogram:
 
     @property
     def total(self) -> int:
+        """How many batches."""
         return sum(count for _, count in self.counts)
 
     @property
     def mean(self) -> float:
+        """The mean batch size (0 when there are no batches)."""
         return sum(size * count for size, count in self.counts) / max(self.total, 1)
 
 
@@ -131,14 +135,15 @@ def histogram_lines(hist: SizeHistogram | None, width: int, height: int) -> list
     bars = max(1, min(MAX_BARS, px // (4 if area.marker == "hd" else 2)))
     buckets = bucket_batch_sizes(dict(hist.counts), hist.max_batch_size, bars)
     n = len(buckets)
-    gap = min(max(1, px // n // 4), px // n - 1)
+    slot = px // n
+    bar = slot - min(max(1, slot // 4), slot - 1)  # all bars as wide; the gaps take the rest
     shares = [100.0 * b.count / hist.total for b in buckets]
     heights = [0.0] * px
     centres = []
     for i, share in enumerate(shares):
-        first, end = i * px // n, (i + 1) * px // n - gap
-        heights[first:end] = [share] * (end - first)
-        centres.append((first + end - 1) / 2)
+        first = i * px // n
+        heights[first : first + bar] = [share] * bar
+        centres.append(first + (bar - 1) / 2)
     labels = [b.label for b in buckets]
     shown = _thinned(labels, area.cols)
     if len(shown) < n:  # ranges do not all fit: label bars by their upper edge
@@ -189,6 +194,9 @@ class _Area:
         """`heights[i]` filled up from 0 in pixel column i, scaled so that `top` fills it."""
         plt = Plot()
         plt.theme("clear")  # no colours: the widget takes them from the Textual theme
+        # plotext shrinks a figure to the size of the terminal it guesses (80x24 when headless);
+        # its public limit_size() only reaches its global figure, so switch it off here.
+        plt._limit_size(False, False)
         plt.plotsize(self.width, self.height)
         xs = [i for i, h in enumerate(heights) if h > 0]
         plt.scatter(xs, [heights[i] for i in xs], marker=self.marker, fillx=True)
@@ -337,7 +345,8 @@ class PlotextChart(Widget, Generic[DataT]):
             self._drawn_key = key
             self._strips = []
             self.redraws += 1
-        styles = _Styles(*map(self.get_component_rich_style, _Styles._fields))
+        style = self.get_component_rich_style
+        styles = _Styles(*(style(f"chart--{part}") for part in _Styles._fields))
         if styles != self._strip_styles or not self._strips:  # a theme change only recolours
             self._strips = [
                 _strip(line, i == 0, styles, width) for i, line in enumerate(self._drawn)
@@ -381,6 +390,7 @@ class QueueDepthChart(PlotextChart[DepthSeries]):
         self._offer(DepthSeries(tuple(timeline), float(window_s)))
 
     def lines(self, data: DepthSeries | None, width: int, height: int) -> list[str]:
+        """See `depth_lines`."""
         return depth_lines(data, width, height)
 
 
@@ -397,4 +407,5 @@ class BatchHistogram(PlotextChart[SizeHistogram]):
         self._offer(SizeHistogram(counts, int(max_batch_size)))
 
     def lines(self, data: SizeHistogram | None, width: int, height: int) -> list[str]:
+        """See `histogram_lines`."""
         return histogram_lines(data, width, height)
