@@ -7,8 +7,6 @@ def ms(value: float | None) -> str:
     """Milliseconds with sensible precision: 0.42, 4.21, 42.1, 421, 4.2k."""
     if value is None:
         return "-"
-    if value < 1:
-        return f"{value:.2f}"
     if value < 10:
         return f"{value:.2f}"
     if value < 100:

@@ -132,7 +132,7 @@ def lane_stats(
     span = max(end - start, 1e-12)
 
     # One row per arrival in [lo, n): its batch (if dispatched) and what became of it.
-    rejected = _rejected_mask(lane.rejected, n)[lo:]
+    rejected = _rejected_mask(lane.rejected, lo, n)
     arrival = times[lo:]
     b_lo = int(np.searchsorted(ends, lo, "right"))
     batch_starts = np.concatenate(([0], ends[:-1]))[b_lo:]
@@ -208,15 +208,17 @@ def lane_stats(
     )
 
 
-def _rejected_mask(ranges: list[tuple[int, int]], n: int) -> np.ndarray:
-    """A boolean mask of the rejected arrival indices below ``n``."""
+def _rejected_mask(ranges: list[tuple[int, int]], lo: int, hi: int) -> np.ndarray:
+    """Which arrival indices in ``[lo, hi)`` were rejected (ranges are sorted, disjoint)."""
+    size = max(hi - lo, 0)
     if not ranges:
-        return np.zeros(n, dtype=bool)
+        return np.zeros(size, dtype=bool)
     r = np.asarray(ranges, dtype=np.int64)
-    delta = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(delta, np.minimum(r[:, 0], n), 1)
-    np.add.at(delta, np.minimum(r[:, 1], n), -1)
-    return np.cumsum(delta[:n]) > 0
+    r = r[(r[:, 1] > lo) & (r[:, 0] < hi)]
+    delta = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(delta, np.clip(r[:, 0] - lo, 0, size), 1)
+    np.add.at(delta, np.clip(r[:, 1] - lo, 0, size), -1)
+    return np.cumsum(delta[:size]) > 0
 
 
 def _busy_fraction(dispatch: np.ndarray, finish: np.ndarray, start: float, end: float) -> float:
