@@ -9,6 +9,7 @@ from typing import Any
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.live import LiveLane
+from batchtui.engine.live.check import LiveCheck, check_live
 from batchtui.engine.load import LoadGenerator, LoadSpec
 from batchtui.engine.metrics import LaneStats, lane_stats
 from batchtui.engine.policies import make_policy
@@ -74,6 +75,7 @@ class Lab:
         self.clock = 0.0
         self._since = 0.0
         self._arrivals_end: float | None = None
+        self._checks = 0
 
     @property
     def load(self) -> LoadSpec:
@@ -162,6 +164,27 @@ class Lab:
         if lane not in self.lanes:
             raise ConfigError("lane", f"no lane {lane!r}; lanes are {', '.join(self.lanes)}")
         self.lanes[lane].update_policy(**params)
+
+    def check_live(
+        self, lane: str, seconds: float, on_progress: Callable[[float], None] | None = None
+    ) -> LiveCheck:
+        """Serve ``seconds`` of the current load with this lane's current settings on the
+        wall clock, and simulate the same arrivals, for a side-by-side check."""
+        if lane not in self.lanes:
+            raise ConfigError("lane", f"no lane {lane!r}; lanes are {', '.join(self.lanes)}")
+        if not 0 < seconds <= 60:
+            raise ConfigError("seconds", f"must be between 0 and 60, got {seconds!r}")
+        self._checks += 1
+        return check_live(
+            lane,
+            self.lanes[lane].describe_batcher(),
+            self.load,
+            self._service,
+            seconds,
+            seed=self.scenario.seed + 1000 * self._checks,
+            max_queue=self.scenario.max_queue,
+            on_progress=on_progress,
+        )
 
     def reset_stats(self) -> None:
         """Start the statistics afresh from now (the simulation itself carries on)."""

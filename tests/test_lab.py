@@ -95,3 +95,16 @@ def test_report_has_the_documented_shape() -> None:
 def test_invalid_scenarios_are_refused_by_name(scenario: Scenario, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Lab(scenario)
+
+
+def test_a_live_check_serves_and_simulates_the_same_arrivals() -> None:
+    lab = Lab(Scenario(load=LoadSpec(rate_rps=1500), seed=2))
+    lab.advance_to(0.5)
+    lab.set_lane_params("dynamic", max_batch_size=8)
+    check = lab.check_live("dynamic", 0.5)
+    assert check.live.arrived == check.sim.arrived > 500
+    assert check.live.batcher["max_batch_size"] == 8
+    assert check.live.completed == check.live.arrived
+    assert check.live.latency.p50 == pytest.approx(check.sim.latency.p50, rel=0.3)
+    with pytest.raises(ConfigError, match="seconds: must be between 0 and 60"):
+        lab.check_live("dynamic", 0)

@@ -21,9 +21,11 @@ from textual.widgets import Footer
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.session import (
+    CheckLive,
     CommandFailed,
     EngineClient,
     EngineFailed,
+    LiveCheck,
     Pause,
     ResetStats,
     Resume,
@@ -33,6 +35,7 @@ from batchtui.engine.session import (
     Status,
 )
 from batchtui.presets import preset_from_dict, resolve, save_preset, user_dir
+from batchtui.tui import format as fmt
 from batchtui.tui.dashboard_scenario import dashboard_scenario
 from batchtui.tui.messages import LaneParamsChanged, LoadChanged
 from batchtui.tui.panels.comparison import ComparisonStrip
@@ -60,6 +63,7 @@ class BatchTuiApp(App[None]):
         Binding("r", "reset", "Reset", id="reset"),
         Binding("e", "export", "Export", id="export"),
         Binding("l", "load_preset", "Load", id="load"),
+        Binding("v", "check_live", "Live check", id="check-live"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -71,12 +75,14 @@ class BatchTuiApp(App[None]):
         preset_name: str | None = None,
         start_paused: bool = False,
         engine_factory: EngineFactory = EngineClient,
+        check_seconds: float = 5.0,
     ) -> None:
         super().__init__()
         self.scenario = scenario
         self.preset_name = preset_name
         self.paused = start_paused
         self._engine_factory = engine_factory
+        self.check_seconds = check_seconds
         self.engine: Any = None
         self.snapshot: Snapshot | None = None
         self._drawn: Snapshot | None = None
@@ -120,6 +126,14 @@ class BatchTuiApp(App[None]):
                 self.snapshot = event
             elif isinstance(event, Status):
                 self.query_one(StatusLine).starting(event.stage, event.fraction)
+            elif isinstance(event, LiveCheck):
+                self.query_one(f"#lane-{event.lane}", LanePanel).show_check(event)
+                self.notify(
+                    f"{event.lane}: live p50 {fmt.ms(event.live.latency.p50)} ms vs sim "
+                    f"{fmt.ms(event.sim.latency.p50)} ms",
+                    title="live check done",
+                    timeout=5,
+                )
             elif isinstance(event, CommandFailed):
                 self.notify(event.message, title="refused", severity="error")
             elif isinstance(event, EngineFailed):
@@ -163,6 +177,11 @@ class BatchTuiApp(App[None]):
     def action_reset(self) -> None:
         self.engine.send(ResetStats())
         self.notify("statistics reset", timeout=1.5)
+
+    def action_check_live(self) -> None:
+        lane = self.focused_lane()
+        self.query_one(f"#lane-{lane}", LanePanel).checking(self.check_seconds)
+        self.engine.send(CheckLive(lane, self.check_seconds))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

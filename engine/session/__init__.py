@@ -1,6 +1,8 @@
 """Sessions: a Lab paced to the wall clock, run in a child process for the dashboard."""
 
+from batchtui.engine.live.check import LiveCheck
 from batchtui.engine.session.messages import (
+    CheckLive,
     CommandFailed,
     EngineFailed,
     Pause,
@@ -15,9 +17,11 @@ from batchtui.engine.session.messages import (
 from batchtui.engine.session.process import EngineClient
 
 __all__ = [
+    "CheckLive",
     "CommandFailed",
     "EngineClient",
     "EngineFailed",
+    "LiveCheck",
     "Pause",
     "ResetStats",
     "Resume",

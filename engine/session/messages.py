@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from batchtui.engine.live.check import LiveCheck
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import LaneStats
 
@@ -44,11 +45,20 @@ class SetLaneParams:
 
 
 @dataclass(frozen=True)
+class CheckLive:
+    """Serve a few seconds of the current load live with one lane's settings (the clock
+    stops meanwhile), and simulate the same arrivals, to verify what the simulator shows."""
+
+    lane: str
+    seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the engine process."""
 
 
-Command = Pause | Resume | ResetStats | SetLoad | SetLaneParams | Stop
+Command = Pause | Resume | ResetStats | SetLoad | SetLaneParams | CheckLive | Stop
 
 
 @dataclass(frozen=True)
@@ -88,4 +98,4 @@ class Snapshot:
     total: tuple[LaneStats, ...]  # since the last reset
 
 
-Event = Status | CommandFailed | EngineFailed | Snapshot
+Event = Status | CommandFailed | EngineFailed | Snapshot | LiveCheck

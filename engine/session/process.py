@@ -18,6 +18,7 @@ from typing import Any
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.session.messages import (
+    CheckLive,
     Command,
     CommandFailed,
     EngineFailed,
@@ -150,6 +151,18 @@ def _apply(paced: Any, command: Command, conn: Connection) -> None:
             paced.set_load(command.load)
         elif isinstance(command, SetLaneParams):
             paced.set_lane_params(command.lane, command.params)
+        elif isinstance(command, CheckLive):
+            was_paused = paced.paused
+            paced.pause()
+            conn.send(Status(f"live check of {command.lane}", 0.0))
+            result = paced.lab.check_live(
+                command.lane,
+                command.seconds,
+                on_progress=lambda f: conn.send(Status(f"live check of {command.lane}", f)),
+            )
+            conn.send(result)
+            if not was_paused:
+                paced.resume()
     except ConfigError as e:
         conn.send(CommandFailed(type(command).__name__, str(e)))
 

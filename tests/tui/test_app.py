@@ -173,3 +173,19 @@ def test_preset_scenario_puts_its_batcher_on_the_lane_of_its_kind() -> None:
     assert static.params["max_wait_ms"] == 1.0
     assert scenario.load == resolve("low-latency").run_load()
     assert scenario.slo_ms == resolve("low-latency").slo_p99_ms
+
+
+async def test_live_check_serves_the_focused_lane_and_shows_it_beside_the_simulator() -> None:
+    app = BatchTuiApp(analytic_scenario(), check_seconds=1.0)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 0.3)
+        app.query_one("#predictive-max_wait_ms", Slider).focus()
+        await pilot.press("v")
+        await pilot.pause(0.2)
+        check = app.query_one("#check-predictive")
+        assert "serving" in str(check.render())
+        await wait_until(pilot, lambda: "sim" in str(check.render()), timeout=15)
+        shown = str(check.render())
+        assert shown.startswith("live 1s p50") and "(sim " in shown
+        assert str(app.query_one("#check-static").render()) == ""  # only the focused lane
+        await pilot.press("q")

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from batchtui.engine.live.check import LiveCheck
 from batchtui.engine.metrics import LaneStats
 from batchtui.tui import format as fmt
 from batchtui.tui.messages import LaneParamsChanged
@@ -73,6 +74,7 @@ class LanePanel(Vertical):
             yield QueueDepthChart(id=f"depth-{self.lane}", classes="chart")
             yield BatchHistogram(id=f"hist-{self.lane}", classes="chart")
         yield Static("", classes="lane-reasons", id=f"reasons-{self.lane}")
+        yield Static("", classes="lane-check", id=f"check-{self.lane}")
 
     def on_slider_changed(self, event: Slider.Changed) -> None:
         """A knob moved: ask for that parameter on this lane's policy."""
@@ -98,6 +100,20 @@ class LanePanel(Vertical):
             recent.batch_histogram, int(total.batcher.get("max_batch_size", 32))
         )
         self.query_one(f"#reasons-{self.lane}", Static).update(_reasons(recent))
+
+    def checking(self, seconds: float) -> None:
+        """Say that a live check of this lane is running (the clock is stopped meanwhile)."""
+        self.query_one(f"#check-{self.lane}", Static).update(
+            Text(f"live check: serving {seconds:g} s on the wall clock…", style="yellow")
+        )
+
+    def show_check(self, check: LiveCheck) -> None:
+        """The live check's figures beside the simulator's, on the same arrivals."""
+        live, sim = check.live.latency, check.sim.latency
+        text = Text(f"live {check.seconds:g}s ", style="bold")
+        text.append(f"p50 {fmt.ms(live.p50)} (sim {fmt.ms(sim.p50)}) ")
+        text.append(f"p99 {fmt.ms(live.p99)} (sim {fmt.ms(sim.p99)}) ms")
+        self.query_one(f"#check-{self.lane}", Static).update(text)
 
     def _sync_sliders(self, batcher: dict[str, Any]) -> None:
         # The engine's parameters are the truth (a refused change snaps back); a slider the

@@ -21,6 +21,7 @@ with all three lanes, and time runs slower rather than lying).
 | `r` | reset statistics |
 | `e` | export the focused lane as a preset |
 | `l` | load a preset |
+| `v` | live check of the focused lane (below) |
 | `tab` / `shift+tab` | move between lanes and controls |
 | `←` `→` (`shift` for big steps) | move the focused slider |
 | `ctrl+p` | command palette |
@@ -34,6 +35,11 @@ device is busy all the time while its queue grows, **DROPPING** rejected or fail
 requests. Dispatch reasons: *full* (batch limit reached), *timeout* (max wait reached),
 *idle-device* (device free, not worth holding), *predicted* (the predicted best size
 reached), *budget* (waiting longer would miss the latency target).
+
+**Live check** (`v`): the lanes run in the simulator; to verify one, batchtui serves 5 s
+of the current load with that lane's settings on the wall clock, with the device to
+itself (the other lanes' clock stops meanwhile), simulates the very same arrivals, and
+shows both p50/p99 in the lane's panel.
 
 Press `escape` or `?` to close.
 """
