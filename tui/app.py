@@ -36,6 +36,7 @@ from batchtui.engine.session import (
 )
 from batchtui.presets import preset_from_dict, resolve, save_preset, user_dir
 from batchtui.tui import format as fmt
+from batchtui.tui.commands import DashboardCommands
 from batchtui.tui.dashboard_scenario import dashboard_scenario
 from batchtui.tui.messages import LaneParamsChanged, LoadChanged
 from batchtui.tui.panels.comparison import ComparisonStrip
@@ -58,6 +59,7 @@ class BatchTuiApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "batchtui"
+    COMMANDS = App.COMMANDS | {DashboardCommands}
     BINDINGS = [
         Binding("space", "toggle_pause", "Pause", id="pause"),
         Binding("r", "reset", "Reset", id="reset"),

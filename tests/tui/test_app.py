@@ -189,3 +189,19 @@ async def test_live_check_serves_the_focused_lane_and_shows_it_beside_the_simula
         assert shown.startswith("live 1s p50") and "(sim " in shown
         assert str(app.query_one("#check-static").render()) == ""  # only the focused lane
         await pilot.press("q")
+
+
+async def test_the_command_palette_offers_the_dashboard_actions() -> None:
+    app = BatchTuiApp(analytic_scenario(), start_paused=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        for key in "help":
+            await pilot.press(key)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("q")
