@@ -2,7 +2,7 @@
 
 The engine runs in a child process (``EngineClient``); this app only reads its snapshots
 and sends it commands, so nothing the UI does can perturb what is measured, and this
-process never imports torch. Numbers refresh at about 5 Hz, charts at most 2 Hz, and
+process never imports torch. Numbers refresh at about 5 Hz, charts at most 1 Hz, and
 nothing redraws while paused or when no new snapshot arrived.
 """
 

@@ -39,6 +39,7 @@ KNOBS = {
     "target_latency_ms": Knob("target_latency_ms", "target", 0.1, 10_000.0, unit="ms"),
 }
 ORDER = ("max_wait_ms", "max_batch_size", "min_batch_size", "target_latency_ms")
+CHART_INTERVAL_S = 1.0  # charts redraw at most once a second (measured: see bench/RESULTS.md)
 SATURATED_BUSY = 0.97  # device busy above this, with a queue building: the lane cannot keep up
 
 
@@ -71,8 +72,12 @@ class LanePanel(Vertical):
                 )
         yield Static("waiting for the engine…", classes="lane-numbers", id=f"numbers-{self.lane}")
         with Horizontal(classes="lane-charts"):
-            yield QueueDepthChart(id=f"depth-{self.lane}", classes="chart")
-            yield BatchHistogram(id=f"hist-{self.lane}", classes="chart")
+            yield QueueDepthChart(
+                min_interval_s=CHART_INTERVAL_S, id=f"depth-{self.lane}", classes="chart"
+            )
+            yield BatchHistogram(
+                min_interval_s=CHART_INTERVAL_S, id=f"hist-{self.lane}", classes="chart"
+            )
         yield Static("", classes="lane-reasons", id=f"reasons-{self.lane}")
         yield Static("", classes="lane-check", id=f"check-{self.lane}")
 
