@@ -36,6 +36,7 @@ ENGINE_CPUS_ENV = "BATCHTUI_ENGINE_CPUS"  # cores the engine may use, set by the
 TICK_S = 0.02  # how often the engine steps the simulation
 SNAPSHOT_S = 0.2  # how often it sends figures (the dashboard refreshes numbers at ~5 Hz)
 TOTALS_S = 1.0  # how often the since-reset totals are recomputed (they grow with history)
+TOTALS_SHARE = 10.0  # ...but at most every TOTALS_SHARE times what computing them took
 
 
 class EngineClient:
@@ -130,9 +131,12 @@ def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -
             if now >= next_snapshot and not paced.paused:
                 with_total = now >= next_totals
                 conn.send(paced.snapshot(with_total=with_total))
+                spent = time.perf_counter() - now
                 next_snapshot = now + SNAPSHOT_S
                 if with_total:
-                    next_totals = now + TOTALS_S
+                    # Totals cost time in proportion to the history: space them out so they
+                    # never take more than a tenth of the engine's time.
+                    next_totals = now + max(TOTALS_S, TOTALS_SHARE * spent)
     except (EOFError, BrokenPipeError, OSError):
         return  # the UI went away
     except Exception as e:

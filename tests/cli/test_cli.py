@@ -150,3 +150,20 @@ def test_real_process_exits_2_without_traceback() -> None:
     done = subprocess.run([exe, "run", "--rate", "-1"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr == "batchtui: error: --rate: must be > 0, got -1\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--preset", "no-such-preset"], "no-such-preset"),
+        (["--model", "resnet"], "--model: unknown model 'resnet'"),
+        (["--device", "gpu"], "--device: expected one of auto, cpu"),
+    ],
+)
+def test_the_dashboard_refuses_bad_flags_before_opening(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert err.startswith("batchtui: error: ") and message in err
+    assert out == ""
