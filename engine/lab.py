@@ -14,6 +14,7 @@ from batchtui.engine.load import LoadGenerator, LoadSpec
 from batchtui.engine.metrics import LaneStats, lane_stats
 from batchtui.engine.policies import make_policy
 from batchtui.engine.scenario import Scenario
+from batchtui.engine.service import ServiceTime
 from batchtui.engine.service.factory import Progress
 from batchtui.engine.sim.arrivals import Arrivals
 from batchtui.engine.sim.lane import SimLane
@@ -80,6 +81,11 @@ class Lab:
     @property
     def load(self) -> LoadSpec:
         return self._load.spec
+
+    @property
+    def service(self) -> ServiceTime:
+        """The service-time source the lanes share (one model on one device)."""
+        return self._service
 
     @property
     def model(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from batchtui.engine.session import (
     ResetStats,
     Resume,
     SetLaneParams,
+    SetLive,
     SetLoad,
     Snapshot,
     Status,
@@ -65,6 +66,7 @@ class BatchTuiApp(App[None]):
         Binding("r", "reset", "Reset", id="reset"),
         Binding("e", "export", "Export", id="export"),
         Binding("l", "load_preset", "Load", id="load"),
+        Binding("m", "toggle_live", "Live lane", id="live-lane"),
         Binding("v", "check_live", "Live check", id="check-live"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -155,7 +157,12 @@ class BatchTuiApp(App[None]):
         self.query_one(StatusLine).running(snap, self.preset_name)
         for recent, total in zip(snap.recent, snap.total, strict=True):
             panel = self.query_one(f"#lane-{recent.name}", LanePanel)
-            panel.show(recent, total, self.scenario.slo_ms, snap.window_s)
+            mode = (
+                "sim"
+                if snap.live_lane is None
+                else ("live" if snap.live_lane == recent.name else "waiting")
+            )
+            panel.show(recent, total, self.scenario.slo_ms, snap.window_s, mode)
         self.query_one(ComparisonStrip).show(snap.recent)
         self.query_one(LoadBar).show(snap.load)
 
@@ -179,6 +186,16 @@ class BatchTuiApp(App[None]):
     def action_reset(self) -> None:
         self.engine.send(ResetStats())
         self.notify("statistics reset", timeout=1.5)
+
+    def action_toggle_live(self) -> None:
+        """Serve the focused lane on the wall clock (the others wait), or back to the simulator."""
+        lane = self.focused_lane()
+        live = self.snapshot.live_lane if self.snapshot is not None else None
+        self.engine.send(SetLive(None if live == lane else lane))
+        self.notify(
+            f"{lane}: back to the simulator" if live == lane else f"{lane}: live, others wait",
+            timeout=2,
+        )
 
     def action_check_live(self) -> None:
         lane = self.focused_lane()

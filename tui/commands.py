@@ -12,7 +12,8 @@ COMMANDS = (
     ("Reset statistics", "reset", "start every lane's figures afresh (r)"),
     ("Export the focused lane as a preset", "export", "write its settings to JSON (e)"),
     ("Load a preset", "load_preset", "built-in, user or a path (l)"),
-    ("Live check of the focused lane", "check_live", "serve it on the wall clock (v)"),
+    ("Live check of the focused lane", "check_live", "5 s live beside the simulator (v)"),
+    ("Serve the focused lane live", "toggle_live", "wall clock, the others wait (m)"),
     ("Help", "help", "keys and what the figures mean (?)"),
 )
 

@@ -41,12 +41,14 @@ class LiveLane:
         max_queue: int | None = None,
         clock: WallClock | None = None,
         worker: str = "inline",
+        feed: Callable[[float], None] | None = None,
     ) -> None:
         if max_queue is not None and max_queue < 1:
             raise ValueError("max_queue must be >= 1")
         if worker not in WORKERS:
             raise ValueError(f"worker must be one of {WORKERS}")
         self.worker = worker
+        self.feed = feed  # extends an open schedule up to (at least) the time it is given
         self.name = name
         self.policy = policy
         self.service = service
@@ -58,7 +60,7 @@ class LiveLane:
         self.tail = 0
         self.queued = 0
         self.in_flight = 0
-        self.clock = 0.0  # after run: when the last batch finished, from the origin
+        self.clock = 0.0  # closed schedule: when the last batch finished; open: now
         self._clock = clock or WallClock()
 
     def describe_batcher(self) -> dict[str, object]:
@@ -67,53 +69,86 @@ class LiveLane:
 
     def run(self, on_progress: Callable[[float], None] | None = None) -> None:
         """Serve every arrival and drain; blocks for the schedule's length plus the drain."""
-        arrivals = self.arrivals
-        if not arrivals.closed:
-            raise ValueError("the live runtime needs the whole arrival schedule up front")
+        if not self.arrivals.closed:
+            raise ValueError("run() needs the whole schedule; serve an open one with serve()")
+        self.start()
+        try:
+            self.serve(on_progress=on_progress)
+        finally:
+            self.stop()
+
+    def start(self) -> None:
+        """Set the schedule's origin to now (plus a short lead) and get the device ready."""
         tighten_timer_slack()
-        times = arrivals.times
-        n_total = len(times)
-        clock = self._clock
-        worker = (InlineWorker if self.worker == "inline" else ThreadWorker)(self.service, clock)
-        policy, log, view = self.policy, self.log, QueueView()
+        self._worker = (InlineWorker if self.worker == "inline" else ThreadWorker)(
+            self.service, self._clock
+        )
+        self._gaps: deque[tuple[int, int]] = deque()
+        self._wake_at, self._wake_size = -math.inf, NEVER
+        self._pending: tuple[int, int, float, int, int] | None = None
+        self._last_finish = 0.0
+        self._next_progress = 0.0
+        self._origin = self._clock.now() + LEAD_S
+
+    def stop(self) -> None:
+        """Release the device worker (after the batch in hand)."""
+        self._worker.stop()
+
+    @property
+    def now(self) -> float:
+        """Seconds since the schedule's origin, on the wall clock."""
+        return self._clock.now() - self._origin
+
+    def serve(
+        self, until: float = math.inf, on_progress: Callable[[float], None] | None = None
+    ) -> bool:
+        """Serve until ``until`` (seconds from the origin), or until a closed schedule is done
+        (returns True then). An open schedule is extended by ``feed`` as time passes."""
+        arrivals, clock, worker = self.arrivals, self._clock, self._worker
+        times = arrivals.times  # grows in place as arrivals are fed
+        policy, log, view, feed = self.policy, self.log, QueueView(), self.feed
         max_queue = NEVER if self.max_queue is None else self.max_queue
-        gaps: deque[tuple[int, int]] = deque()
-        head = tail = queued = 0
-        wake_at, wake_size = -math.inf, NEVER
-        pending: tuple[int, int, float, int, int] | None = None  # end, n, dispatch, depth, reason
-        last_finish = 0.0
-        horizon = times[-1] if n_total else 0.0
-        next_progress = 0.0
-        origin = clock.now() + LEAD_S
+        gaps, origin, pending = self._gaps, self._origin, self._pending
+        head, tail, queued = self.head, self.tail, self.queued
+        wake_at, wake_size = self._wake_at, self._wake_size
+        horizon = times[-1] if arrivals.closed and times else 0.0
+        done = False
         try:
             while True:
                 if pending is not None:
-                    done = worker.wait()
+                    result = worker.wait()
                     end, n, dispatched, depth, reason = pending
-                    finish = done.finish - origin
+                    finish = result.finish - origin
                     log.end.append(end)
                     log.size.append(n)
                     log.dispatch.append(dispatched)
                     log.finish.append(finish)
                     log.depth.append(depth)
                     log.reason.append(reason)
-                    if done.failure is None:
+                    if result.failure is None:
                         log.failed.append(-1)
                         policy.observe(finish, n, finish - dispatched)
                     else:
-                        log.failed.append(log.failure_id(done.failure))
-                    last_finish = finish
+                        log.failed.append(log.failure_id(result.failure))
+                    self._last_finish = finish
                     pending = None
                     self.in_flight = 0
                 now = clock.now() - origin
+                if feed is not None:
+                    feed(now)
+                n_total = len(times)
                 if tail < n_total and times[tail] <= now:
                     new_tail = bisect_right(times, now, tail)
                     queued = admit(queued, tail, new_tail, max_queue, gaps, self.rejected)
                     tail = new_tail
                 self.head, self.tail, self.queued = head, tail, queued
-                if on_progress is not None and now >= next_progress:
+                if not arrivals.closed:
+                    self.clock = now
+                if on_progress is not None and now >= self._next_progress:
                     on_progress(min(1.0, max(0.0, now / horizon)) if horizon > 0 else 1.0)
-                    next_progress = now + 0.25
+                    self._next_progress = now + 0.25
+                if now >= until:  # a busy lane may never idle: hand back between batches
+                    break
 
                 if pending is None and queued and (now >= wake_at or queued >= wake_size):
                     view.length, view.oldest, view.arrived = queued, times[head], tail
@@ -145,17 +180,28 @@ class LiveLane:
                     continue
                 if queued == 0:
                     if tail >= n_total:
-                        break
-                    target = times[tail]
+                        if arrivals.closed:
+                            done = True
+                            break
+                        target = arrivals.known_until  # wait for the schedule to be extended
+                    else:
+                        target = times[tail]
                 else:
                     target = wake_at
                     k = tail + wake_size - queued - 1
                     if k < n_total and times[k] < target:
                         target = times[k]
+                if not arrivals.closed:
+                    target = min(target, arrivals.known_until)
+                if target >= until:
+                    clock.sleep_until(origin + until)
+                    break
                 clock.sleep_until(origin + target)
         finally:
-            worker.stop()
-        self.head, self.tail, self.queued = head, tail, queued
-        self.clock = last_finish
-        if on_progress is not None:
+            self._pending, self._wake_at, self._wake_size = pending, wake_at, wake_size
+            self.head, self.tail, self.queued = head, tail, queued
+        if arrivals.closed:
+            self.clock = self._last_finish
+        if done and on_progress is not None:
             on_progress(1.0)
+        return done

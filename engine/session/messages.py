@@ -54,11 +54,19 @@ class CheckLive:
 
 
 @dataclass(frozen=True)
+class SetLive:
+    """Serve this lane on the wall clock from now on, the others waiting (None: all back to
+    the simulator)."""
+
+    lane: str | None
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the engine process."""
 
 
-Command = Pause | Resume | ResetStats | SetLoad | SetLaneParams | CheckLive | Stop
+Command = Pause | Resume | ResetStats | SetLoad | SetLaneParams | CheckLive | SetLive | Stop
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class Snapshot:
     window_s: float
     recent: tuple[LaneStats, ...]  # over the last window_s
     total: tuple[LaneStats, ...]  # since the last reset
+    live_lane: str | None = None  # the lane served on the wall clock (the others wait)
 
 
 Event = Status | CommandFailed | EngineFailed | Snapshot | LiveCheck

@@ -27,6 +27,7 @@ from batchtui.engine.session.messages import (
     ResetStats,
     Resume,
     SetLaneParams,
+    SetLive,
     SetLoad,
     Status,
     Stop,
@@ -119,7 +120,7 @@ def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -
     next_snapshot = next_totals = time.perf_counter()
     try:
         while True:
-            if conn.poll(TICK_S):
+            if conn.poll(0.0 if paced.live is not None else TICK_S):
                 command = conn.recv()
                 if isinstance(command, Stop):
                     return
@@ -155,6 +156,8 @@ def _apply(paced: Any, command: Command, conn: Connection) -> None:
             paced.set_load(command.load)
         elif isinstance(command, SetLaneParams):
             paced.set_lane_params(command.lane, command.params)
+        elif isinstance(command, SetLive):
+            paced.set_live(command.lane)
         elif isinstance(command, CheckLive):
             was_paused = paced.paused
             paced.pause()

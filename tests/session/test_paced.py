@@ -1,7 +1,10 @@
 """The paced lab follows an explicit clock: virtual time tracks it, pauses, reports its pace."""
 
+import time
+
 import pytest
 
+from batchtui.engine.errors import ConfigError
 from batchtui.engine.lab import Lab
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.scenario import Scenario
@@ -79,3 +82,27 @@ def test_reset_and_live_changes_reach_the_lab() -> None:
     assert snap.total[0].batcher["max_wait_ms"] == 1.0
     p.set_load(LoadSpec(pattern="constant", rate_rps=100))
     assert p.snapshot().load.rate_rps == 100
+
+
+def test_a_live_lane_is_served_on_the_wall_clock_while_the_others_wait() -> None:
+    p = PacedLab(Lab(Scenario(load=LoadSpec(pattern="constant", rate_rps=1000))))
+    p.step()
+    sim_clock = p.lab.clock
+    p.set_live("dynamic")
+    p.set_lane_params("dynamic", {"max_batch_size": 4})
+    deadline = time.perf_counter() + 0.6
+    while time.perf_counter() < deadline:
+        p.step()
+    snap = p.snapshot()
+    assert snap.live_lane == "dynamic"
+    assert p.lab.clock == sim_clock  # the simulated lanes waited
+    live = next(lane for lane in snap.total if lane.name == "dynamic")
+    assert 400 <= live.arrived <= 700  # about 0.55 s of 1000 req/s, on the wall clock
+    assert live.completed > 0.9 * live.arrived
+    assert max(live.batch_histogram) <= 4  # the parameter change reached the live policy
+    static = next(lane for lane in snap.total if lane.name == "static")
+    assert static.arrived < 50  # the simulated lanes hold what they had
+    p.set_live(None)
+    assert p.live is None and p.snapshot().live_lane is None
+    with pytest.raises(ConfigError, match="no lane 'x'"):
+        p.set_live("x")

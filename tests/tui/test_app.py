@@ -205,3 +205,24 @@ async def test_the_command_palette_offers_the_dashboard_actions() -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         await pilot.press("q")
+
+
+async def test_a_lane_switches_to_the_live_runtime_and_back() -> None:
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 0.3)
+        app.query_one("#dynamic-max_wait_ms", Slider).focus()
+        await pilot.press("m")
+        await wait_until(pilot, lambda: app.snapshot.live_lane == "dynamic")
+        frozen = app.snapshot.clock
+        await wait_until(
+            pilot, lambda: next(s for s in app.snapshot.recent if s.name == "dynamic").arrived > 300
+        )
+        await pilot.pause(0.3)
+        assert app.snapshot.clock == frozen  # the simulated lanes wait
+        assert "live" in str(app.query_one("#title-dynamic").render())
+        assert "waiting" in str(app.query_one("#title-static").render())
+        await pilot.press("m")
+        await wait_until(pilot, lambda: app.snapshot.live_lane is None)
+        await wait_until(pilot, lambda: app.snapshot.clock > frozen + 0.3)
+        await pilot.press("q")

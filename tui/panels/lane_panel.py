@@ -92,11 +92,17 @@ class LanePanel(Vertical):
             self.post_message(LaneParamsChanged(self.lane, {name: value}))
 
     def show(
-        self, recent: LaneStats, total: LaneStats, slo_ms: float | None, window_s: float
+        self,
+        recent: LaneStats,
+        total: LaneStats,
+        slo_ms: float | None,
+        window_s: float,
+        mode: str = "sim",
     ) -> None:
-        """Refresh from a snapshot: figures over the recent window, parameters as running."""
+        """Refresh from a snapshot: figures over the recent window, parameters as running;
+        ``mode`` is sim, live (served on the wall clock) or waiting (another lane is live)."""
         self._sync_sliders(total.batcher)
-        self.query_one(f"#title-{self.lane}", Static).update(self._title(recent, slo_ms))
+        self.query_one(f"#title-{self.lane}", Static).update(self._title(recent, slo_ms, mode))
         self.query_one(f"#numbers-{self.lane}", Static).update(_numbers(recent))
         self.query_one(f"#depth-{self.lane}", QueueDepthChart).update_data(
             recent.depth_timeline, window_s
@@ -131,9 +137,13 @@ class LanePanel(Vertical):
                 slider.value = float(batcher[name])
             self._params[name] = batcher[name]
 
-    def _title(self, recent: LaneStats | None = None, slo_ms: float | None = None) -> Text:
+    def _title(
+        self, recent: LaneStats | None = None, slo_ms: float | None = None, mode: str = "sim"
+    ) -> Text:
         kind = "" if self.kind == self.lane else f"{self.kind} · "
-        text = Text.assemble((self.lane, "bold"), " ", (f"{kind}sim", "dim"))
+        text = Text.assemble((self.lane, "bold"), " ", (kind, "dim"))
+        styles = {"live": "bold reverse magenta", "waiting": "dim italic"}
+        text.append(mode, style=styles.get(mode, "dim"))
         for label, style in alarms(recent, slo_ms) if recent else ():
             text.append(f" {label}", style=style)
         return text

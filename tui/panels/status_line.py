@@ -31,6 +31,8 @@ class StatusLine(Static):
         text.append(f" · window {snap.window_s:g}s")
         if preset:
             text.append(f" · preset {preset}", style="dim")
+        if snap.live_lane:
+            text.append(f" · {snap.live_lane} LIVE (others wait)", style="bold magenta")
         if snap.paused:
             text.append(" · PAUSED", style="bold reverse")
         self.update(text)

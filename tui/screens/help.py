@@ -21,6 +21,7 @@ with all three lanes, and time runs slower rather than lying).
 | `r` | reset statistics |
 | `e` | export the focused lane as a preset |
 | `l` | load a preset |
+| `m` | serve the focused lane live on the wall clock (the others wait); again to go back |
 | `v` | live check of the focused lane (below) |
 | `tab` / `shift+tab` | move between lanes and controls |
 | `←` `→` (`shift` for big steps) | move the focused slider |
