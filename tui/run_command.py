@@ -226,9 +226,10 @@ def run(args: argparse.Namespace) -> int:
     report = lab.run(args.duration, on_progress=stderr_progress(label))
     wall_s = time.perf_counter() - started
     report["wall_s"] = round(wall_s, 3)
-    # Virtual seconds per wall second: how much faster (or, with a real model whose batches
-    # take longer than their share of time, slower) than real time the run went.
-    report["pace"] = round(lab.clock / wall_s, 3) if wall_s > 0 else None
+    if args.mode == "sim":
+        # Virtual seconds per wall second: how much faster (or, with a real model whose
+        # batches take longer than their share of time, slower) than real time it went.
+        report["pace"] = round(lab.clock / wall_s, 3) if wall_s > 0 else None
     if args.json:
         write_json_atomically(Path(args.json), report)
     if not args.quiet:
