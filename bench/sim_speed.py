@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import statistics
 import time
 
 import numpy as np
+from common import machine
 
 from batchtui.engine.lab import Lab
 from batchtui.engine.load import LoadSpec
@@ -50,17 +49,6 @@ def time_lane(kind: str, params: dict, shared: Arrivals) -> tuple[float, float]:
     return elapsed, float(np.mean(lane.log.arrays().size))
 
 
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def time_lab(rate: float, requests: int) -> tuple[float, int]:
     """The whole headless path: arrivals generated in chunks, three lanes, drain, report."""
     lab = Lab(Scenario(load=LoadSpec(rate_rps=rate)))
@@ -75,10 +63,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    print(
-        f"machine: {cpu_name()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, numpy {np.__version__}"
-    )
+    print(f"machine: {machine()}")
     print(f"requests per lane: {args.requests:,}; median of {args.repeats} repeats\n")
     print(f"{'case':42} {'lane':11} {'mean batch':>10} {'Mreq/s':>8} {'min..max':>13}")
     for case, (rate, params) in CASES.items():

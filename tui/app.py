@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.policies import make_policy
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.session import (
     CheckLive,
@@ -114,8 +115,6 @@ class BatchTuiApp(App[None]):
         self.set_class(width < COMPACT_WIDTH or height < COMPACT_HEIGHT, "compact")
 
     def _initial_params(self, spec: Any) -> dict[str, Any]:
-        from batchtui.engine.policies import make_policy
-
         return make_policy(spec.kind, **spec.params).params
 
     # -- engine ------------------------------------------------------------------------
@@ -145,12 +144,12 @@ class BatchTuiApp(App[None]):
                 self.notify(event.message, title="engine stopped", severity="error", timeout=10)
         self._refresh_numbers()
 
-    def _refresh_numbers(self, force: bool = False) -> None:
+    def _refresh_numbers(self) -> None:
         snap = self.snapshot
-        if snap is None or (snap is self._drawn and not force):
+        if snap is None or snap is self._drawn:
             return  # nothing new: nothing to redraw
         now = time.monotonic()
-        if not force and now - self._last_numbers < NUMBERS_S:
+        if now - self._last_numbers < NUMBERS_S:
             return
         self._last_numbers = now
         self._drawn = snap

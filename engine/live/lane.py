@@ -119,17 +119,10 @@ class LiveLane:
                     result = worker.wait()
                     end, n, dispatched, depth, reason = pending
                     finish = result.finish - origin
-                    log.end.append(end)
-                    log.size.append(n)
-                    log.dispatch.append(dispatched)
-                    log.finish.append(finish)
-                    log.depth.append(depth)
-                    log.reason.append(reason)
+                    failed = -1 if result.failure is None else log.failure_id(result.failure)
+                    log.append(end, n, dispatched, finish, depth, reason, failed)
                     if result.failure is None:
-                        log.failed.append(-1)
                         policy.observe(finish, n, finish - dispatched)
-                    else:
-                        log.failed.append(log.failure_id(result.failure))
                     self._last_finish = finish
                     pending = None
                     self.in_flight = 0

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from batchtui.engine.models.reasons import reason
 from batchtui.engine.service.base import BatchFailed
 from batchtui.engine.sim.arrivals import Arrivals
 
@@ -38,15 +39,10 @@ class RealService:
         try:
             return self.runner.run(first, sizes)
         except Exception as e:
-            raise BatchFailed(_reason(e), time.perf_counter() - started) from e
+            raise BatchFailed(reason(e), time.perf_counter() - started) from e
 
     def for_lane(self, arrivals: Arrivals | None = None) -> RealService:
         return RealService(self.runner, arrivals or self.arrivals)
 
     def describe(self) -> dict[str, Any]:
         return self.runner.describe()
-
-
-def _reason(e: Exception) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    return f"{type(e).__name__}: {text}"[:200] if text else type(e).__name__

@@ -67,6 +67,19 @@ class BatchLog:
     def __len__(self) -> int:
         return len(self.size)
 
+    def append(
+        self, end: int, size: int, dispatch: float, finish: float, depth: int, reason: int,
+        failed: int,
+    ) -> None:  # fmt: skip
+        """One batch's row (the simulator's loop appends to the columns directly, for speed)."""
+        self.end.append(end)
+        self.size.append(size)
+        self.dispatch.append(dispatch)
+        self.finish.append(finish)
+        self.depth.append(depth)
+        self.reason.append(reason)
+        self.failed.append(failed)
+
     def arrays(self) -> BatchArrays:
         n = len(self.size)
         done = self._converted

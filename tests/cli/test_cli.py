@@ -9,12 +9,7 @@ from pathlib import Path
 import pytest
 
 from batchtui.tui.cli import main
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.run import run_cli
 
 
 def test_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from batchtui.presets import builtin_dir, load_preset
 from batchtui.presets.exporters import export
-from batchtui.tui.cli import main
+from tests.cli.run import run_cli
 from tests.presets.conftest import VALID
 from tests.presets.test_validation import BROKEN_DOCUMENTS, BROKEN_TEXTS
 
@@ -23,12 +23,6 @@ def user_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty private XDG config home for each test."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     return tmp_path / "config" / "batchtui" / "presets"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(path: Path, doc: dict[str, Any] | str) -> Path:
