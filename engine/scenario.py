@@ -24,6 +24,9 @@ class LaneSpec:
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", dict(self.params))  # picklable, like ModelSpec
+
 
 @dataclass(frozen=True)
 class Scenario:

@@ -52,13 +52,24 @@ def preset_text(preset: Preset) -> str:
     return json.dumps(preset.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def save_preset(preset: Preset, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+def save_preset(
+    preset: Preset,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    make_folder: bool = False,
+) -> Path:
     """Write ``preset`` to ``path`` atomically; FileExistsError if it exists and not ``overwrite``.
+
+    ``make_folder`` creates the folder first (the presets folder does not exist on a fresh
+    home until the first preset is saved).
 
     A relative trace or profile path stays as written when saving into the preset's own
     folder (so a loaded preset saves back byte for byte), and becomes absolute elsewhere.
     """
     path = Path(path).expanduser()
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     text = preset_text(preset.relocated(path.parent))
     return write_text_atomically(path, text, overwrite=overwrite)
 

@@ -8,9 +8,12 @@ nothing redraws while paused or when no new snapshot arrived.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -22,6 +25,7 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.policies import make_policy
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.session import (
+    CancelCheck,
     CheckLive,
     CommandFailed,
     EngineClient,
@@ -36,7 +40,8 @@ from batchtui.engine.session import (
     Snapshot,
     Status,
 )
-from batchtui.presets import preset_from_dict, resolve, save_preset, user_dir
+from batchtui.presets import Preset, resolve, save_preset, user_dir
+from batchtui.presets.from_lane import lane_preset, measured_figures
 from batchtui.tui import format as fmt
 from batchtui.tui.commands import DashboardCommands
 from batchtui.tui.dashboard_scenario import dashboard_scenario
@@ -45,6 +50,7 @@ from batchtui.tui.panels.comparison import ComparisonStrip
 from batchtui.tui.panels.lane_panel import LanePanel
 from batchtui.tui.panels.load_bar import LoadBar
 from batchtui.tui.panels.status_line import StatusLine
+from batchtui.tui.screens.engine_stopped import EngineStoppedScreen
 from batchtui.tui.screens.export_preset import ExportRequest, ExportScreen
 from batchtui.tui.screens.help import HelpScreen
 from batchtui.tui.screens.load_preset import LoadPresetScreen
@@ -54,6 +60,10 @@ NUMBERS_S = 0.2  # numbers refresh at most this often (~5 Hz)
 COMPACT_WIDTH, COMPACT_HEIGHT = 90, 30  # below either, charts give way to numbers
 
 EngineFactory = Callable[..., Any]
+EXIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
+)
+"""Signals that end the dashboard cleanly: terminal restored, engine stopped, non-zero exit."""
 
 
 class BatchTuiApp(App[None]):
@@ -81,15 +91,24 @@ class BatchTuiApp(App[None]):
         start_paused: bool = False,
         engine_factory: EngineFactory = EngineClient,
         check_seconds: float = 5.0,
+        engine: Any = None,
+        first_snapshot: Snapshot | None = None,
     ) -> None:
+        """``engine`` (with its ``first_snapshot``) is one already started and serving, as
+        ``batchtui`` starts it before opening the screen; without it the app starts one."""
         super().__init__()
         self.scenario = scenario
         self.preset_name = preset_name
         self.paused = start_paused
         self._engine_factory = engine_factory
         self.check_seconds = check_seconds
-        self.engine: Any = None
-        self.snapshot: Snapshot | None = None
+        self.engine: Any = engine
+        self.snapshot: Snapshot | None = first_snapshot
+        self.engine_error: str | None = None  # why the engine stopped, while it is stopped
+        self._serving: tuple[Scenario, str | None] | None = (
+            (scenario, preset_name) if first_snapshot is not None else None
+        )  # the last scenario (and preset name) the engine served: what a restart goes back to
+        self._checking: str | None = None  # the lane whose live check is running
         self._drawn: Snapshot | None = None
         self._last_numbers = 0.0
 
@@ -105,11 +124,41 @@ class BatchTuiApp(App[None]):
 
     def on_mount(self) -> None:
         self._apply_compact(self.size.width, self.size.height)
-        self._start_engine()
+        self._catch_exit_signals()
+        if self.engine is None:
+            self._start_engine()
         self.set_interval(POLL_S, self._poll_engine)
+
+    def _catch_exit_signals(self) -> None:
+        """SIGTERM, SIGHUP or SIGINT: leave through Textual's own exit, which restores the
+        terminal (alternate screen, mouse reporting), rather than dying with it broken."""
+        loop = asyncio.get_running_loop()
+        for sig in EXIT_SIGNALS:
+            # Not in the main thread, or on a platform without signal handlers: skip.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._exit_on_signal, sig)
+
+    def _release_exit_signals(self) -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            for sig in EXIT_SIGNALS:
+                loop.remove_signal_handler(sig)
+
+    def _exit_on_signal(self, sig: int) -> None:
+        self.stop_engine()
+        self.exit(return_code=128 + int(sig))
 
     def on_resize(self, event: Any) -> None:
         self._apply_compact(event.size.width, event.size.height)
+
+    async def _rebuild(self) -> None:
+        """Lay the panels out anew for ``self.scenario`` (its lanes may differ)."""
+        await self.recompose()
+        self._apply_compact(self.size.width, self.size.height)
+        # The focused widget was removed with the old panels; keys sent to it would go
+        # nowhere (not even to the app's own bindings), so focus the first control.
+        self.screen.set_focus(None)
+        self.screen.focus_next()
 
     def _apply_compact(self, width: int, height: int) -> None:
         self.set_class(width < COMPACT_WIDTH or height < COMPACT_HEIGHT, "compact")
@@ -119,6 +168,7 @@ class BatchTuiApp(App[None]):
 
     # -- engine ------------------------------------------------------------------------
     def _start_engine(self) -> None:
+        self.engine_error = None
         self.engine = self._engine_factory(self.scenario, paused=self.paused)
 
     def _poll_engine(self) -> None:
@@ -127,9 +177,11 @@ class BatchTuiApp(App[None]):
         for event in self.engine.events():
             if isinstance(event, Snapshot):
                 self.snapshot = event
+                self._serving = (self.scenario, self.preset_name)
             elif isinstance(event, Status):
                 self.query_one(StatusLine).starting(event.stage, event.fraction)
             elif isinstance(event, LiveCheck):
+                self._checking = None
                 self.query_one(f"#lane-{event.lane}", LanePanel).show_check(event)
                 self.notify(
                     f"{event.lane}: live p50 {fmt.ms(event.live.latency.p50)} ms vs sim "
@@ -138,11 +190,54 @@ class BatchTuiApp(App[None]):
                     timeout=5,
                 )
             elif isinstance(event, CommandFailed):
+                if event.command == "CheckLive" and self._checking is not None:
+                    self.query_one(f"#check-{self._checking}").update(event.message)
+                    self._checking = None
                 self.notify(event.message, title="refused", severity="error")
             elif isinstance(event, EngineFailed):
-                self.query_one(StatusLine).failed(event.message)
-                self.notify(event.message, title="engine stopped", severity="error", timeout=10)
+                self._engine_stopped(event.message)
+                return
         self._refresh_numbers()
+
+    def _engine_stopped(self, message: str) -> None:
+        """Say so where the numbers were, refuse what needs an engine, offer restart or quit."""
+        self.stop_engine()
+        self.engine_error = message
+        self._checking = None
+        self.query_one(StatusLine).failed(message)
+        for spec in self.scenario.lanes:
+            self.query_one(f"#numbers-{spec.name}").update(f"engine stopped: {message}")
+        self.refresh_bindings()
+        if self._serving is None:
+            what = "the same settings"
+        else:
+            what = f"preset {self._serving[1]}" if self._serving[1] else "the settings that ran"
+        self.push_screen(EngineStoppedScreen(message, what), self._after_stop)
+
+    async def _after_stop(self, choice: str | None) -> None:
+        if choice == "quit":
+            self.exit(return_code=1)
+        elif choice == "restart":
+            await self.restart_engine()
+
+    async def restart_engine(self) -> None:
+        """Start the engine again, on the last scenario it served if there was one."""
+        self.stop_engine()
+        if self._serving is not None and self._serving[0] is not self.scenario:
+            self.scenario, self.preset_name = self._serving
+            await self._rebuild()
+        self.snapshot = self._drawn = None
+        self._start_engine()
+        self.refresh_bindings()
+        self.notify("engine restarting", timeout=2)
+
+    NEEDS_ENGINE = frozenset({"toggle_pause", "reset", "toggle_live", "check_live", "export"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the engine is stopped, the keys that need it are shown disabled."""
+        if action in self.NEEDS_ENGINE and self.engine is None:
+            return None
+        return True
 
     def _refresh_numbers(self) -> None:
         snap = self.snapshot
@@ -166,7 +261,7 @@ class BatchTuiApp(App[None]):
         self.query_one(LoadBar).show(snap.load)
 
     def on_lane_params_changed(self, message: LaneParamsChanged) -> None:
-        self.engine.send(SetLaneParams(message.lane, message.params))
+        self._send(SetLaneParams(message.lane, message.params))
 
     def on_load_changed(self, message: LoadChanged) -> None:
         try:
@@ -174,32 +269,38 @@ class BatchTuiApp(App[None]):
         except ConfigError as e:
             self.notify(str(e), title="refused", severity="error")
             return
-        self.engine.send(SetLoad(message.load))
+        self._send(SetLoad(message.load))
 
     # -- actions -----------------------------------------------------------------------
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
-        self.engine.send(Pause() if self.paused else Resume())
+        self._send(Pause() if self.paused else Resume())
         self.notify("paused" if self.paused else "running", timeout=1.5)
 
     def action_reset(self) -> None:
-        self.engine.send(ResetStats())
+        self._send(ResetStats())
         self.notify("statistics reset", timeout=1.5)
 
     def action_toggle_live(self) -> None:
         """Serve the focused lane on the wall clock (the others wait), or back to the simulator."""
         lane = self.focused_lane()
         live = self.snapshot.live_lane if self.snapshot is not None else None
-        self.engine.send(SetLive(None if live == lane else lane))
+        self._send(SetLive(None if live == lane else lane))
         self.notify(
             f"{lane}: back to the simulator" if live == lane else f"{lane}: live, others wait",
             timeout=2,
         )
 
     def action_check_live(self) -> None:
+        """Start a live check of the focused lane, or cancel the one running."""
+        if self._checking is not None:
+            self._send(CancelCheck())
+            self.notify(f"{self._checking}: cancelling the live check", timeout=2)
+            return
         lane = self.focused_lane()
+        self._checking = lane
         self.query_one(f"#lane-{lane}", LanePanel).checking(self.check_seconds)
-        self.engine.send(CheckLive(lane, self.check_seconds))
+        self._send(CheckLive(lane, self.check_seconds))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -213,16 +314,21 @@ class BatchTuiApp(App[None]):
         self.push_screen(LoadPresetScreen(), self._preset_chosen)
 
     async def action_quit(self) -> None:
-        self._stop_engine()
+        self.stop_engine()
         self.exit()
 
     def on_unmount(self) -> None:
-        self._stop_engine()
+        self._release_exit_signals()
+        self.stop_engine()
 
-    def _stop_engine(self) -> None:
+    def _send(self, command: Any) -> None:
+        if self.engine is not None:  # a stopped engine takes nothing (its keys are disabled)
+            self.engine.send(command)
+
+    def stop_engine(self) -> None:
         if self.engine is not None:
-            self.engine.close()
-            self.engine = None
+            engine, self.engine = self.engine, None
+            engine.close()
 
     def focused_lane(self) -> str:
         """The lane holding the focus, or the first lane."""
@@ -238,46 +344,35 @@ class BatchTuiApp(App[None]):
         if request is None:
             return
         try:
-            preset = preset_from_dict(self.preset_document(self.focused_lane(), request.name))
-            path = save_preset(preset, request.path, overwrite=request.overwrite)
+            preset = self.lane_preset(self.focused_lane(), request.name)
+            path = save_preset(preset, request.path, overwrite=request.overwrite, make_folder=True)
         except (ConfigError, OSError) as e:
             self.notify(str(e), title="not saved", severity="error", timeout=8)
             return
         self.notify(f"preset written to {path}", title="exported", timeout=6)
 
-    def preset_document(self, lane: str, name: str) -> dict[str, Any]:
-        """The focused lane's settings as a preset, with what was measured for it."""
+    def lane_preset(self, lane: str, name: str) -> Preset:
+        """The lane's settings as running, with the figures measured over the recent window."""
         snap = self.snapshot
         spec = next(s for s in self.scenario.lanes if s.name == lane)
-        batcher = dict(self._initial_params(spec))
-        load = self.scenario.load
-        doc: dict[str, Any] = {
-            "format": "batchtui.preset/1",
-            "name": name,
-            "description": f"Exported from the dashboard: the {spec.kind} lane {lane!r}.",
-            "load": load.to_dict(),
-            "model": self.scenario.model.to_dict(),
-            "device": self.scenario.device,
-        }
-        if self.scenario.slo_ms is not None:
-            doc["slo"] = {"p99_ms": self.scenario.slo_ms}
+        batcher: dict[str, Any] = {"kind": spec.kind, **self._initial_params(spec)}
+        load, measured = self.scenario.load, None
         if snap is not None:
             recent = next(s for s in snap.recent if s.name == lane)
             total = next(s for s in snap.total if s.name == lane)
-            batcher = dict(total.batcher)
-            doc["load"] = snap.load.to_dict()
-            doc["measured"] = {
-                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "device": snap.model.get("device_name") or snap.model.get("kind"),
-                "window_s": snap.window_s,
-                "p50_ms": recent.latency.p50,
-                "p99_ms": recent.latency.p99,
-                "throughput_rps": recent.throughput_rps,
-                "mean_batch": recent.batch_mean,
-                "device_busy": recent.device_busy,
-            }
-        doc["batcher"] = {"kind": batcher.pop("kind", spec.kind), **batcher}
-        return doc
+            batcher, load = dict(total.batcher), snap.load
+            device = snap.model.get("device_name") or snap.model.get("kind") or "unknown"
+            measured = measured_figures(recent, device=str(device))
+        return lane_preset(
+            name=name,
+            description=f"Exported from the dashboard: the {spec.kind} lane {lane!r}.",
+            batcher=batcher,
+            load=load,
+            model=self.scenario.model,
+            device=self.scenario.device,
+            slo_ms=self.scenario.slo_ms,
+            measured=measured,
+        )
 
     async def _preset_chosen(self, name_or_path: str | None) -> None:
         if not name_or_path:
@@ -289,10 +384,9 @@ class BatchTuiApp(App[None]):
         except ConfigError as e:
             self.notify(str(e), title="cannot load", severity="error", timeout=10)
             return
-        self._stop_engine()
+        self.stop_engine()
         self.scenario, self.preset_name = scenario, preset.name
         self.snapshot = self._drawn = None
-        await self.recompose()
-        self._apply_compact(self.size.width, self.size.height)
+        await self._rebuild()
         self._start_engine()
         self.notify(f"loaded preset {preset.name}", timeout=3)

@@ -220,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         lab = Lab(scenario, mode=args.mode, on_progress=stage_progress())
     except ConfigError as e:
-        raise e.at(_flag_for(e.where)) from None
+        raise e.at(flag_for(e.where)) from None
     label = "simulating" if args.mode == "sim" else "serving live"
     started = time.perf_counter()
     report = lab.run(args.duration, on_progress=stderr_progress(label))
@@ -251,7 +251,7 @@ def _expected_requests(load: LoadSpec, duration_s: float) -> float:
     return peak * duration_s
 
 
-def _flag_for(where: str) -> str:
+def flag_for(where: str) -> str:
     """The flag behind an engine setting name (the name itself if none is)."""
     return {**MODEL_FLAGS, **OTHER_FLAGS, **LOAD_FLAGS}.get(where, where)
 
@@ -287,7 +287,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     try:
         scenario.validate()
     except ConfigError as e:
-        raise e.at(_flag_for(e.where)) from None
+        raise e.at(flag_for(e.where)) from None
     return scenario
 
 

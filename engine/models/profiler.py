@@ -14,7 +14,7 @@ import numpy as np
 if TYPE_CHECKING:
     from batchtui.engine.models.runner import ModelRunner
 
-PROFILE_FORMAT = "batchtui.profile/1"
+from batchtui.engine.service.profile import PROFILE_FORMAT  # one constant, read and written
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,11 @@ class ModelSpec:
     kind: str = "analytic"
     params: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A plain dict whatever mapping was given: a scenario crosses to the engine process
+        # by pickling, and read-only views (MappingProxyType) do not pickle.
+        object.__setattr__(self, "params", dict(self.params))
+
     @property
     def is_torch(self) -> bool:
         """True for models that run on a torch device (False: analytic cost, profile)."""

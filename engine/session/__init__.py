@@ -2,6 +2,7 @@
 
 from batchtui.engine.live.check import LiveCheck
 from batchtui.engine.session.messages import (
+    CancelCheck,
     CheckLive,
     CommandFailed,
     EngineFailed,
@@ -18,6 +19,7 @@ from batchtui.engine.session.messages import (
 from batchtui.engine.session.process import EngineClient
 
 __all__ = [
+    "CancelCheck",
     "CheckLive",
     "CommandFailed",
     "EngineClient",

@@ -54,6 +54,11 @@ class CheckLive:
 
 
 @dataclass(frozen=True)
+class CancelCheck:
+    """Stop the live check under way (its figures are dropped); the clock carries on."""
+
+
+@dataclass(frozen=True)
 class SetLive:
     """Serve this lane on the wall clock from now on, the others waiting (None: all back to
     the simulator)."""
@@ -66,7 +71,9 @@ class Stop:
     """End the engine process."""
 
 
-Command = Pause | Resume | ResetStats | SetLoad | SetLaneParams | CheckLive | SetLive | Stop
+Command = (
+    Pause | Resume | ResetStats | SetLoad | SetLaneParams | CheckLive | CancelCheck | SetLive | Stop
+)
 
 
 @dataclass(frozen=True)
@@ -87,9 +94,15 @@ class CommandFailed:
 
 @dataclass(frozen=True)
 class EngineFailed:
-    """The engine could not start or stopped on an error; it has exited."""
+    """The engine could not start or stopped on an error; it has exited.
+
+    ``where`` and ``reason`` split a configuration error into the setting at fault (the
+    engine's name for it, e.g. ``path``) and what is wrong, so the UI can name its own flag.
+    """
 
     message: str
+    where: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

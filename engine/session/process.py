@@ -18,6 +18,7 @@ from typing import Any
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.session.messages import (
+    CancelCheck,
     CheckLive,
     Command,
     CommandFailed,
@@ -38,6 +39,15 @@ TICK_S = 0.02  # how often the engine steps the simulation
 SNAPSHOT_S = 0.2  # how often it sends figures (the dashboard refreshes numbers at ~5 Hz)
 TOTALS_S = 1.0  # how often the since-reset totals are recomputed (they grow with history)
 TOTALS_SHARE = 10.0  # ...but at most every TOTALS_SHARE times what computing them took
+STOP_GRACE_S = 0.4  # how long ``close`` waits for the engine to stop itself before ending it
+
+
+class _CheckInterrupted(Exception):
+    """A live check was cut short by a command (``stop``: the UI is quitting)."""
+
+    def __init__(self, stop: bool) -> None:
+        super().__init__("stop" if stop else "cancel")
+        self.stop = stop
 
 
 class EngineClient:
@@ -77,13 +87,17 @@ class EngineClient:
                 self._closed = True
         return out
 
-    def close(self, timeout: float = 3.0) -> None:
-        """Stop the engine and wait for it; kill it if it does not stop in time."""
+    def close(self, timeout: float = STOP_GRACE_S) -> None:
+        """Stop the engine; end it if it has not stopped within ``timeout`` (quitting must
+        feel instant, and the engine holds nothing that a hard stop could lose)."""
         if self._closed and not self.process.is_alive():
             return
         self.send(Stop())
         self._closed = True
         self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout)
@@ -108,7 +122,7 @@ def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -
         status("starting the engine", 0.0)
         lab = Lab(scenario, on_progress=status)
     except ConfigError as e:
-        conn.send(EngineFailed(str(e)))
+        conn.send(EngineFailed(str(e), where=e.where, reason=e.message))
         return
     except Exception as e:  # reported to the UI, which shows it
         conn.send(EngineFailed(f"{type(e).__name__}: {e}"))
@@ -118,13 +132,18 @@ def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -
         paced.pause()
     conn.send(paced.snapshot())
     next_snapshot = next_totals = time.perf_counter()
+    held: list[Command] = []  # commands that arrived during a live check, applied after it
     try:
         while True:
-            if conn.poll(0.0 if paced.live is not None else TICK_S):
-                command = conn.recv()
+            if held or conn.poll(0.0 if paced.live is not None else TICK_S):
+                command = held.pop(0) if held else conn.recv()
                 if isinstance(command, Stop):
                     return
-                _apply(paced, command, conn)
+                try:
+                    _apply(paced, command, conn, held)
+                except _CheckInterrupted as e:
+                    if e.stop:
+                        return
                 conn.send(paced.snapshot(with_total=True))
                 continue
             paced.step()
@@ -144,34 +163,60 @@ def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -
         conn.send(EngineFailed(f"{type(e).__name__}: {e}"))
 
 
-def _apply(paced: Any, command: Command, conn: Connection) -> None:
+def _apply(paced: Any, command: Command, conn: Connection, held: list[Command]) -> None:
+    """Carry out one command; a refused one is answered with CommandFailed."""
     try:
-        if isinstance(command, Pause):
-            paced.pause()
-        elif isinstance(command, Resume):
-            paced.resume()
-        elif isinstance(command, ResetStats):
-            paced.reset_stats()
-        elif isinstance(command, SetLoad):
-            paced.set_load(command.load)
-        elif isinstance(command, SetLaneParams):
-            paced.set_lane_params(command.lane, command.params)
-        elif isinstance(command, SetLive):
-            paced.set_live(command.lane)
-        elif isinstance(command, CheckLive):
-            was_paused = paced.paused
-            paced.pause()
-            conn.send(Status(f"live check of {command.lane}", 0.0))
-            result = paced.lab.check_live(
-                command.lane,
-                command.seconds,
-                on_progress=lambda f: conn.send(Status(f"live check of {command.lane}", f)),
-            )
-            conn.send(result)
-            if not was_paused:
+        match command:
+            case Pause():
+                paced.pause()
+            case Resume():
                 paced.resume()
+            case ResetStats():
+                paced.reset_stats()
+            case SetLoad(load=load):
+                paced.set_load(load)
+            case SetLaneParams(lane=lane, params=params):
+                paced.set_lane_params(lane, params)
+            case SetLive(lane=lane):
+                paced.set_live(lane)
+            case CheckLive(lane=lane, seconds=seconds):
+                _check_live(paced, lane, seconds, conn, held)
+            case CancelCheck():
+                pass  # no check is running (it ended before the cancel arrived)
+            case _:
+                raise ConfigError("command", f"unknown command {command!r}")
     except ConfigError as e:
         conn.send(CommandFailed(type(command).__name__, str(e)))
+
+
+def _check_live(
+    paced: Any, lane: str, seconds: float, conn: Connection, held: list[Command]
+) -> None:
+    """Run a live check with the clock stopped, still listening: CancelCheck ends it (no
+    result), Stop ends the engine, anything else waits in ``held`` until the check is done."""
+    label = f"live check of {lane}"
+
+    def progress(fraction: float) -> None:
+        conn.send(Status(label, fraction))
+        while conn.poll():
+            command = conn.recv()
+            if isinstance(command, (Stop, CancelCheck)):
+                raise _CheckInterrupted(stop=isinstance(command, Stop))
+            held.append(command)
+
+    was_paused = paced.paused
+    paced.pause()
+    try:
+        progress(0.0)
+        result = paced.lab.check_live(lane, seconds, on_progress=progress)
+    except _CheckInterrupted as e:
+        if not e.stop:
+            conn.send(CommandFailed("CheckLive", f"{lane}: live check cancelled"))
+        raise
+    finally:
+        if not was_paused:
+            paced.resume()
+    conn.send(result)
 
 
 @contextlib.contextmanager

@@ -42,7 +42,7 @@ def test_engine_streams_snapshots_obeys_commands_and_exits_cleanly() -> None:
         time.sleep(0.3)
         assert not [e for e in client.events(timeout=0.1) if isinstance(e, Snapshot)]
     finally:
-        client.close()
+        client.close(timeout=5.0)  # time enough for it to stop itself, even on a busy machine
     assert not client.process.is_alive()
     assert client.process.exitcode == 0
 

@@ -4,41 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
-from batchtui.engine.models import ModelSpec
-from batchtui.engine.scenario import Scenario
 from batchtui.presets import load_preset
 from batchtui.tui.app import BatchTuiApp
 from batchtui.tui.dashboard_scenario import dashboard_scenario
 from batchtui.tui.screens.help import HelpScreen
 from batchtui.tui.widgets.slider import Slider
-
-
-def analytic_scenario() -> Scenario:
-    """The default dashboard scenario with the analytic cost: fast to start, no torch."""
-    return dashboard_scenario(model=ModelSpec("analytic"))
-
-
-async def wait_until(
-    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 20.0
-) -> None:
-    """Let the app run until ``condition`` holds (the engine works in real time)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("condition not met in time")
-
-
-def numbers(app: BatchTuiApp, lane: str) -> str:
-    return str(app.query_one(f"#numbers-{lane}").render())
+from tests.tui.pilot import analytic_scenario, numbers, wait_until
 
 
 async def test_starts_and_lane_numbers_change() -> None:
@@ -106,7 +81,8 @@ async def test_export_writes_a_preset_that_loads_back(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: (tmp_path / "mine.json").exists())
         preset = load_preset(tmp_path / "mine.json")
         assert preset.batcher_kind == "dynamic"
-        assert preset.measured is not None and preset.measured["p99_ms"] > 0
+        assert preset.measured is not None and preset.measured["latency_ms"]["p99"] > 0
+        assert preset.measured["batch_size"]["mean"] >= 1
         assert preset.load.rate_rps == pytest.approx(1000.0)
         # A second export to the same path asks before overwriting.
         await pilot.press("e")

@@ -1,0 +1,105 @@
+"""A lane that ran, as a preset: its settings, what it ran on, and what was measured.
+
+The one place a preset document is built from figures, so the dashboard's export and the
+command line write the same ``measured`` shape, the one the exporters read
+(``measured.batch_size.p90`` / ``.mean``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.metrics import LaneStats
+from batchtui.engine.models import ModelSpec
+from batchtui.presets.schema import PRESET_FORMAT, Preset
+from batchtui.presets.validate import preset_from_dict
+
+FIGURE_DIGITS = 4  # significant digits kept in ``measured``: enough to compare, easy to read
+
+
+def measured_figures(
+    stats: LaneStats,
+    *,
+    device: str,
+    command: str | None = None,
+    date: datetime | None = None,
+) -> dict[str, Any]:
+    """The ``measured`` object of a preset: one lane's figures over ``stats``' span."""
+    when = (date or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    out: dict[str, Any] = {"date": when, "device": device}
+    if command:
+        out["command"] = command
+    out["window_s"] = _round(stats.span_s)
+    out["requests"] = stats.arrived
+    out["completed"] = stats.completed
+    out["rejected"] = stats.rejected
+    out["failed"] = stats.failed
+    out["offered_rps"] = _round(stats.offered_rps)
+    out["throughput_rps"] = _round(stats.throughput_rps)
+    if stats.goodput_rps is not None:
+        out["goodput_rps"] = _round(stats.goodput_rps)
+    out["device_busy"] = _round(stats.device_busy)
+    latency = stats.latency
+    if latency.count:
+        out["latency_ms"] = {k: _round(getattr(latency, k)) for k in ("p50", "p90", "p99", "max")}
+    wait = stats.queue_wait
+    if wait.count:
+        out["queue_wait_ms"] = {k: _round(getattr(wait, k)) for k in ("p50", "p99")}
+    sizes = batch_size_figures(stats.batch_histogram)
+    if sizes:
+        out["batch_size"] = sizes
+    return out
+
+
+def batch_size_figures(histogram: Mapping[int, int]) -> dict[str, float | int]:
+    """Mean, 90th percentile (nearest rank: a size that really occurred) and max of batch
+    sizes from their histogram; empty when no batch ran."""
+    total = sum(histogram.values())
+    if total == 0:
+        return {}
+    sizes = sorted(histogram)
+    mean = sum(size * count for size, count in histogram.items()) / total
+    rank, seen, p90 = 0.9 * total, 0, sizes[-1]
+    for size in sizes:
+        seen += histogram[size]
+        if seen >= rank:
+            p90 = size
+            break
+    return {"mean": _round(mean), "p90": p90, "max": sizes[-1]}
+
+
+def lane_preset(
+    *,
+    name: str,
+    description: str,
+    batcher: Mapping[str, Any],
+    load: LoadSpec,
+    model: ModelSpec,
+    device: str,
+    slo_ms: float | None,
+    measured: Mapping[str, Any] | None,
+) -> Preset:
+    """A validated Preset from a lane's settings (``batcher`` holds ``kind`` and its
+    parameters); PresetError if anything would not load back."""
+    doc: dict[str, Any] = {
+        "format": PRESET_FORMAT,
+        "name": name,
+        "description": description,
+        "batcher": dict(batcher),
+        "load": load.to_dict(),
+        "model": model.to_dict(),
+        "device": device,
+    }
+    if slo_ms is not None:
+        doc["slo"] = {"p99_ms": slo_ms}
+    if measured is not None:
+        doc["measured"] = dict(measured)
+    return preset_from_dict(doc, source=f"preset {name!r}")
+
+
+def _round(x: float | None) -> float | None:
+    """``x`` to FIGURE_DIGITS significant digits (a figure, not a setting)."""
+    return None if x is None else float(f"{x:.{FIGURE_DIGITS}g}")
