@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         lab = Lab(scenario, mode=args.mode, on_progress=stage_progress())
     except ConfigError as e:
-        raise e.at(flag_for(e.where, scenario.model.kind)) from None
+        run_flags = {"mode": "--mode", "duration": "--duration"}
+        raise e.at(run_flags.get(e.where) or flag_for(e.where, scenario.model.kind)) from None
     label = "simulating" if args.mode == "sim" else "serving live"
     started = time.perf_counter()
     report = lab.run(run_s, on_progress=stderr_progress(label))

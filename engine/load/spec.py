@@ -90,8 +90,10 @@ class LoadSpec:
         """
         for param in LOAD_PARAMS:
             value = getattr(self, param.name)
+            if value is None and param.default is None:
+                continue  # an optional setting left out
             if param.name == "trace":
-                if value is not None and not isinstance(value, (str, os.PathLike)):
+                if not isinstance(value, (str, os.PathLike)):
                     raise ConfigError("trace", f"must be a file path, got {value!r}")
             else:
                 param.check(value)

@@ -52,6 +52,8 @@ def answer(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, fl
         (["--size-cv", "1e300"], "--size-cv: must be <= 100, got 1e+300"),
         (["--slo-ms", "inf"], "--slo-ms: must be a finite number, got inf"),
         (["--max-wait-ms", "1e300"], "--max-wait-ms: must be <= 60000, got 1e+300"),
+        (["--mode", "live", "--max-inflight", "2"],
+         "--max-inflight: the live runtime runs one batch at a time"),
         (["--set", "static.max_batch_size=1e300"],
          "--set static.max_batch_size: must be <= 65536, got 1e+300"),
     ],
