@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from batchtui.engine.errors import ConfigError
 from batchtui.tui import (
@@ -23,10 +23,39 @@ class CliError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line naming the argument, not a usage dump."""
+    """argparse, but a mistake is one line naming the argument, not a usage dump.
+
+    Abbreviated flags are off: the top-level parser would otherwise match a command's flag
+    against its own (``run --mode`` as ``--model``), and a prefix can change meaning later.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise CliError(f"{message} (see '{self.prog} --help')")
+
+
+class _Commands(argparse._SubParsersAction):
+    """The COMMAND argument; refuses dashboard flags written before a command, which that
+    command would otherwise silently ignore."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        for action in parser._actions:
+            if action.option_strings and hasattr(namespace, action.dest):
+                flag = action.option_strings[0]
+                raise CliError(
+                    f"{flag}: dashboard flags go without a command; for '{values[0]}', write "
+                    f"it after the command (batchtui {values[0]} {flag} ...)"
+                )
+        super().__call__(parser, namespace, values, option_string)
 
 
 def _version() -> str:
@@ -48,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"batchtui {_version()}")
     dashboard_command.add_arguments(parser)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, action=_Commands
+    )
     run_command.add_parser(commands)
     profile_command.add_parser(commands)
     presets_command.add_parser(commands)

@@ -1,61 +1,56 @@
-"""``batchtui`` with no command: the dashboard, optionally from a preset or another model."""
+"""``batchtui`` with no command: the dashboard, on the same scenario flags as ``batchtui run``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from batchtui.engine.errors import ConfigError
+from batchtui.engine.load import LoadSpec
 from batchtui.engine.scenario import Scenario
 from batchtui.tui.cpu import keep_ui_on_first_core
-from batchtui.tui.dashboard_scenario import dashboard_scenario
+from batchtui.tui.dashboard_scenario import DEFAULT_MAX_QUEUE, DEFAULT_RATE_RPS, DEFAULT_SLO_MS
 from batchtui.tui.engine_start import EngineStartFailed, start_engine
-from batchtui.tui.model_args import check_device, model_kind_and_params
 from batchtui.tui.progress import stage_progress
-from batchtui.tui.run_command import flag_for
+from batchtui.tui.scenario_args import (
+    ScenarioDefaults,
+    add_scenario_arguments,
+    flag_for,
+    scenario_from_args,
+)
 
 DASHBOARD_HELP = (
     "with no command, batchtui opens the dashboard: three batchers on one load, tuned live"
 )
+DEFAULTS = ScenarioDefaults(
+    model="mlp",
+    load=LoadSpec(rate_rps=DEFAULT_RATE_RPS),
+    slo_ms=DEFAULT_SLO_MS,
+    max_queue=DEFAULT_MAX_QUEUE,
+)
+"""The dashboard starts on the local mlp at a moderate rate, with an SLO and a bounded queue."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Top-level flags that shape the dashboard."""
+    """Top-level flags that shape the dashboard: every scenario flag of ``run``, and --paused.
+
+    They are SUPPRESSed when left out, so the command line can tell a dashboard flag written
+    before a command (a mistake) from one that was never given.
+    """
+    add_scenario_arguments(parser, DEFAULTS, unset=argparse.SUPPRESS)
     g = parser.add_argument_group("dashboard (no command)")
-    g.add_argument(
-        "--preset", metavar="NAME|PATH", help="start from a preset (see 'batchtui presets')"
-    )
-    g.add_argument(
-        "--model",
-        metavar="MODEL",
-        help="mlp (default), transformer, conv, analytic, a .pt/.pt2 file, or "
-        "package.module:factory",
-    )
-    g.add_argument("--device", help="auto (default), cpu, cuda, cuda:N, mps")
-    g.add_argument("--paused", action="store_true", help="start paused")
+    g.add_argument("--paused", action="store_true", default=argparse.SUPPRESS, help="start paused")
+
+
+def dashboard_scenario_from_args(args: argparse.Namespace) -> Scenario:
+    """The Scenario the dashboard opens on, every problem reported by the flag at fault."""
+    return scenario_from_args(args, DEFAULTS)
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; returns when the user quits."""
-    from batchtui.engine.models import ModelSpec
-    from batchtui.presets import resolve
-
-    preset = None
-    if args.preset:
-        preset = resolve(args.preset)
-    model = None
-    if args.model:
-        kind, params = model_kind_and_params(args.model)
-        model = ModelSpec(kind, params)
-        try:
-            model.validate()
-        except ConfigError as e:
-            raise e.at("--model") from None
-    if args.device:
-        check_device(args.device)
-    scenario = dashboard_scenario(preset, model, args.device)
-    scenario.validate()
-    return open_dashboard(scenario, preset.name if preset else None, paused=args.paused)
+    scenario = dashboard_scenario_from_args(args)
+    preset = getattr(args, "preset", None)
+    return open_dashboard(scenario, _preset_name(preset), paused=getattr(args, "paused", False))
 
 
 def open_dashboard(scenario: Scenario, preset_name: str | None, *, paused: bool = False) -> int:
@@ -70,7 +65,7 @@ def open_dashboard(scenario: Scenario, preset_name: str | None, *, paused: bool 
     except EngineStartFailed as e:
         if progress is not None:
             print(file=sys.stderr)  # end the progress line before the error
-        raise e.at(flag_for(e.where)) from None
+        raise e.at(flag_for(e.where, scenario.model.kind)) from None
     if progress is not None:
         progress("engine ready", 1.0)
     app = BatchTuiApp(
@@ -85,3 +80,12 @@ def open_dashboard(scenario: Scenario, preset_name: str | None, *, paused: bool 
     finally:
         app.stop_engine()
     return int(app.return_code or 0)
+
+
+def _preset_name(preset: str | None) -> str | None:
+    """The name the dashboard shows for ``--preset`` (the resolved preset's own name)."""
+    if not preset:
+        return None
+    from batchtui.presets import resolve
+
+    return resolve(preset).name

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from batchtui.engine.errors import ConfigError
 from batchtui.presets import resolve
 from batchtui.presets.exporters import EXPORTERS, export
 from batchtui.presets.storage import write_text_atomically
+from batchtui.tui.output_path import check_output_path
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -37,11 +37,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export the preset; with -o write it atomically and list the notes on stderr."""
+    path = check_output_path("-o", args.output) if args.output is not None else None
     result = export(resolve(args.preset), args.format)
-    if args.output is None:
+    if path is None:
         sys.stdout.write(result.text)
         return 0
-    path = Path(args.output)
     try:
         write_text_atomically(path, result.text, overwrite=args.force)
     except FileExistsError:

@@ -20,25 +20,41 @@ MODEL_HELP = (
 )
 
 
-def add_model_arguments(group: argparse._ArgumentGroup, default: str) -> None:
-    """``--model``, ``--model-param`` and ``--device``."""
-    group.add_argument("--model", metavar="MODEL", help=f"{MODEL_HELP} (default: {default})")
+def add_model_arguments(group: argparse._ArgumentGroup, default: str, unset: Any = None) -> None:
+    """``--model``, ``--model-param``, ``--compile`` and ``--device`` (``unset`` when not given)."""
+    group.add_argument(
+        "--model", metavar="MODEL", default=unset, help=f"{MODEL_HELP} (default: {default})"
+    )
     group.add_argument(
         "--model-param",
         action="append",
-        default=[],
+        default=[] if unset is None else unset,
         metavar="KEY=VALUE",
         help="a model parameter, e.g. width=2048 for mlp (repeatable)",
     )
     group.add_argument(
         "--compile",
         action="store_true",
+        default=False if unset is None else unset,
         help="torch models: torch.compile each batch shape (CUDA graphs on CUDA); slow to start",
     )
     group.add_argument(
         "--device",
+        default=unset,
         help=f"{', '.join(DEVICE_NAMES)}; auto picks cuda, then mps, then cpu (default: auto)",
     )
+
+
+def model_flag(where: str, kind: str) -> str:
+    """The flag a model setting came from: engine names (``path``, ``target``, ``heads``,
+    ``device``) become what the user typed (``--model``, ``--model-param heads``)."""
+    if where in ("path", "target", "kind"):
+        return "--profile" if kind == "profile" and where == "path" else "--model"
+    if where == "device":
+        return "--device"
+    if kind == "analytic" and any(p.name == where for p in MODEL_KINDS["analytic"]):
+        return "--" + where.replace("_", "-")
+    return f"--model-param {where}"
 
 
 def model_kind_and_params(text: str) -> tuple[str, dict[str, Any]]:
@@ -65,7 +81,8 @@ def model_from_args(
     that gave them, value), so a bad value is reported by that flag."""
     kind, params = model_kind_and_params(args.model or default)
     if kind in ("torchscript", "export") and not Path(params["path"]).is_file():
-        raise ConfigError("--model", f"{params['path']}: no such file")
+        what = "is a folder, not a model file" if Path(params["path"]).is_dir() else "no such file"
+        raise ConfigError("--model", f"{params['path']}: {what}")
     flags = {name: "--model" for name in params} | {"kind": "--model"}
     for name, (flag, value) in (extra or {}).items():
         params[name], flags[name] = value, flag
@@ -80,7 +97,7 @@ def model_from_args(
     try:
         spec.validate()
     except ConfigError as e:
-        raise e.at(flags.get(e.where, f"--model-param {e.where}")) from None
+        raise e.at(flags.get(e.where) or model_flag(e.where, kind)) from None
     check_device(args.device or "auto")
     return spec
 

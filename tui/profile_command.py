@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import dataclasses
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.models.profiler import ProfileTable
+from batchtui.engine.params import Param
+from batchtui.engine.policies.common import MAX_BATCH_SIZE
 from batchtui.tui.json_output import write_json_atomically
-from batchtui.tui.model_args import add_model_arguments, model_from_args
+from batchtui.tui.model_args import add_model_arguments, model_flag, model_from_args
+from batchtui.tui.output_path import check_output_path
+from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.progress import stderr_progress
+from batchtui.tui.scenario_args import SEED
 
 DEFAULT_MODEL = "mlp"
+MEASUREMENT = (
+    dataclasses.replace(MAX_BATCH_SIZE, help="largest batch size measured"),
+    Param("repeats", int, 7, 1, 10_000, "timings per batch size; the median is reported"),
+    Param("size", int, 1, 1, 10**9, "size of each request, e.g. tokens for the transformer"),
+    Param(
+        "idle_ms",
+        float,
+        0.0,
+        0.0,
+        10_000.0,
+        "idle the device this long before each timed batch, as at moderate load; "
+        "0 measures back to back, the offline peak",
+        unit="ms",
+    ),
+    dataclasses.replace(SEED, help="seed of the model's weights and inputs"),
+)
+"""The measurement's knobs: limits and flags declared once, checked before the model loads."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -30,50 +52,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     g = p.add_argument_group("model")
     add_model_arguments(g, DEFAULT_MODEL)
     g = p.add_argument_group("measurement")
-    g.add_argument(
-        "--max-batch-size",
-        type=int,
-        default=32,
-        metavar="N",
-        help="largest batch size measured (default: 32)",
-    )
-    g.add_argument(
-        "--repeats",
-        type=int,
-        default=7,
-        metavar="N",
-        help="timings per batch size; the median is reported (default: 7)",
-    )
-    g.add_argument(
-        "--size",
-        type=int,
-        default=1,
-        metavar="N",
-        help="size of each request, e.g. tokens for the transformer (default: 1)",
-    )
-    g.add_argument(
-        "--idle-ms",
-        type=float,
-        default=0.0,
-        metavar="MS",
-        help="idle the device this long before each timed batch, as at moderate load; "
-        "0 measures back to back, the offline peak (default: 0)",
-    )
-    g.add_argument("--seed", type=int, default=0, help="seed of the model's weights and inputs")
+    for param in MEASUREMENT:
+        add_param_flag(g, param, default=param.default, unset=param.default)
     g.add_argument("--json", metavar="PATH", help="write the table (batchtui.profile/1) to PATH")
 
 
 def run(args: argparse.Namespace) -> int:
     """Load, warm up, measure, print (and save) the table."""
-    if not 0 <= args.idle_ms <= 10_000:
-        raise ConfigError("--idle-ms", f"must be between 0 and 10000, got {args.idle_ms:g}")
-    for flag, value, low in (
-        ("--max-batch-size", args.max_batch_size, 1),
-        ("--repeats", args.repeats, 1),
-        ("--size", args.size, 1),
-    ):
-        if value < low:
-            raise ConfigError(flag, f"must be >= {low}, got {value}")
+    for param in MEASUREMENT:
+        setattr(args, param.name, checked(param, getattr(args, param.name)))
+    json_path = check_output_path("--json", args.json) if args.json is not None else None
     spec = model_from_args(args, DEFAULT_MODEL)
     if not spec.is_torch:
         raise ConfigError("--model", f"profile measures torch models, not {spec.kind!r}")
@@ -81,14 +69,17 @@ def run(args: argparse.Namespace) -> int:
     from batchtui.engine.models.profiler import profile_runner
     from batchtui.engine.models.runner import ModelRunner
 
-    runner = ModelRunner(
-        spec,
-        device=args.device or "auto",
-        seed=args.seed,
-        max_batch_size=args.max_batch_size,
-        compile=args.compile,
-    )
-    runner.warm_up(args.max_batch_size, progress=stderr_progress("warming up"))
+    try:
+        runner = ModelRunner(
+            spec,
+            device=args.device or "auto",
+            seed=args.seed,
+            max_batch_size=args.max_batch_size,
+            compile=args.compile,
+        )
+        runner.warm_up(args.max_batch_size, progress=stderr_progress("warming up"))
+    except ConfigError as e:
+        raise e.at(model_flag(e.where, spec.kind)) from None
     table = profile_runner(
         runner,
         args.max_batch_size,
@@ -97,10 +88,10 @@ def run(args: argparse.Namespace) -> int:
         idle_ms=args.idle_ms,
         progress=stderr_progress("profiling"),
     )
-    if args.json:
-        write_json_atomically(Path(args.json), table.to_json())
+    if json_path is not None:
+        write_json_atomically(json_path, table.to_json())
     print(format_table(table))
-    if args.json:
+    if json_path is not None:
         print(f"profile written to {args.json}")
     return 0
 

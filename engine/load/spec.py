@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import math
-import numbers
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,11 +11,43 @@ from typing import Any
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load.trace import load_trace
+from batchtui.engine.params import Param, SliderRange, fmt
 
 PATTERNS = ("constant", "poisson", "gamma", "onoff", "ramp", "sine", "trace")
 MAX_RATE_RPS = 10_000_000.0
 """Far beyond any one device, and small enough that a run's arrivals fit in memory."""
+MAX_SECONDS = 1_000_000.0
+"""Longest burst, silence, ramp or period: 11.6 days, far beyond any run."""
 
+LOAD_PARAMS: tuple[Param, ...] = (
+    Param("pattern", str, "poisson", help="arrival pattern", choices=PATTERNS),
+    Param(
+        "rate_rps", float, 2000.0, 0.0, MAX_RATE_RPS, "mean arrival rate",
+        above=True, unit="req/s", flag="--rate", label="rate", slider=SliderRange(10, 200_000),
+    ),
+    Param(
+        "burstiness", float, 1.0, 0.0, 10_000.0,
+        "shape of inter-arrival gaps; 1 = Poisson, < 1 burstier",
+        above=True, label="burst", slider=SliderRange(0.05, 20.0),
+    ),
+    Param("on_s", float, 1.0, 0.0, MAX_SECONDS, "burst length", above=True, unit="s"),
+    Param("off_s", float, 1.0, 0.0, MAX_SECONDS, "silence between bursts", unit="s"),
+    Param(
+        "ramp_to_rps", float, 4000.0, 0.0, MAX_RATE_RPS, "final rate",
+        unit="req/s", flag="--ramp-to", label="to",
+    ),
+    Param("ramp_s", float, 10.0, 0.0, MAX_SECONDS, "seconds to reach it", above=True, unit="s"),
+    Param("amplitude", float, 0.5, 0.0, 1.0, "relative swing of the rate, 0..1"),
+    Param("period_s", float, 10.0, 0.0, MAX_SECONDS, "period", above=True, unit="s"),
+    Param("trace", str, None, help="CSV (Azure LLM, TIMESTAMP) or JSONL (Mooncake, ms timestamps)"),
+    Param("speed", float, 1.0, 0.0, 1_000_000.0, "replay speed factor", above=True),
+    Param("loop", bool, False, help="repeat at the end"),
+    Param("size", float, 1.0, 1.0, 1e9, "mean request size, e.g. tokens"),
+    Param("size_cv", float, 0.0, 0.0, 100.0, "variation of request sizes"),
+)  # fmt: skip
+"""Every LoadSpec setting, in field order: limits, help and flags are declared here only."""
+
+_DEFAULTS: dict[str, Any] = {p.name: p.default for p in LOAD_PARAMS}
 _SIZES = ("size", "size_cv")
 
 USED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -36,20 +66,20 @@ USED_FIELDS: dict[str, tuple[str, ...]] = {
 class LoadSpec:
     """An arrival pattern and its knobs; building one never fails, validate() says what is wrong."""
 
-    pattern: str = "poisson"
-    rate_rps: float = 2000.0
-    burstiness: float = 1.0
-    on_s: float = 1.0
-    off_s: float = 1.0
-    ramp_to_rps: float = 4000.0
-    ramp_s: float = 10.0
-    amplitude: float = 0.5
-    period_s: float = 10.0
-    trace: str | None = None
-    speed: float = 1.0
-    loop: bool = False
-    size: float = 1.0
-    size_cv: float = 0.0
+    pattern: str = _DEFAULTS["pattern"]
+    rate_rps: float = _DEFAULTS["rate_rps"]
+    burstiness: float = _DEFAULTS["burstiness"]
+    on_s: float = _DEFAULTS["on_s"]
+    off_s: float = _DEFAULTS["off_s"]
+    ramp_to_rps: float = _DEFAULTS["ramp_to_rps"]
+    ramp_s: float = _DEFAULTS["ramp_s"]
+    amplitude: float = _DEFAULTS["amplitude"]
+    period_s: float = _DEFAULTS["period_s"]
+    trace: str | None = _DEFAULTS["trace"]
+    speed: float = _DEFAULTS["speed"]
+    loop: bool = _DEFAULTS["loop"]
+    size: float = _DEFAULTS["size"]
+    size_cv: float = _DEFAULTS["size_cv"]
 
     def validate(self) -> None:
         """Raise ConfigError naming the first bad field, so no invalid load reaches the engine.
@@ -58,30 +88,23 @@ class LoadSpec:
         pattern cannot expose a bad value set long before. For ``trace`` the file is loaded
         (cached), so a malformed trace is reported here rather than mid-run.
         """
-        if self.pattern not in PATTERNS:
-            raise ConfigError(
-                "pattern",
-                f"unknown pattern {self.pattern!r}; expected one of {', '.join(PATTERNS)}",
-            )
-        _at_least("rate_rps", self.rate_rps, 0.0, inclusive=False)
-        _at_most("rate_rps", self.rate_rps, MAX_RATE_RPS)
-        _at_least("burstiness", self.burstiness, 0.0, inclusive=False)
-        _at_least("on_s", self.on_s, 0.0, inclusive=False)
-        _at_least("off_s", self.off_s, 0.0, inclusive=True)
-        _at_least("ramp_to_rps", self.ramp_to_rps, 0.0, inclusive=True)
-        _at_most("ramp_to_rps", self.ramp_to_rps, MAX_RATE_RPS)
-        _at_least("ramp_s", self.ramp_s, 0.0, inclusive=False)
-        amplitude = _finite("amplitude", self.amplitude)
-        if not 0.0 <= amplitude <= 1.0:
-            raise ConfigError("amplitude", f"must be between 0 and 1, got {_show(amplitude)}")
-        _at_least("period_s", self.period_s, 0.0, inclusive=False)
-        if self.trace is not None and not isinstance(self.trace, (str, os.PathLike)):
-            raise ConfigError("trace", f"must be a file path, got {self.trace!r}")
-        _at_least("speed", self.speed, 0.0, inclusive=False)
-        if not isinstance(self.loop, bool):
-            raise ConfigError("loop", f"must be true or false, got {self.loop!r}")
-        _at_least("size", self.size, 1.0, inclusive=True)
-        _at_least("size_cv", self.size_cv, 0.0, inclusive=True)
+        for param in LOAD_PARAMS:
+            value = getattr(self, param.name)
+            if value is None and param.default is None:
+                continue  # an optional setting left out
+            if param.name == "trace":
+                if not isinstance(value, (str, os.PathLike)):
+                    raise ConfigError("trace", f"must be a file path, got {value!r}")
+            else:
+                param.check(value)
+        if self.pattern == "onoff":
+            burst_rps = self.rate_rps * (self.on_s + self.off_s) / self.on_s
+            if burst_rps > MAX_RATE_RPS:
+                raise ConfigError(
+                    "off_s",
+                    f"bursts would arrive at {fmt(burst_rps)} req/s (rate_rps x (on_s + off_s) "
+                    f"/ on_s); keep that under {MAX_RATE_RPS:,.0f}",
+                )
         if self.pattern == "trace":
             self._validate_trace()
 
@@ -94,6 +117,13 @@ class LoadSpec:
             raise ConfigError(
                 "loop",
                 f"{trace.source} has all its requests at one instant, so it cannot be repeated",
+            )
+        looped_rps = len(trace) * self.speed / trace.loop_period if self.loop else 0.0
+        if looped_rps > MAX_RATE_RPS:
+            raise ConfigError(
+                "speed",
+                f"the looped trace would arrive at {fmt(looped_rps)} req/s; keep that under "
+                f"{MAX_RATE_RPS:,.0f} (lower the speed)",
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,33 +167,3 @@ def _unknown_setting(key: object, names: list[str]) -> ConfigError:
     hint = difflib.get_close_matches(str(key), names, n=1)
     suggestion = f"did you mean {hint[0]!r}? " if hint else ""
     return ConfigError(str(key), f"unknown setting; {suggestion}expected one of {', '.join(names)}")
-
-
-def _finite(name: str, value: object) -> float:
-    """The value as a float, or ConfigError if it is not a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(name, f"must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ConfigError(name, f"must be a finite number, got {number}")
-    return number
-
-
-def _at_least(name: str, value: object, low: float, *, inclusive: bool) -> None:
-    """ConfigError unless value is a finite number above `low` (or equal, when inclusive)."""
-    number = _finite(name, value)
-    if number < low or (number == low and not inclusive):
-        raise ConfigError(
-            name, f"must be {'>=' if inclusive else '>'} {_show(low)}, got {_show(number)}"
-        )
-
-
-def _at_most(name: str, value: float, high: float) -> None:
-    """ConfigError if value is above `high` (value already checked to be a finite number)."""
-    if float(value) > high:
-        raise ConfigError(name, f"must be <= {_show(high)}, got {_show(float(value))}")
-
-
-def _show(number: float) -> str:
-    """A number as a person would write it: -5 rather than -5.0."""
-    return f"{number:.15g}"

@@ -18,6 +18,7 @@ import numpy as np
 from batchtui.engine.load.spec import LoadSpec
 
 _MAX_BLOCK = 1 << 22
+_MAX_SIZE = 2**53  # a size beyond this cannot be held exactly, nor fits int64 after rounding
 
 
 class ArrivalTimes(Protocol):
@@ -238,7 +239,7 @@ class SizeSampler:
     def draw(self, n: int) -> np.ndarray:
         """The next n sizes, int64; clipping at 1 lifts the mean slightly for a large CV."""
         if self._cv == 0.0:
-            return np.full(n, max(1, round(self._mean)), dtype=np.int64)
+            return np.full(n, min(max(1, round(self._mean)), _MAX_SIZE), dtype=np.int64)
         shape = 1.0 / self._cv**2
         sizes = np.rint(self._rng.gamma(shape, self._mean / shape, n))
-        return np.maximum(sizes, 1).astype(np.int64)
+        return np.clip(sizes, 1, _MAX_SIZE).astype(np.int64)

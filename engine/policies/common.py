@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from batchtui.engine.params import Param
+from batchtui.engine.params import Param, SliderRange
 
 MAX_BATCH_SIZE = Param(
-    "max_batch_size", int, 32, 1, 65536, "largest batch sent to the device (Triton: max_batch_size)"
+    "max_batch_size",
+    int,
+    32,
+    1,
+    65536,
+    "largest batch sent to the device (Triton: max_batch_size)",
+    label="max",
+    slider=SliderRange(1, 1024),
 )
 MAX_WAIT_MS = Param(
     "max_wait_ms",
@@ -15,6 +22,9 @@ MAX_WAIT_MS = Param(
     60_000.0,
     "longest a request waits in the queue for a batch to fill, from its arrival "
     "(Triton: max_queue_delay_microseconds)",
+    unit="ms",
+    label="wait",
+    slider=SliderRange(0.05, 1000.0, zero=True),
 )
 TARGET_LATENCY_MS = Param(
     "target_latency_ms",
@@ -23,6 +33,9 @@ TARGET_LATENCY_MS = Param(
     0.001,
     600_000.0,
     "end-to-end latency the policy aims to stay under (queue wait + batch service)",
+    unit="ms",
+    label="target",
+    slider=SliderRange(0.1, 10_000.0),
 )
 MIN_BATCH_SIZE = Param(
     "min_batch_size",
@@ -31,4 +44,6 @@ MIN_BATCH_SIZE = Param(
     1,
     65536,
     "a smaller batch is held back while the oldest request's wait budget allows",
+    label="min",
+    slider=SliderRange(1, 1024),
 )

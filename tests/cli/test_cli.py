@@ -106,7 +106,7 @@ def test_analytic_model_flags_shape_the_service_time(
         (["--pattern", "zigzag"], "argument --pattern: invalid choice: 'zigzag'"),
         (["--pattern", "trace"], "--trace: a trace file is needed"),
         (["--pattern", "trace", "--trace", "/no/such.csv"], "--trace: /no/such.csv"),
-        (["--burstiness", "0"], "--burstiness: must be > 0, got 0"),
+        (["--pattern", "gamma", "--burstiness", "0"], "--burstiness: must be > 0, got 0"),
         (["--lanes", "static,fifo"], "--lanes: unknown batcher 'fifo'"),
         (["--lanes", "static", "--min-batch-size", "2"], "--min-batch-size: no lane in --lanes"),
         (["--min-batch-size", "40"], "--min-batch-size: must be <= max_batch_size (32), got 40"),

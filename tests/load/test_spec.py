@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.load import PATTERNS, LoadSpec
+from batchtui.engine.load import PATTERNS, LoadGenerator, LoadSpec
+from batchtui.engine.load.spec import LOAD_PARAMS
+from batchtui.engine.load.volume import expected_arrivals, trace_span_s
 
 
 def write(path: Path, text: str) -> str:
@@ -37,8 +40,8 @@ def test_defaults_are_valid_poisson_at_2000_rps() -> None:
         ({"off_s": -0.5}, "off_s", "must be >= 0"),
         ({"ramp_to_rps": -1.0}, "ramp_to_rps", "must be >= 0"),
         ({"ramp_s": 0.0}, "ramp_s", "must be > 0"),
-        ({"amplitude": 1.5}, "amplitude", "between 0 and 1, got 1.5"),
-        ({"amplitude": -0.1}, "amplitude", "between 0 and 1"),
+        ({"amplitude": 1.5}, "amplitude", "must be <= 1, got 1.5"),
+        ({"amplitude": -0.1}, "amplitude", "must be >= 0, got -0.1"),
         ({"period_s": 0.0}, "period_s", "must be > 0"),
         ({"speed": 0.0}, "speed", "must be > 0"),
         ({"speed": -2.0}, "speed", "must be > 0"),
@@ -180,3 +183,66 @@ def test_absurd_rates_are_refused_before_anything_is_generated() -> None:
         LoadSpec(rate_rps=1e12).validate()
     with pytest.raises(ConfigError, match="ramp_to_rps: must be <= 10000000"):
         LoadSpec(pattern="ramp", ramp_to_rps=1e30).validate()
+
+
+def test_every_setting_is_declared_once_as_a_param() -> None:
+    names = [f.name for f in dataclasses.fields(LoadSpec)]
+    assert [p.name for p in LOAD_PARAMS] == names
+    spec = LoadSpec()
+    assert all(getattr(spec, p.name) == p.default for p in LOAD_PARAMS)
+    flags = {p.name: p.cli_flag for p in LOAD_PARAMS}
+    assert (flags["rate_rps"], flags["ramp_to_rps"], flags["size_cv"]) == (
+        "--rate",
+        "--ramp-to",
+        "--size-cv",
+    )
+
+
+def test_a_huge_number_is_printed_readably() -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec(rate_rps=1e300).validate()
+    assert caught.value.message == "must be <= 10000000, got 1e+300"
+
+
+def test_bursts_faster_than_any_device_are_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec(pattern="onoff", rate_rps=2000.0, on_s=1.0, off_s=99_999.0).validate()
+    assert caught.value.where == "off_s"
+    assert "bursts would arrive at 200000000 req/s" in caught.value.message
+    LoadSpec(pattern="poisson", rate_rps=2000.0, on_s=1.0, off_s=99_999.0).validate()  # unread
+
+
+def test_a_looped_trace_faster_than_any_device_is_refused(tmp_path: Path) -> None:
+    rows = "".join(f"{i / 100}\n" for i in range(30))  # 30 requests a pass of 0.3 s: 100 req/s
+    trace = write(tmp_path / "t.csv", "time\n" + rows)
+    LoadSpec(pattern="trace", trace=trace, loop=True, speed=5e4).validate()  # 5e6 req/s
+    with pytest.raises(ConfigError) as caught:
+        LoadSpec(pattern="trace", trace=trace, loop=True, speed=1e6).validate()
+    assert caught.value.where == "speed" and "looped trace would arrive at" in caught.value.message
+    LoadSpec(pattern="trace", trace=trace, speed=1e6).validate()  # once through: bounded
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        LoadSpec(pattern="constant", rate_rps=500.0),
+        LoadSpec(pattern="poisson", rate_rps=500.0),
+        LoadSpec(pattern="onoff", rate_rps=500.0, on_s=0.5, off_s=4.5),
+        LoadSpec(pattern="ramp", rate_rps=100.0, ramp_to_rps=900.0, ramp_s=6.0),
+        LoadSpec(pattern="sine", rate_rps=500.0, amplitude=0.9, period_s=7.0),
+    ],
+    ids=lambda spec: spec.pattern,
+)
+def test_expected_arrivals_is_what_the_generator_makes(spec: LoadSpec) -> None:
+    duration = 8.0
+    times, _ = LoadGenerator(spec, seed=1).generate_until(duration)
+    assert len(times) == pytest.approx(expected_arrivals(spec, duration), rel=0.05)
+
+
+def test_expected_arrivals_counts_a_looped_trace_pass_by_pass(tmp_path: Path) -> None:
+    trace = write(tmp_path / "t.csv", "time\n0\n1\n2\n")
+    spec = LoadSpec(pattern="trace", trace=trace, loop=True, speed=2.0)
+    times, _ = LoadGenerator(spec).generate_until(12.0)  # a pass every (2 + 1) / 2 s
+    assert len(times) == expected_arrivals(spec, 12.0) == 24
+    once = LoadSpec(pattern="trace", trace=trace, speed=2.0)
+    assert expected_arrivals(once, 1e6) == 3 and trace_span_s(once) == 1.0
