@@ -121,5 +121,6 @@ class LoadGenerator:
         (seed,) = self._seeds.spawn(1)
         if spec.pattern == "trace":
             assert spec.trace is not None  # validate() guarantees it
-            return TraceReplay(load_trace(spec.trace), spec.speed, spec.loop, origin)
+            trace = load_trace(spec.trace, spec.time_column, spec.size_column, spec.time_unit)
+            return TraceReplay(trace, spec.speed, spec.loop, origin)
         return _Synthetic(spec, origin, seed)

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.load.trace import load_trace
+from batchtui.engine.load.trace import check_trace_options, load_trace
 
 PATTERNS = ("constant", "poisson", "gamma", "onoff", "ramp", "sine", "trace")
 MAX_RATE_RPS = 10_000_000.0
 """Far beyond any one device, and small enough that a run's arrivals fit in memory."""
 
 _SIZES = ("size", "size_cv")
+_TRACE_CHOICES = ("time_column", "size_column", "time_unit")
 
 USED_FIELDS: dict[str, tuple[str, ...]] = {
     "constant": ("rate_rps", *_SIZES),
@@ -27,7 +28,7 @@ USED_FIELDS: dict[str, tuple[str, ...]] = {
     "onoff": ("rate_rps", "on_s", "off_s", *_SIZES),
     "ramp": ("rate_rps", "ramp_to_rps", "ramp_s", *_SIZES),
     "sine": ("rate_rps", "amplitude", "period_s", *_SIZES),
-    "trace": ("trace", "speed", "loop"),
+    "trace": ("trace", "speed", "loop", *_TRACE_CHOICES),
 }
 """The settings each pattern reads besides ``pattern``, so a UI shows only the knobs that matter."""
 
@@ -50,6 +51,10 @@ class LoadSpec:
     loop: bool = False
     size: float = 1.0
     size_cv: float = 0.0
+    time_column: str | None = None
+    size_column: str | None = None
+    time_unit: str | None = None
+    """Trace columns (CSV) or keys (JSONL), and the time format: s, ms, us or iso; None detects."""
 
     def validate(self) -> None:
         """Raise ConfigError naming the first bad field, so no invalid load reaches the engine.
@@ -82,6 +87,7 @@ class LoadSpec:
             raise ConfigError("loop", f"must be true or false, got {self.loop!r}")
         _at_least("size", self.size, 1.0, inclusive=True)
         _at_least("size_cv", self.size_cv, 0.0, inclusive=True)
+        check_trace_options(self.time_column, self.size_column, self.time_unit)
         if self.pattern == "trace":
             self._validate_trace()
 
@@ -89,7 +95,7 @@ class LoadSpec:
         """Check the trace file can be read and, when looping, that it has a length to repeat."""
         if self.trace is None or not os.fspath(self.trace).strip():
             raise ConfigError("trace", "a trace file is needed when the pattern is 'trace'")
-        trace = load_trace(self.trace)
+        trace = load_trace(self.trace, self.time_column, self.size_column, self.time_unit)
         if self.loop and trace.loop_period == 0.0:
             raise ConfigError(
                 "loop",
@@ -97,10 +103,15 @@ class LoadSpec:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict of the pattern and only the settings it reads, for presets."""
+        """A JSON-able dict of the pattern and only the settings it reads, for presets.
+
+        A trace column or time unit left to detection (None) is left out, as in a preset.
+        """
         out: dict[str, Any] = {"pattern": self.pattern}
         for name in USED_FIELDS.get(self.pattern, ()):
             value = getattr(self, name)
+            if value is None and name in _TRACE_CHOICES:
+                continue
             out[name] = os.fspath(value) if isinstance(value, os.PathLike) else value
         return out
 
