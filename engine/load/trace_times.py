@@ -31,12 +31,10 @@ _EPOCH_LOW, _EPOCH_HIGH = 631_152_000.0, 4_102_444_800.0
 _EPOCH_RANGES = {unit: (_EPOCH_LOW * k, _EPOCH_HIGH * k) for unit, k in UNIT_SCALE.items()}
 _RELATIVE, _UNKNOWN = "relative", "unknown"
 
-_FULL = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(Z|[+-]\d{2}(?::?\d{2})?)?",
-    re.IGNORECASE,
-)
-_NAIVE_LINES = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?$", re.MULTILINE)
-_PARTIAL = re.compile(r"\d{4}-\d{2}(-\d{2}([T ]\d{2}(:\d{2})?)?)? ?(Z|[+-]\d{2}(:?\d{2})?)?", re.I)
+# A full date-time: (the date and time of day, to the second or finer) (an optional zone).
+_FULL_TEXT = r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(Z|[+-]\d{2}(?::?\d{2})?)?"
+_FULL = re.compile(_FULL_TEXT)
+_PARTIAL = re.compile(r"\d{4}-\d{2}(-\d{2}([T ]\d{2}(:\d{2})?)?)? ?(Z|[+-]\d{2}(:?\d{2})?)?")
 _FULL_SHAPE = "YYYY-MM-DD HH:MM:SS (a fraction and a zone are optional)"
 
 # Kinds of a single cell.
@@ -89,16 +87,16 @@ def parse_times(
     unit of numbers too small to be epoch times (Mooncake's ``timestamp`` is milliseconds).
     """
     col = _Column(path, column, lines)
-    texts = _texts(values)
-    numbers = _all_numbers(values, texts)
+    numbers = _json_numbers(values)
+    texts: list[str | None] = []
     if numbers is None:
-        if unit in (None, "iso") and _all_naive_datetimes(texts):
-            return _datetimes(col, values, texts, None)
-        matches = [None if t is None else _FULL.fullmatch(t) for t in texts]
-        if unit in (None, "iso") and all(matches):
-            naive = [f"{m.group(1)}T{m.group(2)}" for m in matches if m]
-            return _datetimes(col, values, naive, [m.group(3) for m in matches if m])
-        kinds = [_kind(t, m) for t, m in zip(texts, matches, strict=True)]
+        texts = _texts(values)
+        numbers = _text_numbers(texts)
+    if numbers is None:
+        matches = _full_datetimes(texts) if unit in (None, "iso") else None
+        if matches is not None:
+            return _datetimes(col, values, texts, matches)  # type: ignore[arg-type]
+        kinds = [_kind(t) for t in texts]
         family = _family(kinds, unit)
         _check_kinds(col, values, kinds, family, unit or relative_unit, unit is not None)
         numbers = np.array([float(t) for t in texts if t is not None], dtype=np.float64)
@@ -114,13 +112,18 @@ def _texts(values: Sequence[object]) -> list[str | None]:
     return [_text(v) for v in values]
 
 
-def _all_numbers(values: Sequence[object], texts: Sequence[str | None]) -> np.ndarray | None:
-    """Every value as a float64 when all are numbers (JSON numbers or numeric text), else None."""
+def _json_numbers(values: Sequence[object]) -> np.ndarray | None:
+    """Every value as a float64 when all are JSON numbers, else None."""
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         try:
             return np.array(values, dtype=np.float64)
         except OverflowError:  # a JSON integer beyond float64
             return None
+    return None
+
+
+def _text_numbers(texts: Sequence[str | None]) -> np.ndarray | None:
+    """Every text as a float64 when all are numbers, else None (tried only if the first is)."""
     if texts and texts[0] is not None and is_number(texts[0]) and None not in texts:
         try:
             return np.array(texts, dtype=str).astype(np.float64)
@@ -129,12 +132,12 @@ def _all_numbers(values: Sequence[object], texts: Sequence[str | None]) -> np.nd
     return None
 
 
-def _kind(text: str | None, match: re.Match[str] | None) -> str:
+def _kind(text: str | None) -> str:
     """What one cell holds: a number, a full date-time, a date-time short of seconds, or other."""
-    if match is not None:
-        return _DATETIME
     if text is None:
         return _OTHER
+    if _FULL.fullmatch(text):
+        return _DATETIME
     if is_number(text):
         return _NUMBER
     if _PARTIAL.fullmatch(text):
@@ -187,22 +190,20 @@ def _check_kinds(
         )
 
 
-def _all_naive_datetimes(texts: Sequence[str | None]) -> bool:
-    """Whether every text is a full date-time without a zone: one regex scan, not one per row."""
+def _full_datetimes(texts: Sequence[str | None]) -> list[re.Match[str]] | None:
+    """The match of every text when each is a full date-time, else None (the quick test)."""
     if any(t is None for t in texts):
-        return False
-    joined = "\n".join(texts)  # type: ignore[arg-type]
-    if joined.count("\n") != len(texts) - 1:  # a cell holding a line break
-        return False
-    return len(_NAIVE_LINES.findall(joined)) == len(texts)
+        return None
+    matches = list(map(_FULL.fullmatch, texts))  # type: ignore[arg-type]
+    return matches if all(matches) else None  # type: ignore[return-value]
 
 
 def _datetimes(
-    col: _Column, values: Sequence[object], naive: Sequence[str], zones: Sequence[str | None] | None
+    col: _Column, values: Sequence[object], texts: Sequence[str], matches: list[re.Match[str]]
 ) -> TraceTimes:
-    """Full date-times (``naive``: without their zone), all without a zone or all with one
-    (``zones``; None when none has one), converted to UTC, in nanoseconds."""
-    zoned = [z is not None for z in zones] if zones is not None else [False]
+    """Full date-times, all without a zone or all with one (converted to UTC), in nanoseconds."""
+    zones = [m.group(2) for m in matches]
+    zoned = [zone is not None for zone in zones]
     if any(zoned) and not all(zoned):
         majority = sum(zoned) * 2 >= len(zoned)
         i = zoned.index(not majority)
@@ -215,7 +216,7 @@ def _datetimes(
             f"{has}, but line {col.lines[ref]} ({quote(values[ref])}) {other}; "
             "one file holds one time format",
         )
-    cells = np.array(naive, dtype=str)
+    cells = np.array([m.group(1) for m in matches] if zoned[0] else texts, dtype=str)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -227,11 +228,12 @@ def _datetimes(
         first = int(missing[0])
         raise col.error(first, values[first], "is not a date-time")
     nanoseconds = stamps.astype(np.int64)
-    if zones is not None and all(zoned):
-        nanoseconds = nanoseconds - np.array([_offset_ns(z) for z in zones], dtype=np.int64)
+    if zoned[0]:
+        offsets = {zone: _offset_ns(zone) for zone in set(zones)}
+        nanoseconds = nanoseconds - np.array([offsets[z] for z in zones], dtype=np.int64)
     # Subtracting in integer nanoseconds first keeps the 100 ns digits of Azure's timestamps.
     seconds = (nanoseconds - nanoseconds.min()).astype(np.float64) / 1e9
-    described = "date-times with a zone (UTC)" if all(zoned) else "date-times (no zone)"
+    described = "date-times with a zone (UTC)" if zoned[0] else "date-times (no zone)"
     return TraceTimes(seconds=seconds, unit="iso", described=described)
 
 
@@ -299,9 +301,9 @@ def _class_words(cls: str, relative_unit: str) -> str:
     return f"epoch {_UNIT_WORDS[cls]}"
 
 
-def _offset_ns(zone: str | None) -> int:
+def _offset_ns(zone: str) -> int:
     """A zone suffix (Z, +08, +0800, -05:30) as nanoseconds ahead of UTC."""
-    if zone is None or zone.upper() == "Z":
+    if zone == "Z":
         return 0
     digits = zone[1:].replace(":", "")
     minutes = int(digits[:2]) * 60 + (int(digits[2:]) if len(digits) > 2 else 0)
