@@ -20,6 +20,7 @@ from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.model_args import add_model_arguments, model_from_args, model_kind_and_params
 from batchtui.tui.progress import stage_progress, stderr_progress
 from batchtui.tui.report_table import format_report
+from batchtui.tui.trace_command import add_column_arguments
 
 MAX_REQUESTS = 50_000_000  # per lane: about 2 GB of arrival and batch records
 
@@ -40,6 +41,9 @@ LOAD_FLAGS = {
     "loop": "--loop",
     "size": "--size",
     "size_cv": "--size-cv",
+    "time_column": "--time-column",
+    "size_column": "--size-column",
+    "time_unit": "--time-unit",
 }
 BATCHER_FLAGS = {
     "max_batch_size": "--max-batch-size",
@@ -133,6 +137,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--speed", type=float, help="trace: replay speed factor (default: 1)")
     g.add_argument("--loop", action="store_true", default=None, help="trace: repeat at the end")
+    add_column_arguments(g)
     g.add_argument("--size", type=float, help="mean request size, e.g. tokens (default: 1)")
     g.add_argument("--size-cv", type=float, help="variation of request sizes (default: 0)")
 
