@@ -42,6 +42,7 @@ class Param:
     label: str = ""  # short report and slider label; empty: the name
     slider: SliderRange | None = None
     choices: tuple[str, ...] = ()  # for a str knob that is one of a fixed set
+    metavar: str = ""  # the CLI's placeholder for the value; empty: derived from kind and unit
 
     @property
     def cli_flag(self) -> str:

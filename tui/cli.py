@@ -15,6 +15,7 @@ from batchtui.tui import (
     presets_command,
     profile_command,
     run_command,
+    trace_command,
 )
 
 
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     profile_command.add_parser(commands)
     presets_command.add_parser(commands)
     export_command.add_parser(commands)
+    trace_command.add_parser(commands)
     return parser
 
 

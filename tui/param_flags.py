@@ -34,16 +34,20 @@ def add_param_flag(
     elif unit:
         text += f" ({unit.strip()})"
     kwargs: dict[str, Any] = {"dest": param.name, "default": unset, "help": text}
+    if param.metavar:
+        kwargs["metavar"] = param.metavar
     if param.choices:
         kwargs["choices"] = param.choices
     elif param.kind is bool:
         kwargs["action"] = "store_true"
     elif param.kind is int:
-        kwargs.update(type=int, metavar="N")
+        kwargs.setdefault("metavar", "N")
+        kwargs["type"] = int
     elif param.kind is float:
-        kwargs.update(type=float, metavar=_METAVARS.get(param.unit, "X"))
+        kwargs.setdefault("metavar", _METAVARS.get(param.unit, "X"))
+        kwargs["type"] = float
     else:
-        kwargs["metavar"] = "PATH"
+        kwargs.setdefault("metavar", "PATH")
     group.add_argument(param.cli_flag, **kwargs)
 
 

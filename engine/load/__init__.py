@@ -3,5 +3,6 @@
 from batchtui.engine.load.generator import LoadGenerator
 from batchtui.engine.load.spec import PATTERNS, LoadSpec
 from batchtui.engine.load.trace import Trace, load_trace
+from batchtui.engine.load.trace_times import TIME_UNITS
 
-__all__ = ["PATTERNS", "LoadGenerator", "LoadSpec", "Trace", "load_trace"]
+__all__ = ["PATTERNS", "TIME_UNITS", "LoadGenerator", "LoadSpec", "Trace", "load_trace"]

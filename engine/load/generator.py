@@ -12,7 +12,6 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.load.replay import TraceReplay
 from batchtui.engine.load.spec import LoadSpec
 from batchtui.engine.load.synthetic import SizeSampler, arrival_times
-from batchtui.engine.load.trace import load_trace
 
 
 class _Source(Protocol):
@@ -120,6 +119,5 @@ class LoadGenerator:
         """A fresh source for `spec` whose phase starts at `origin`."""
         (seed,) = self._seeds.spawn(1)
         if spec.pattern == "trace":
-            assert spec.trace is not None  # validate() guarantees it
-            return TraceReplay(load_trace(spec.trace), spec.speed, spec.loop, origin)
+            return TraceReplay(spec.read_trace(), spec.speed, spec.loop, origin)
         return _Synthetic(spec, origin, seed)

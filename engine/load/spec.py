@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.load.trace import load_trace
+from batchtui.engine.load.trace import TIME_UNITS, Trace, check_trace_options, load_trace
 from batchtui.engine.params import Param, SliderRange, fmt
 
 PATTERNS = ("constant", "poisson", "gamma", "onoff", "ramp", "sine", "trace")
@@ -44,11 +44,28 @@ LOAD_PARAMS: tuple[Param, ...] = (
     Param("loop", bool, False, help="repeat at the end"),
     Param("size", float, 1.0, 1.0, 1e9, "mean request size, e.g. tokens"),
     Param("size_cv", float, 0.0, 0.0, 100.0, "variation of request sizes"),
+    Param(
+        "time_column", str, None,
+        help="trace: the CSV column or JSONL key of arrival times (default: TIMESTAMP, time, "
+        "arrival or arrival_time; JSONL also timestamp, in ms)", metavar="NAME",
+    ),
+    Param(
+        "size_column", str, None,
+        help="trace: the CSV column or JSONL key of request sizes in tokens (default: "
+        "ContextTokens, input_length, input_tokens, prompt_tokens, prompt_length, size, "
+        "tokens)", metavar="NAME",
+    ),
+    Param(
+        "time_unit", str, None, choices=TIME_UNITS,
+        help="trace: force the time format: numbers in s, ms or us, or iso date-times "
+        "(default: detected per file)",
+    ),
 )  # fmt: skip
 """Every LoadSpec setting, in field order: limits, help and flags are declared here only."""
 
 _DEFAULTS: dict[str, Any] = {p.name: p.default for p in LOAD_PARAMS}
 _SIZES = ("size", "size_cv")
+TRACE_CHOICES = ("time_column", "size_column", "time_unit")
 
 USED_FIELDS: dict[str, tuple[str, ...]] = {
     "constant": ("rate_rps", *_SIZES),
@@ -57,7 +74,7 @@ USED_FIELDS: dict[str, tuple[str, ...]] = {
     "onoff": ("rate_rps", "on_s", "off_s", *_SIZES),
     "ramp": ("rate_rps", "ramp_to_rps", "ramp_s", *_SIZES),
     "sine": ("rate_rps", "amplitude", "period_s", *_SIZES),
-    "trace": ("trace", "speed", "loop"),
+    "trace": ("trace", "speed", "loop", *TRACE_CHOICES),
 }
 """The settings each pattern reads besides ``pattern``, so a UI shows only the knobs that matter."""
 
@@ -80,6 +97,10 @@ class LoadSpec:
     loop: bool = _DEFAULTS["loop"]
     size: float = _DEFAULTS["size"]
     size_cv: float = _DEFAULTS["size_cv"]
+    time_column: str | None = _DEFAULTS["time_column"]
+    size_column: str | None = _DEFAULTS["size_column"]
+    time_unit: str | None = _DEFAULTS["time_unit"]
+    """Trace columns (CSV) or keys (JSONL), and the time format: s, ms, us or iso; None detects."""
 
     def validate(self) -> None:
         """Raise ConfigError naming the first bad field, so no invalid load reaches the engine.
@@ -88,6 +109,8 @@ class LoadSpec:
         pattern cannot expose a bad value set long before. For ``trace`` the file is loaded
         (cached), so a malformed trace is reported here rather than mid-run.
         """
+        # The trace choices first: their own messages say that None means "detect".
+        check_trace_options(self.time_column, self.size_column, self.time_unit)
         for param in LOAD_PARAMS:
             value = getattr(self, param.name)
             if value is None and param.default is None:
@@ -108,11 +131,16 @@ class LoadSpec:
         if self.pattern == "trace":
             self._validate_trace()
 
+    def read_trace(self) -> Trace:
+        """The trace this spec replays, read with its column and time-unit choices (cached)."""
+        assert self.trace is not None  # only asked of a trace pattern
+        return load_trace(self.trace, self.time_column, self.size_column, self.time_unit)
+
     def _validate_trace(self) -> None:
         """Check the trace file can be read and, when looping, that it has a length to repeat."""
         if self.trace is None or not os.fspath(self.trace).strip():
             raise ConfigError("trace", "a trace file is needed when the pattern is 'trace'")
-        trace = load_trace(self.trace)
+        trace = self.read_trace()
         if self.loop and trace.loop_period == 0.0:
             raise ConfigError(
                 "loop",
@@ -127,10 +155,15 @@ class LoadSpec:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict of the pattern and only the settings it reads, for presets."""
+        """A JSON-able dict of the pattern and only the settings it reads, for presets.
+
+        A trace column or time unit left to detection (None) is left out, as in a preset.
+        """
         out: dict[str, Any] = {"pattern": self.pattern}
         for name in USED_FIELDS.get(self.pattern, ()):
             value = getattr(self, name)
+            if value is None and name in TRACE_CHOICES:
+                continue
             out[name] = os.fspath(value) if isinstance(value, os.PathLike) else value
         return out
 

@@ -1,7 +1,8 @@
-"""Reading recorded request arrivals (Azure LLM CSV, Mooncake JSONL, plain CSV) into arrays.
+"""Reading recorded request arrivals (Azure LLM CSV, Mooncake JSONL, any CSV/JSONL) into arrays.
 
-Parsing is vectorised with numpy (date-times via ``datetime64[ns]``); only when a column
-fails to convert do we walk it row by row, to name the line at fault.
+The time and size columns are found by their usual names or chosen by the caller; the time
+format is detected per file (``trace_times``). Parsing is vectorised with numpy; only when a
+column fails to convert do we walk it row by row, to name the line at fault.
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ import csv
 import functools
 import io
 import json
-import math
 import stat
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,15 +19,20 @@ from pathlib import Path
 import numpy as np
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.load.trace_times import TIME_UNITS, is_number, parse_times, quote
 
 TIME_COLUMNS = ("timestamp", "time", "arrival", "arrival_time")
-"""CSV header names (any case) taken as the arrival time: date-times, or numbers in seconds."""
+"""CSV header names (any case) taken as the arrival time when none is chosen."""
 
-SIZE_COLUMNS = ("contexttokens", "input_length", "input_tokens", "prompt_tokens", "size", "tokens")
+SIZE_COLUMNS = (
+    "contexttokens", "input_length", "input_tokens", "prompt_tokens", "prompt_length", "size",
+    "tokens",
+)  # fmt: skip
 """CSV headers / JSONL keys (any case) read as the request size in tokens; the first found wins."""
 
-JSONL_TIME_KEYS = {"timestamp": 1000.0, "time": 1.0, "arrival": 1.0, "arrival_time": 1.0}
-"""JSONL keys for the arrival time and their units per second: Mooncake's ``timestamp`` is in ms."""
+JSONL_TIME_KEYS = {"timestamp": "ms", "time": "s", "arrival": "s", "arrival_time": "s"}
+"""JSONL keys for the arrival time and the unit of their small (not epoch) numbers: Mooncake's
+``timestamp`` is milliseconds from the start."""
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _MAX_SIZE = 2.0**53
@@ -40,11 +44,21 @@ class Trace:
 
     ``times`` are float64 seconds, ascending, starting at 0.0; ``sizes`` are int64 token
     counts >= 1. Both arrays are read-only because loaded traces are cached and shared.
+    The other fields say how the file was read, for summaries and messages.
     """
 
     times: np.ndarray
     sizes: np.ndarray
     source: str
+    time_column: str = ""
+    time_unit: str = "s"
+    """iso, s, ms or us: how the time column was read (detected or forced)."""
+    time_format: str = ""
+    """The time format in words, e.g. 'date-times (no zone)' or 'epoch milliseconds'."""
+    size_column: str | None = None
+    """None when the file has no size column (every request then counts as 1)."""
+    columns: tuple[str, ...] = ()
+    """The file's CSV header or first JSON object's keys."""
 
     def __len__(self) -> int:
         """The number of requests in the trace."""
@@ -67,13 +81,42 @@ class Trace:
         return self.span + self.span / (len(self.times) - 1)
 
 
-def load_trace(path: str | Path) -> Trace:
-    """Load a trace file, cached by (resolved path, mtime), raising ConfigError("trace", ...).
+@dataclass(frozen=True)
+class _Columns:
+    """What the caller chose (None: find by the usual names / detect the time format)."""
+
+    time: str | None = None
+    size: str | None = None
+    unit: str | None = None
+
+
+def check_trace_options(time_column: object, size_column: object, time_unit: object) -> None:
+    """ConfigError naming the first bad choice of column or time unit (None means "detect")."""
+    for where, value in (("time_column", time_column), ("size_column", size_column)):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(where, f"must be a column name (or key), got {value!r}")
+    if time_unit is not None and time_unit not in TIME_UNITS:
+        raise ConfigError(
+            "time_unit",
+            f"must be one of {', '.join(TIME_UNITS)} (or left out to detect it), got {time_unit!r}",
+        )
+
+
+def load_trace(
+    path: str | Path,
+    time_column: str | None = None,
+    size_column: str | None = None,
+    time_unit: str | None = None,
+) -> Trace:
+    """Load a trace file, cached by (resolved path, mtime, choices), raising ConfigError.
 
     The format comes from the suffix (.csv; .jsonl/.ndjson/.json as JSON Lines) or, failing
-    that, from the first character. Rows out of time order are sorted (stably), since
-    replay needs ascending times; the file itself is never changed.
+    that, from the first character. ``time_column``/``size_column`` choose the CSV columns or
+    JSON keys; ``time_unit`` (s, ms, us, iso) forces the time format. Rows out of time order
+    are sorted (stably), since replay needs ascending times; the file itself is never changed.
+    Problems with the file are reported under ``trace``, with a choice under its own name.
     """
+    check_trace_options(time_column, size_column, time_unit)
     given = Path(path).expanduser()
     try:
         resolved = given.resolve(strict=True)
@@ -86,11 +129,12 @@ def load_trace(path: str | Path) -> Trace:
         raise ConfigError("trace", f"{given}: is a folder, not a trace file")
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError("trace", f"{given}: is not a regular file")
-    return _load_cached(str(resolved), info.st_mtime_ns, info.st_size)
+    columns = _Columns(time_column, size_column, time_unit)
+    return _load_cached(str(resolved), info.st_mtime_ns, info.st_size, columns)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(path: str, mtime_ns: int, size: int) -> Trace:
+def _load_cached(path: str, mtime_ns: int, size: int, columns: _Columns) -> Trace:
     """Parse one version of one file; the key's mtime and size make edits reload it."""
     text = _read_text(path)
     if not text.strip():
@@ -98,16 +142,26 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> Trace:
     if path.lower().endswith(_JSONL_SUFFIXES) or (
         not path.lower().endswith(".csv") and text.lstrip().startswith("{")
     ):
-        times, sizes = _parse_jsonl(path, text)
+        trace = _parse_jsonl(path, text, columns)
     else:
-        times, sizes = _parse_csv(path, text)
+        trace = _parse_csv(path, text, columns)
+    times, sizes = trace.times, trace.sizes
     if times.size > 1 and np.any(times[1:] < times[:-1]):
         order = np.argsort(times, kind="stable")
         times, sizes = times[order], sizes[order]
     times = times - times[0]
     times.setflags(write=False)
     sizes.setflags(write=False)
-    return Trace(times=times, sizes=sizes, source=path)
+    return Trace(
+        times=times,
+        sizes=sizes,
+        source=path,
+        time_column=trace.time_column,
+        time_unit=trace.time_unit,
+        time_format=trace.time_format,
+        size_column=trace.size_column,
+        columns=trace.columns,
+    )
 
 
 def _read_text(path: str) -> str:
@@ -123,7 +177,7 @@ def _read_text(path: str) -> str:
         raise ConfigError("trace", f"{path} line {line}: not UTF-8 text") from None
 
 
-def _parse_csv(path: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def _parse_csv(path: str, text: str, columns: _Columns) -> Trace:
     """Times (seconds, unsorted) and sizes from a CSV with a header row."""
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[str]] = []
@@ -142,29 +196,60 @@ def _parse_csv(path: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     if header is None:
         raise ConfigError("trace", f"{path}: the file has no header and no rows")
     names = [name.strip() for name in header]
-    time_col = _find_column(names, TIME_COLUMNS)
+    where = f"{path} line {header_line}"
+    time_col = _chosen(names, columns.time, "time_column", where, "column")
+    if time_col is None:
+        time_col = _find_column(names, TIME_COLUMNS)
     if time_col is None:
         raise ConfigError(
             "trace",
-            f"{path} line {header_line}: no arrival-time column; expected one of "
-            f"TIMESTAMP, time, arrival, arrival_time (any case), found {', '.join(names)}",
+            f"{where}: no arrival-time column; expected one of TIMESTAMP, time, arrival, "
+            f"arrival_time (any case) or a chosen time column, found {', '.join(names)}",
         )
     if not rows:
         raise ConfigError("trace", f"{path}: has a header but no requests")
-    size_col = _find_column(names, SIZE_COLUMNS)
+    size_col = _chosen(names, columns.size, "size_column", where, "column")
+    if size_col is None and columns.size is None:
+        size_col = _find_column(names, SIZE_COLUMNS)
     needed = max(time_col, -1 if size_col is None else size_col) + 1
     for row, line in zip(rows, lines, strict=True):
         if len(row) < needed:
             raise ConfigError(
                 "trace", f"{path} line {line}: expected {len(names)} fields, found {len(row)}"
             )
-    times = _parse_times(path, names[time_col], [row[time_col] for row in rows], lines)
+    times = parse_times(
+        path, names[time_col], [row[time_col] for row in rows], lines, unit=columns.unit
+    )
     if size_col is None:
         sizes = np.ones(len(rows), dtype=np.int64)
     else:
         raw = [row[size_col].strip() or None for row in rows]
         sizes = _parse_sizes(path, names[size_col], raw, lines)
-    return times, sizes
+    return Trace(
+        times=times.seconds,
+        sizes=sizes,
+        source=path,
+        time_column=names[time_col],
+        time_unit=times.unit,
+        time_format=times.described,
+        size_column=None if size_col is None else names[size_col],
+        columns=tuple(names),
+    )
+
+
+def _chosen(
+    names: Sequence[str], chosen: str | None, setting: str, at: str, what: str
+) -> int | None:
+    """Index of the chosen column (exact name, else the one name equal in any case), or None
+    when nothing was chosen; a ConfigError under ``setting`` when the file has no such column."""
+    if chosen is None:
+        return None
+    if chosen in names:
+        return list(names).index(chosen)
+    folded = [i for i, name in enumerate(names) if name.lower() == chosen.lower()]
+    if len(folded) == 1:
+        return folded[0]
+    raise ConfigError(setting, f"{at}: no {what} {chosen!r}; found {', '.join(names)}")
 
 
 def _find_column(names: Sequence[str], wanted: Sequence[str]) -> int | None:
@@ -174,30 +259,6 @@ def _find_column(names: Sequence[str], wanted: Sequence[str]) -> int | None:
         if name in lowered:
             return lowered.index(name)
     return None
-
-
-def _parse_times(path: str, column: str, values: list[str], lines: list[int]) -> np.ndarray:
-    """Seconds from CSV cells that are either all numbers (seconds) or all date-times."""
-    cells = np.char.strip(np.array(values, dtype=str))
-    if _is_number(str(cells[0])):
-        return _parse_numbers(path, column, cells, lines, "is not a number of seconds")
-    with warnings.catch_warnings():
-        # numpy warns that it converts explicit UTC offsets; converting them is what we want.
-        warnings.simplefilter("ignore")
-        try:
-            stamps = cells.astype("datetime64[ns]")
-        except ValueError:  # only now parse cell by cell, to find the line at fault
-            stamps = np.array([_datetime_or_nat(str(cell)) for cell in cells], "datetime64[ns]")
-    missing = np.flatnonzero(np.isnat(stamps))
-    if missing.size:
-        first = int(missing[0])
-        raise ConfigError(
-            "trace",
-            f"{path} line {lines[first]}: {column} {_quote(cells[first])} is not a date-time",
-        )
-    nanoseconds = stamps.astype(np.int64)
-    # Subtracting in integer nanoseconds first keeps the 100 ns digits of Azure's timestamps.
-    return (nanoseconds - nanoseconds.min()).astype(np.float64) / 1e9
 
 
 def _parse_numbers(
@@ -214,9 +275,9 @@ def _parse_numbers(
             return numbers
         first = int(bad[0])
     else:
-        first = next(i for i, cell in enumerate(cells) if not _is_number(str(cell)))
+        first = next(i for i, cell in enumerate(cells) if not is_number(str(cell)))
     raise ConfigError(
-        "trace", f"{path} line {lines[first]}: {column} {_quote(cells[first])} {complaint}"
+        "trace", f"{path} line {lines[first]}: {column} {quote(cells[first])} {complaint}"
     )
 
 
@@ -238,12 +299,12 @@ def _parse_sizes(path: str, column: str, values: Sequence[object], lines: list[i
         first = int(bad[0])
         raise ConfigError(
             "trace",
-            f"{path} line {lines[first]}: {column} {_quote(values[first])} is not a token count",
+            f"{path} line {lines[first]}: {column} {quote(values[first])} is not a token count",
         )
     return np.maximum(np.rint(numbers), 1).astype(np.int64)
 
 
-def _parse_jsonl(path: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def _parse_jsonl(path: str, text: str, columns: _Columns) -> Trace:
     """Times (seconds, unsorted) and sizes from JSON Lines, one request object per line."""
     records: list[dict[str, object]] = []
     lines: list[int] = []
@@ -263,56 +324,43 @@ def _parse_jsonl(path: str, text: str) -> tuple[np.ndarray, np.ndarray]:
             )
         records.append(record)
         lines.append(number)
-    keys = {key.lower(): key for key in records[0]}
-    time_key = next((keys[k] for k in JSONL_TIME_KEYS if k in keys), None)
+    names = list(records[0])
+    keys = {key.lower(): key for key in names}
+    where = f"{path} line {lines[0]}"
+    chosen = _chosen(names, columns.time, "time_column", where, "key")
+    time_key = names[chosen] if chosen is not None else None
+    if time_key is None:
+        time_key = next((keys[k] for k in JSONL_TIME_KEYS if k in keys), None)
     if time_key is None:
         raise ConfigError(
             "trace",
-            f"{path} line {lines[0]}: no arrival time; expected a key timestamp (milliseconds, "
-            "as in Mooncake) or time/arrival/arrival_time (seconds), "
-            f"found {', '.join(keys.values())}",
+            f"{where}: no arrival time; expected a key timestamp (milliseconds, as in Mooncake) "
+            "or time/arrival/arrival_time (seconds), or a chosen time key; "
+            f"found {', '.join(names)}",
         )
     raw_times = [record.get(time_key) for record in records]
     for i, value in enumerate(raw_times):
         if value is None:
             raise ConfigError("trace", f"{path} line {lines[i]}: no {time_key}")
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise ConfigError(
-                "trace", f"{path} line {lines[i]}: {time_key} {_quote(value)} is not a number"
-            )
-    times = np.array(raw_times, dtype=np.float64) / JSONL_TIME_KEYS[time_key.lower()]
-    size_key = next((keys[k] for k in SIZE_COLUMNS if k in keys), None)
+    relative_unit = JSONL_TIME_KEYS.get(time_key.lower(), "s")
+    times = parse_times(
+        path, time_key, raw_times, lines, unit=columns.unit, relative_unit=relative_unit
+    )
+    chosen = _chosen(names, columns.size, "size_column", where, "key")
+    size_key = names[chosen] if chosen is not None else None
+    if size_key is None and columns.size is None:
+        size_key = next((keys[k] for k in SIZE_COLUMNS if k in keys), None)
     if size_key is None:
         sizes = np.ones(len(records), dtype=np.int64)
     else:
         sizes = _parse_sizes(path, size_key, [record.get(size_key) for record in records], lines)
-    return times, sizes
-
-
-def _datetime_or_nat(text: str) -> np.datetime64:
-    """One cell as a nanosecond date-time, or NaT (not a time) when numpy cannot read it."""
-    try:
-        return np.datetime64(text, "ns")
-    except ValueError:
-        return np.datetime64("NaT", "ns")
-
-
-def _is_number(text: str) -> bool:
-    """Whether Python reads the text as a float (so '12.5' is seconds, not a date)."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _quote(value: object) -> str:
-    """A cell for an error message: quoted, on one line, and not too long to read."""
-    text = str(value).replace("\n", " ").replace("\r", " ")
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"'{text}'"
+    return Trace(
+        times=times.seconds,
+        sizes=sizes,
+        source=path,
+        time_column=time_key,
+        time_unit=times.unit,
+        time_format=times.described,
+        size_column=size_key,
+        columns=tuple(names),
+    )

@@ -9,14 +9,12 @@ from __future__ import annotations
 import math
 
 from batchtui.engine.load.spec import LoadSpec
-from batchtui.engine.load.trace import load_trace
 
 
 def expected_arrivals(spec: LoadSpec, duration_s: float) -> float:
     """The mean number of arrivals in ``[0, duration_s)`` (for a trace: at most this many)."""
     if spec.pattern == "trace":
-        assert spec.trace is not None  # validate() guarantees it
-        trace = load_trace(spec.trace)
+        trace = spec.read_trace()
         if not spec.loop:
             return float(len(trace))
         passes = math.ceil(duration_s / (trace.loop_period / spec.speed))
@@ -42,5 +40,4 @@ def trace_span_s(spec: LoadSpec) -> float | None:
     """Seconds from the first arrival to the last of a trace replayed once; None otherwise."""
     if spec.pattern != "trace" or spec.loop:
         return None
-    assert spec.trace is not None  # validate() guarantees it
-    return load_trace(spec.trace).span / spec.speed
+    return spec.read_trace().span / spec.speed
