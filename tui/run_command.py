@@ -6,12 +6,17 @@ import argparse
 import math
 import sys
 import time
+from pathlib import Path
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.lab import MODES, Lab
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.load.volume import expected_arrivals, trace_span_s
 from batchtui.engine.params import Param, fmt
+from batchtui.engine.scenario import Scenario
+from batchtui.presets import save_preset
+from batchtui.presets.from_lane import lane_preset, measured_figures
+from batchtui.presets.validate import NAME_PATTERN
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.output_path import check_output_path
 from batchtui.tui.param_flags import add_param_flag, checked
@@ -65,6 +70,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     g.add_argument("--quiet", action="store_true", help="print no table (with --json)")
+    g.add_argument(
+        "--save-preset",
+        metavar="[LANE=]PATH",
+        help="also save one lane's settings, this scenario and what was measured as a preset "
+        "file (LANE may be left out when there is one lane); never overwrites",
+    )
     add_scenario_arguments(p, DEFAULTS)
 
 
@@ -73,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     duration = checked(DURATION, args.duration)
     json_path = check_output_path("--json", args.json) if args.json is not None else None
     scenario = scenario_from_args(args, DEFAULTS)
+    save = _preset_target(args.save_preset, scenario) if args.save_preset is not None else None
     span = trace_span_s(scenario.load)
     if span is not None and span < duration:
         print(
@@ -101,11 +113,58 @@ def run(args: argparse.Namespace) -> int:
         report["pace"] = round(lab.clock / wall_s, 3) if wall_s > 0 else None
     if json_path is not None:
         write_json_atomically(json_path, report)
+    if save is not None:
+        _save_preset(lab, scenario, *save)
     if not args.quiet:
         print(format_report(report))
         if json_path is not None:
             print(f"report written to {args.json}")
+        if save is not None:
+            print(f"preset of lane {save[0]} written to {save[1]}")
     return 0
+
+
+def _preset_target(text: str, scenario: Scenario) -> tuple[str, Path]:
+    """The lane and file ``--save-preset`` names, checked before the run."""
+    lanes = [lane.name for lane in scenario.lanes]
+    lane, eq, path_text = text.partition("=")
+    if not eq:
+        if len(lanes) > 1:
+            raise ConfigError(
+                "--save-preset",
+                f"name the lane, e.g. {lanes[0]}={text} (lanes: {', '.join(lanes)})",
+            )
+        lane, path_text = lanes[0], text
+    if lane not in lanes:
+        raise ConfigError("--save-preset", f"no lane {lane!r}; lanes are {', '.join(lanes)}")
+    path = check_output_path("--save-preset", path_text)
+    if path.exists():
+        raise ConfigError(
+            "--save-preset", f"{path_text} already exists (a preset is never overwritten)"
+        )
+    return lane, path
+
+
+def _save_preset(lab: Lab, scenario: Scenario, lane: str, path: Path) -> None:
+    """The lane's settings with the figures of the whole run, written through presets/."""
+    stats = next(s for s in lab.snapshot().lanes if s.name == lane)
+    model = lab.model
+    device = str(model.get("device_name") or model.get("device") or model.get("kind"))
+    name = path.stem if NAME_PATTERN.fullmatch(path.stem) else lane
+    preset = lane_preset(
+        name=name,
+        description=f"Saved by batchtui run: the {stats.batcher['kind']} lane {lane!r}.",
+        batcher=stats.batcher,
+        load=scenario.load,
+        model=scenario.model,
+        device=scenario.device,
+        slo_ms=scenario.slo_ms,
+        measured=measured_figures(stats, device=device),
+    )
+    try:
+        save_preset(preset, path)
+    except OSError as e:
+        raise ConfigError("--save-preset", f"cannot write {path}: {e.strerror or e}") from None
 
 
 def _check_size(load: LoadSpec, duration_s: float, mode: str, lanes: int) -> None:
