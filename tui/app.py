@@ -28,6 +28,7 @@ from batchtui.engine.session import (
     CancelCheck,
     CheckLive,
     CommandFailed,
+    Engine,
     EngineClient,
     EngineFailed,
     LiveCheck,
@@ -59,7 +60,7 @@ POLL_S = 0.1  # how often the app reads the engine's messages
 NUMBERS_S = 0.2  # numbers refresh at most this often (~5 Hz)
 COMPACT_WIDTH, COMPACT_HEIGHT = 90, 30  # below either, charts give way to numbers
 
-EngineFactory = Callable[..., Any]
+EngineFactory = Callable[..., Engine]
 EXIT_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
 )
@@ -91,7 +92,7 @@ class BatchTuiApp(App[None]):
         start_paused: bool = False,
         engine_factory: EngineFactory = EngineClient,
         check_seconds: float = 5.0,
-        engine: Any = None,
+        engine: Engine | None = None,
         first_snapshot: Snapshot | None = None,
     ) -> None:
         """``engine`` (with its ``first_snapshot``) is one already started and serving, as
@@ -102,7 +103,7 @@ class BatchTuiApp(App[None]):
         self.paused = start_paused
         self._engine_factory = engine_factory
         self.check_seconds = check_seconds
-        self.engine: Any = engine
+        self.engine: Engine | None = engine
         self.snapshot: Snapshot | None = first_snapshot
         self.engine_error: str | None = None  # why the engine stopped, while it is stopped
         self._serving: tuple[Scenario, str | None] | None = (

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.scenario import Scenario
-from batchtui.engine.session import EngineClient, EngineFailed, Snapshot, Status
+from batchtui.engine.session import Engine, EngineClient, EngineFailed, Snapshot, Status
 
 POLL_S = 0.1
 STARTUP_TIMEOUT_S = 600.0  # warming up a large model with --compile can take minutes
 
-EngineFactory = Callable[..., Any]
+EngineFactory = Callable[..., Engine]
 
 
 class EngineStartFailed(ConfigError):
@@ -33,7 +32,7 @@ def start_engine(
     factory: EngineFactory = EngineClient,
     on_status: Callable[[str, float], None] | None = None,
     timeout_s: float = STARTUP_TIMEOUT_S,
-) -> tuple[Any, Snapshot]:
+) -> tuple[Engine, Snapshot]:
     """A running engine and its first snapshot; EngineStartFailed (engine stopped) if it
     cannot start. Ctrl-C while waiting stops the engine and propagates."""
     engine = factory(scenario, paused=paused)
@@ -45,7 +44,7 @@ def start_engine(
 
 
 def _first_snapshot(
-    engine: Any, on_status: Callable[[str, float], None] | None, timeout_s: float
+    engine: Engine, on_status: Callable[[str, float], None] | None, timeout_s: float
 ) -> Snapshot:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -1,6 +1,7 @@
 """Sessions: a Lab paced to the wall clock, run in a child process for the dashboard."""
 
 from batchtui.engine.live.check import LiveCheck
+from batchtui.engine.session.engine import Engine
 from batchtui.engine.session.messages import (
     CancelCheck,
     CheckLive,
@@ -22,6 +23,7 @@ __all__ = [
     "CancelCheck",
     "CheckLive",
     "CommandFailed",
+    "Engine",
     "EngineClient",
     "EngineFailed",
     "LiveCheck",

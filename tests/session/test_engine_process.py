@@ -7,6 +7,7 @@ from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.session import (
     CommandFailed,
+    Engine,
     EngineClient,
     EngineFailed,
     Pause,
@@ -65,5 +66,13 @@ def test_events_never_block_when_nothing_is_said() -> None:
         started = time.monotonic()
         client.events(timeout=0.0)
         assert time.monotonic() - started < 0.05
+    finally:
+        client.close()
+
+
+def test_the_client_keeps_the_engine_protocol_the_dashboard_relies_on() -> None:
+    client = EngineClient(Scenario(), paused=True)
+    try:
+        assert isinstance(client, Engine)
     finally:
         client.close()
