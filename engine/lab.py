@@ -136,23 +136,46 @@ class Lab:
         lanes = [(lane, self._totals[name]) for name, lane in self.lanes.items()]
         forget_before(self.arrivals, lanes, self.clock - self._keep_s, self.scenario.slo_ms)
 
-    def finish(self) -> None:
-        """Stop arrivals now and let every lane drain its queue."""
+    def finish(self, on_drain: Callable[[float], None] | None = None) -> None:
+        """Stop arrivals now and let every lane drain its queue.
+
+        ``on_drain`` is told the fraction of the backlog (queued and in flight, all lanes)
+        served so far, after each chunk of virtual time: a saturated lane can take far
+        longer to drain than its arrivals lasted."""
         if self.arrivals.closed:
             return
         self._arrivals_end = self.clock
         self._offered_end = self._end_of_arrivals()
         self.arrivals.close()
+        if on_drain is not None:
+            self._drain_in_chunks(on_drain)
         for lane in self.lanes.values():
             lane.advance(math.inf)
         self.clock = max(lane.clock for lane in self.lanes.values())
 
+    def _drain_in_chunks(self, on_drain: Callable[[float], None]) -> None:
+        def backlog() -> int:
+            return sum(lane.queued + lane.in_flight for lane in self.lanes.values())
+
+        t, start = self.clock, backlog()
+        left = start
+        while left:
+            t += CHUNK_S
+            for lane in self.lanes.values():
+                lane.advance(t)
+            left = backlog()
+            on_drain(1.0 - left / start)
+
     def run(
-        self, duration_s: float, on_progress: Callable[[float], None] | None = None
+        self,
+        duration_s: float,
+        on_progress: Callable[[float], None] | None = None,
+        on_drain: Callable[[float], None] | None = None,
     ) -> dict[str, Any]:
         """Arrivals for ``duration_s`` of virtual time, then drain; the ``batchtui.run/1`` report.
 
-        ``on_progress`` is told the fraction done after each chunk of virtual time.
+        ``on_progress`` is told the fraction of the arrivals' time done after each chunk of
+        virtual time; ``on_drain`` the fraction of the backlog served after the arrivals end.
         """
         if not duration_s > 0:
             raise ConfigError("duration", f"must be > 0 seconds, got {duration_s!r}")
@@ -164,7 +187,7 @@ class Lab:
             self.advance_to(t)
             if on_progress is not None:
                 on_progress(t / duration_s)
-        self.finish()
+        self.finish(on_drain)
         return self.report()
 
     def _run_live(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from batchtui.presets import Preset, resolve
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.model_args import add_model_arguments, model_from_args, model_kind_and_params
 from batchtui.tui.progress import stage_progress, stderr_progress
-from batchtui.tui.report_table import format_report
+from batchtui.tui.report_table import format_report, saturation_warnings
 
 MAX_REQUESTS = 50_000_000  # per lane: about 2 GB of arrival and batch records
 
@@ -223,7 +224,9 @@ def run(args: argparse.Namespace) -> int:
         raise e.at(_flag_for(e.where)) from None
     label = "simulating" if args.mode == "sim" else "serving live"
     started = time.perf_counter()
-    report = lab.run(args.duration, on_progress=stderr_progress(label))
+    report = lab.run(
+        args.duration, on_progress=stderr_progress(label), on_drain=stderr_progress("draining")
+    )
     wall_s = time.perf_counter() - started
     report["wall_s"] = round(wall_s, 3)
     if args.mode == "sim":
@@ -236,6 +239,8 @@ def run(args: argparse.Namespace) -> int:
         print(format_report(report))
         if args.json:
             print(f"report written to {args.json}")
+    for warning in saturation_warnings(report):
+        print(warning, file=sys.stderr)
     return 0
 
 
