@@ -44,7 +44,7 @@ class BatchLog:
         self.reason: list[int] = []
         self.failed: list[int] = []
         self.reasons: list[str] = []  # reason names by index
-        self._reason_ids: dict[str, int] = {}
+        self.reason_ids: dict[str, int] = {}  # read by the simulator's loop directly
         self.failures: list[str] = []  # failure messages by index
         self._failure_ids: dict[str, int] = {}
         self._arrays = [np.empty(1024, dtype=d) for d in self._DTYPES]
@@ -53,9 +53,9 @@ class BatchLog:
 
     def reason_id(self, reason: str) -> int:
         """A small integer for ``reason`` (batches store ids, not strings)."""
-        rid = self._reason_ids.get(reason)
+        rid = self.reason_ids.get(reason)
         if rid is None:
-            rid = self._reason_ids[reason] = len(self.reasons)
+            rid = self.reason_ids[reason] = len(self.reasons)
             self.reasons.append(reason)
         return rid
 

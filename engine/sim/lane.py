@@ -81,7 +81,7 @@ class SimLane(LaneState):
             log.reason,
             log.failed,
         )
-        reason_id = log.reason_id
+        reason_id, reason_ids = log.reason_id, log.reason_ids
         inflight, gaps, view, rejected = self._inflight, self._gaps, self._view, self.rejected
         head, tail, queued, now = self.head, self.tail, self.queued, self.now
         wake_at, wake_size, seq = self._wake_at, self._wake_size, self._seq
@@ -140,7 +140,8 @@ class SimLane(LaneState):
                 size_rows.append(n)
                 dispatch_rows.append(now)
                 finish_rows.append(finished)
-                reason_rows.append(reason_id(decision.reason))
+                rid = reason_ids.get(decision.reason)
+                reason_rows.append(reason_id(decision.reason) if rid is None else rid)
                 wake_at = -math.inf  # ask again as soon as the device can take a batch
                 wake_size = NEVER
             else:

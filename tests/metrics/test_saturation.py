@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,14 @@ def test_a_live_check_is_not_comparable_when_a_side_is_saturated_or_differs() ->
     assert "served different requests" in str(why_not_comparable(sim, fewer))
     deeper = dataclasses.replace(sim, queue_depth_mean=sim.queue_depth_mean * 3 + 100)
     assert "their queues differ" in str(why_not_comparable(sim, deeper))
+
+
+def test_run_shows_the_drain_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run_cli(capsys, "run", "--rate", "20000", "--duration", "1", "--lanes",
+                           "static")  # fmt: skip
+    assert code == 0
+    drained = [part for part in err.split("\r") if part.startswith("draining")]
+    assert drained and drained[-1].splitlines()[0].endswith("100%")
