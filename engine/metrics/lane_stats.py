@@ -1,7 +1,11 @@
 """Per-lane figures, computed in numpy from a lane's batch log and the shared arrivals.
 
 Every request is accounted for exactly once: an arrival is rejected, queued, in
-flight, completed or failed, and ``arrived`` is the sum of those five.
+flight, completed or failed, and ``arrived`` is the sum of those five. The steps are
+named: which arrivals and batches a figure covers (``Span``), each request joined with
+its batch (``request_rows``), the batches in the span (``batches_since``), the time
+integrals (``queue_time``, ``busy_time``), and the figures from their parts (``assemble``,
+shared with the running totals of ``totals.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +39,13 @@ class LaneLike(Protocol):
 
 @dataclass(frozen=True)
 class LaneStats:
-    """One lane's figures over ``[start_s, end_s]``: an immutable value the UI can hold."""
+    """One lane's figures over ``[start_s, end_s]``: an immutable value the UI can hold.
+
+    Exact, except for the since-reset totals of a bounded session (the dashboard's engine,
+    ``Lab.bound_history``): there the latency, queue-wait and service percentiles come
+    from a sketch, within 1% relative error (``sketch.py``); counts, means, maxima,
+    histograms and reasons stay exact, and ``depth_timeline`` is empty.
+    """
 
     name: str
     batcher: dict[str, Any]
