@@ -191,7 +191,6 @@ def lane_stats(
         lane,
         span,
         clock,
-        offered_from=since if window_s is None else span.start,
         arrivals_end=arrivals_end,
         arrived=len(times) - span.counted_from,
         rejected=int(rows.rejected[counted].sum()),
@@ -279,7 +278,6 @@ def assemble(
     span: Span,
     clock: float,
     *,
-    offered_from: float,
     arrivals_end: float | None,
     arrived: int,
     rejected: int,
@@ -301,8 +299,8 @@ def assemble(
     length = max(clock - span.start, 1e-12)
     # Offered load is over the arrival window: from the reset (or the window's start) to
     # the end of arrivals, not to the end of the drain.
-    offered_end = clock if arrivals_end is None else max(arrivals_end, offered_from)
-    offered_span = offered_end - offered_from
+    offered_end = clock if arrivals_end is None else max(arrivals_end, span.start)
+    offered_span = offered_end - span.start
     offered = arrived / offered_span if offered_span > 0 else 0.0
     completed = latency.count
     throughput = completed / length

@@ -153,7 +153,6 @@ class RunningTotals:
             lane,
             Span(start, lo, lo),
             clock,
-            offered_from=self.since,
             arrivals_end=arrivals_end,
             arrived=offset + lane.tail - self.since_index,
             rejected=self.rejected + int(r.rejected.sum()),
