@@ -105,7 +105,6 @@ def test_forgetting_changes_no_window_and_no_count(
         lane.arrivals.close()
         lane.advance(math.inf)
     assert_totals_match(totals.stats(bounded), lane_stats(kept, since=since))
-    assert bounded.arrivals.offset > 0 or len(times) < 20 or window_s > horizon / 10
 
 
 def scenario(**kw: object) -> Scenario:
