@@ -12,6 +12,8 @@ from batchtui.engine.live import LiveLane
 from batchtui.engine.live.check import LiveCheck, check_live
 from batchtui.engine.load import LoadGenerator, LoadSpec
 from batchtui.engine.metrics import LaneStats, lane_stats
+from batchtui.engine.metrics.history import forget_before
+from batchtui.engine.metrics.totals import RunningTotals
 from batchtui.engine.policies import make_policy
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.service import ServiceTime
@@ -22,6 +24,7 @@ from batchtui.engine.sim.lane import SimLane
 RUN_FORMAT = "batchtui.run/1"
 MODES = ("sim", "live")
 CHUNK_S = 1.0  # headless runs generate arrivals a second of virtual time at a time
+FORGET_EVERY_S = 1.0  # a bounded lab drops old history once per second of virtual time
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,11 @@ class Lab:
         self.clock = 0.0
         self._since = 0.0
         self._arrivals_end: float | None = None
+        self._offered_end: float | None = None
         self._checks = 0
+        self._keep_s: float | None = None  # bounded history: the window kept, if any
+        self._totals: dict[str, RunningTotals] = {}
+        self._next_forget = 0.0
 
     @property
     def load(self) -> LoadSpec:
@@ -110,23 +117,65 @@ class Lab:
         for lane in self.lanes.values():
             lane.advance(t)
         self.clock = t
+        if self._keep_s is not None and t >= self._next_forget:
+            self._forget()
+            self._next_forget = t + FORGET_EVERY_S
 
-    def finish(self) -> None:
-        """Stop arrivals now and let every lane drain its queue."""
+    def bound_history(self, window_s: float) -> None:
+        """Keep only what figures over the last ``window_s`` and the since-reset totals need,
+        so memory stays flat in a session of any length. Totals are then kept incrementally,
+        their percentiles within 1% (see ``metrics/totals.py``); windows stay exact.
+        A headless run never asks: its report is exact."""
+        if not window_s > 0:
+            raise ConfigError("window", f"must be > 0 seconds, got {window_s!r}")
+        self._keep_s = window_s
+        self._totals = {name: RunningTotals(lane, self._since) for name, lane in self.lanes.items()}
+
+    def _forget(self) -> None:
+        assert self._keep_s is not None
+        lanes = [(lane, self._totals[name]) for name, lane in self.lanes.items()]
+        forget_before(self.arrivals, lanes, self.clock - self._keep_s, self.scenario.slo_ms)
+
+    def finish(self, on_drain: Callable[[float], None] | None = None) -> None:
+        """Stop arrivals now and let every lane drain its queue.
+
+        ``on_drain`` is told the fraction of the backlog (queued and in flight, all lanes)
+        served so far, after each chunk of virtual time: a saturated lane can take far
+        longer to drain than its arrivals lasted."""
         if self.arrivals.closed:
             return
         self._arrivals_end = self.clock
+        self._offered_end = self._end_of_arrivals()
         self.arrivals.close()
+        if on_drain is not None:
+            self._drain_in_chunks(on_drain)
         for lane in self.lanes.values():
             lane.advance(math.inf)
         self.clock = max(lane.clock for lane in self.lanes.values())
 
+    def _drain_in_chunks(self, on_drain: Callable[[float], None]) -> None:
+        def backlog() -> int:
+            return sum(lane.queued + lane.in_flight for lane in self.lanes.values())
+
+        t, start = self.clock, backlog()
+        left = start
+        while left:
+            t += CHUNK_S
+            for lane in self.lanes.values():
+                lane.advance(t)
+            left = backlog()
+            on_drain(1.0 - left / start)
+
     def run(
-        self, duration_s: float, on_progress: Callable[[float], None] | None = None
+        self,
+        duration_s: float,
+        on_progress: Callable[[float], None] | None = None,
+        on_drain: Callable[[float], None] | None = None,
     ) -> dict[str, Any]:
         """Arrivals for ``duration_s`` of virtual time, then drain; the ``batchtui.run/1`` report.
 
-        ``on_progress`` is told the fraction done after each chunk of virtual time.
+        ``on_progress`` is told the fraction of the arrivals' time done after each chunk of
+        virtual time; ``on_drain`` the fraction of the backlog served after the arrivals end.
         """
         if not duration_s > 0:
             raise ConfigError("duration", f"must be > 0 seconds, got {duration_s!r}")
@@ -138,7 +187,7 @@ class Lab:
             self.advance_to(t)
             if on_progress is not None:
                 on_progress(t / duration_s)
-        self.finish()
+        self.finish(on_drain)
         return self.report()
 
     def _run_live(
@@ -150,6 +199,7 @@ class Lab:
         self.arrivals.extend(times, sizes, duration_s)
         self.arrivals.close()
         self._arrivals_end = duration_s
+        self._offered_end = self._end_of_arrivals()
         lanes = list(self.lanes.values())
         for i, lane in enumerate(lanes):
             progress = None
@@ -159,6 +209,15 @@ class Lab:
             lane.run(on_progress=progress)
         self.clock = max(lane.clock for lane in lanes)
         return self.report()
+
+    def _end_of_arrivals(self) -> float:
+        """When arrivals stopped: the end of the run, or a trace's last request if a
+        trace that does not loop ran out before it (offered load is over this window)."""
+        assert self._arrivals_end is not None
+        load = self._load.spec
+        if load.pattern == "trace" and not load.loop and len(self.arrivals):
+            return min(self._arrivals_end, self.arrivals.times[-1])
+        return self._arrivals_end
 
     def set_load(self, spec: LoadSpec) -> None:
         """Change the arrival pattern or rate from now on."""
@@ -195,18 +254,21 @@ class Lab:
     def reset_stats(self) -> None:
         """Start the statistics afresh from now (the simulation itself carries on)."""
         self._since = self.clock
+        if self._keep_s is not None:
+            self.bound_history(self._keep_s)
 
     def snapshot(self, window_s: float | None = None) -> LabSnapshot:
         """Every lane's figures now: cumulative since the last reset, or over a window."""
+        if self._keep_s is not None and window_s is not None and window_s > self._keep_s:
+            raise ValueError(f"this lab keeps {self._keep_s:g} s of history, not {window_s:g}")
+        slo_ms, offered_end = self.scenario.slo_ms, self._offered_end
         stats = tuple(
-            lane_stats(
-                lane,
-                since=self._since,
-                window_s=window_s,
-                slo_ms=self.scenario.slo_ms,
-                arrivals_end=self._arrivals_end,
+            self._totals[name].stats(lane, slo_ms, offered_end)
+            if self._keep_s is not None and window_s is None
+            else lane_stats(
+                lane, since=self._since, window_s=window_s, slo_ms=slo_ms, arrivals_end=offered_end
             )
-            for lane in self.lanes.values()
+            for name, lane in self.lanes.items()
         )
         return LabSnapshot(self.clock, self._load.spec, stats, self.finished)
 

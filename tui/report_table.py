@@ -42,6 +42,21 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def saturation_warnings(report: dict[str, Any]) -> list[str]:
+    """One line per lane whose offered load was above what it served (``"saturated"``)."""
+    out = []
+    for lane in report["lanes"]:
+        if lane.get("saturated"):
+            line = (
+                f"warning: {lane['name']} is saturated: offered {lane['offered_rps']:,.0f} "
+                f"req/s, served {lane['throughput_rps']:,.0f} req/s"
+            )
+            if lane["rejected"]:
+                line += f", rejected {lane['rejected']:,} of {lane['arrived']:,}"
+            out.append(line)
+    return out
+
+
 def _heading(report: dict[str, Any]) -> str:
     load, model = report["load"], report["model"]
     if load["pattern"] == "trace":

@@ -21,7 +21,7 @@ from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.output_path import check_output_path
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.progress import stage_progress, stderr_progress
-from batchtui.tui.report_table import format_report
+from batchtui.tui.report_table import format_report, saturation_warnings
 from batchtui.tui.scenario_args import (
     ScenarioDefaults,
     add_scenario_arguments,
@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
         raise e.at(run_flags.get(e.where) or flag_for(e.where, scenario.model.kind)) from None
     label = "simulating" if args.mode == "sim" else "serving live"
     started = time.perf_counter()
-    report = lab.run(run_s, on_progress=stderr_progress(label))
+    report = lab.run(
+        run_s, on_progress=stderr_progress(label), on_drain=stderr_progress("draining")
+    )
     wall_s = time.perf_counter() - started
     if run_s != duration:
         report["duration_s"] = span  # the arrivals' real span, not the nudge past the last one
@@ -121,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"report written to {args.json}")
         if save is not None:
             print(f"preset of lane {save[0]} written to {save[1]}")
+    for warning in saturation_warnings(report):
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -20,15 +20,48 @@ from batchtui.engine.service.base import ServiceTime
 from batchtui.engine.sim.arrivals import Arrivals
 from batchtui.engine.sim.lane import SimLane
 
+COMPLETED_APART = 0.05  # sides that completed more than 5% apart served different requests
+DEPTH_APART = 2.0  # ...or whose mean queues differ more than 2x (and by more than a batch)
+
 
 @dataclass(frozen=True)
 class LiveCheck:
-    """The same lane, the same arrivals: simulated and served live."""
+    """The same lane, the same arrivals: simulated and served live.
+
+    ``comparable`` is False when the two sides' medians mean different things: either side
+    is saturated (its latencies measure how long the backlog grew, not the policy), or the
+    two served markedly different requests or held markedly different queues; ``why_not``
+    then says which, in one line.
+    """
 
     lane: str
     seconds: float
     sim: LaneStats
     live: LaneStats
+    comparable: bool = True
+    why_not: str | None = None
+
+
+def why_not_comparable(sim: LaneStats, live: LaneStats) -> str | None:
+    """The reason the two sides of a check cannot be compared, or None if they can."""
+    for side, s in (("simulated", sim), ("live", live)):
+        if s.saturated:
+            return (
+                f"the {side} lane is saturated: offered {s.offered_rps:,.0f} req/s, "
+                f"served {s.throughput_rps:,.0f} req/s"
+            )
+    if abs(sim.completed - live.completed) > COMPLETED_APART * max(sim.completed, live.completed):
+        return (
+            f"they served different requests: {sim.completed:,} simulated, {live.completed:,} live"
+        )
+    low, high = sorted((sim.queue_depth_mean, live.queue_depth_mean))
+    batch = max(sim.batch_mean or 1.0, live.batch_mean or 1.0)
+    if high > DEPTH_APART * low and high - low > batch:
+        return (
+            f"their queues differ: mean depth {sim.queue_depth_mean:.1f} simulated, "
+            f"{live.queue_depth_mean:.1f} live"
+        )
+    return None
 
 
 def check_live(
@@ -57,9 +90,7 @@ def check_live(
         max_queue=max_queue,
     )  # fmt: skip
     live.run(on_progress=on_progress)
-    return LiveCheck(
-        lane,
-        seconds,
-        lane_stats(sim, arrivals_end=seconds),
-        lane_stats(live, arrivals_end=seconds),
-    )
+    sim_stats = lane_stats(sim, arrivals_end=seconds)
+    live_stats = lane_stats(live, arrivals_end=seconds)
+    why_not = why_not_comparable(sim_stats, live_stats)
+    return LiveCheck(lane, seconds, sim_stats, live_stats, why_not is None, why_not)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections import deque
 from collections.abc import Callable
 
 from batchtui.engine.live.clock import WallClock, tighten_timer_slack
@@ -18,14 +17,13 @@ from batchtui.engine.live.device_worker import WORKERS, InlineWorker, ThreadWork
 from batchtui.engine.policies import Dispatch, Policy, QueueView
 from batchtui.engine.service.base import ServiceTime
 from batchtui.engine.sim.arrivals import Arrivals
-from batchtui.engine.sim.batch_log import BatchLog
-from batchtui.engine.sim.lane import PolicyContractError
-from batchtui.engine.sim.queue_index import NEVER, admit, take
+from batchtui.engine.sim.contract import LaneState, dispatched, next_moment, wake_for
+from batchtui.engine.sim.queue_index import NEVER, admit, admit_at, take
 
 LEAD_S = 0.05  # start the schedule this far ahead, so the first arrival is on time
 
 
-class LiveLane:
+class LiveLane(LaneState):
     """Serves ``arrivals`` (all known and closed) with ``policy`` in real time.
 
     After ``run`` it reads like a simulator lane: the same batch log, rejected ranges and
@@ -33,39 +31,24 @@ class LiveLane:
     """
 
     def __init__(
-        self,
-        name: str,
-        policy: Policy,
-        service: ServiceTime,
-        arrivals: Arrivals,
-        max_queue: int | None = None,
-        clock: WallClock | None = None,
-        worker: str = "inline",
+        self, name: str, policy: Policy, service: ServiceTime, arrivals: Arrivals,
+        max_queue: int | None = None, clock: WallClock | None = None, worker: str = "inline",
         feed: Callable[[float], None] | None = None,
-    ) -> None:
-        if max_queue is not None and max_queue < 1:
-            raise ValueError("max_queue must be >= 1")
+    ) -> None:  # fmt: skip
+        super().__init__(name, policy, service, arrivals, max_queue)
         if worker not in WORKERS:
             raise ValueError(f"worker must be one of {WORKERS}")
         self.worker = worker
         self.feed = feed  # extends an open schedule up to (at least) the time it is given
-        self.name = name
-        self.policy = policy
-        self.service = service
-        self.arrivals = arrivals
-        self.max_queue = max_queue
-        self.log = BatchLog()
-        self.rejected: list[tuple[int, int]] = []
-        self.head = 0
-        self.tail = 0
-        self.queued = 0
         self.in_flight = 0
         self.clock = 0.0  # closed schedule: when the last batch finished; open: now
         self._clock = clock or WallClock()
+        self._pending: tuple[int, int, float, int, int] | None = None
 
-    def describe_batcher(self) -> dict[str, object]:
-        """The policy as JSON: kind and current parameters."""
-        return self.policy.describe()
+    def forget(self, arrivals: int, batches: int) -> None:
+        super().forget(arrivals, batches)
+        if self._pending is not None:  # (end index, ...) of the batch on the device
+            self._pending = (self._pending[0] - arrivals, *self._pending[1:])
 
     def run(self, on_progress: Callable[[float], None] | None = None) -> None:
         """Serve every arrival and drain; blocks for the schedule's length plus the drain."""
@@ -83,9 +66,8 @@ class LiveLane:
         self._worker = (InlineWorker if self.worker == "inline" else ThreadWorker)(
             self.service, self._clock
         )
-        self._gaps: deque[tuple[int, int]] = deque()
         self._wake_at, self._wake_size = -math.inf, NEVER
-        self._pending: tuple[int, int, float, int, int] | None = None
+        self._pending = None
         self._last_finish = 0.0
         self._next_progress = 0.0
         self._origin = self._clock.now() + LEAD_S
@@ -108,7 +90,7 @@ class LiveLane:
         times = arrivals.times  # grows in place as arrivals are fed
         policy, log, view, feed = self.policy, self.log, QueueView(), self.feed
         max_queue = NEVER if self.max_queue is None else self.max_queue
-        gaps, origin, pending = self._gaps, self._origin, self._pending
+        gaps, rejected, origin, pending = self._gaps, self.rejected, self._origin, self._pending
         head, tail, queued = self.head, self.tail, self.queued
         wake_at, wake_size = self._wake_at, self._wake_size
         horizon = times[-1] if arrivals.closed and times else 0.0
@@ -117,12 +99,12 @@ class LiveLane:
             while True:
                 if pending is not None:
                     result = worker.wait()
-                    end, n, dispatched, depth, reason = pending
+                    end, n, dispatched_at, depth, reason = pending
                     finish = result.finish - origin
                     failed = -1 if result.failure is None else log.failure_id(result.failure)
-                    log.append(end, n, dispatched, finish, depth, reason, failed)
+                    log.append(end, n, dispatched_at, finish, depth, reason, failed)
                     if result.failure is None:
-                        policy.observe(finish, n, finish - dispatched)
+                        policy.observe(finish, n, finish - dispatched_at)
                     self._last_finish = finish
                     pending = None
                     self.in_flight = 0
@@ -130,28 +112,33 @@ class LiveLane:
                 if feed is not None:
                     feed(now)
                 n_total = len(times)
+                held = False
                 if tail < n_total and times[tail] <= now:
                     new_tail = bisect_right(times, now, tail)
-                    queued = admit(queued, tail, new_tail, max_queue, gaps, self.rejected)
-                    tail = new_tail
+                    # The newest arrivals came on a free device if after the last batch:
+                    # those that share their timestamp are admitted one by one.
+                    moment = times[new_tail - 1]
+                    if moment < self._last_finish:
+                        moment = math.inf
+                    queued, tail = admit_at(
+                        times, moment, queued, tail, new_tail, max_queue, gaps, rejected
+                    )
+                    held = tail < new_tail
                 self.head, self.tail, self.queued = head, tail, queued
                 if not arrivals.closed:
                     self.clock = now
                 if on_progress is not None and now >= self._next_progress:
                     on_progress(min(1.0, max(0.0, now / horizon)) if horizon > 0 else 1.0)
                     self._next_progress = now + 0.25
-                if now >= until:  # a busy lane may never idle: hand back between batches
+                if now >= until and not held:  # a busy lane may never idle: hand back
                     break
 
-                if pending is None and queued and (now >= wake_at or queued >= wake_size):
-                    view.length, view.oldest, view.arrived = queued, times[head], tail
+                if queued and (held or now >= wake_at or queued >= wake_size):
+                    view.length, view.oldest = queued, times[head]
+                    view.arrived = arrivals.offset + tail
                     decision = policy.decide(now, view)
                     if type(decision) is Dispatch:
-                        n = decision.size
-                        if not 0 < n <= queued:
-                            raise PolicyContractError(
-                                f"{self.name}: policy dispatched {n} with {queued} queued"
-                            )
+                        n = dispatched(self.name, decision.size, queued)
                         first, depth = head, queued
                         head = take(head, n, gaps) if gaps else head + n
                         queued -= n
@@ -160,32 +147,20 @@ class LiveLane:
                         self.in_flight = n
                         wake_at, wake_size = -math.inf, NEVER
                     else:
-                        if decision.size <= queued:
-                            raise PolicyContractError(
-                                f"{self.name}: policy waited for {decision.size} with "
-                                f"{queued} queued"
-                            )
+                        wake_size = wake_for(self.name, decision, now, queued, max_queue)
                         wake_at = decision.until
-                        wake_size = decision.size if decision.size <= max_queue else NEVER
+                        if held:  # no room was made: the held arrivals are rejected
+                            new_tail = bisect_right(times, now, tail)
+                            queued = admit(queued, tail, new_tail, max_queue, gaps, rejected)
+                            tail = new_tail
                     continue
 
-                if pending is not None:
-                    continue
-                if queued == 0:
-                    if tail >= n_total:
-                        if arrivals.closed:
-                            done = True
-                            break
-                        target = arrivals.known_until  # wait for the schedule to be extended
-                    else:
-                        target = times[tail]
-                else:
-                    target = wake_at
-                    k = tail + wake_size - queued - 1
-                    if k < n_total and times[k] < target:
-                        target = times[k]
+                target = next_moment(times, tail, n_total, queued, wake_at, wake_size)
+                if target == math.inf and arrivals.closed:
+                    done = True
+                    break
                 if not arrivals.closed:
-                    target = min(target, arrivals.known_until)
+                    target = min(target, arrivals.known_until)  # wait for the feed, at most
                 if target >= until:
                     clock.sleep_until(origin + until)
                     break

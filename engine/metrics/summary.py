@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from batchtui.engine.metrics.sketch import LogHistogram
+
 QUANTILES = (50.0, 90.0, 99.0, 99.9)
 
 
@@ -48,3 +50,13 @@ def summarize(seconds: np.ndarray) -> Summary:
         p999=float(p999),
         max=float(ms.max()),
     )
+
+
+def summarize_sketch(sketch: LogHistogram, total_s: float, max_s: float) -> Summary:
+    """Summarise a sample kept as a sketch: count, mean and max exact, percentiles within
+    the sketch's 1% relative error (see ``sketch.py``)."""
+    n = sketch.count
+    if n == 0:
+        return EMPTY
+    p50, p90, p99, p999 = (min(p, max_s) * 1000.0 for p in sketch.percentiles(QUANTILES))
+    return Summary(n, total_s / n * 1000.0, p50, p90, p99, p999, max_s * 1000.0)

@@ -35,6 +35,7 @@ class PacedLab:
     ) -> None:
         self.lab = lab
         self.window_s = window_s
+        lab.bound_history(window_s)  # an open-ended session: memory must not grow with time
         self._clock = clock
         self._last = clock()
         self.paused = False
@@ -84,7 +85,8 @@ class PacedLab:
 
     def _start_live(self, lane: str) -> None:
         self._live_starts += 1
-        self.live = LiveMode(self.lab, lane, seed=self.lab.scenario.seed + 7919 * self._live_starts)
+        seed = self.lab.scenario.seed + 7919 * self._live_starts
+        self.live = LiveMode(self.lab, lane, seed=seed, window_s=self.window_s)
 
     def _stop_live(self) -> None:
         if self.live is not None:
@@ -108,8 +110,8 @@ class PacedLab:
             self.live.set_params(params)
 
     def snapshot(self, with_total: bool = True) -> Snapshot:
-        """The figures now: recent (the last ``window_s``) always, totals when asked (they
-        cost time proportional to the history, so the caller asks for them less often)."""
+        """The figures now: recent (the last ``window_s``) always, totals when asked (running
+        sums plus the history still held, which the lab keeps to about the window)."""
         recent = self.lab.snapshot(window_s=self.window_s).lanes
         if with_total or self._total is None:
             self._total = self.lab.snapshot().lanes

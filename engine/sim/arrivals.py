@@ -12,7 +12,9 @@ class Arrivals:
 
     Lanes walk ``times`` (a Python list: indexing it is several times faster than a
     numpy array in the per-batch loop); metrics read ``times_array``/``sizes_array``.
-    ``known_until`` is the promise that every arrival before it is present.
+    ``known_until`` is the promise that every arrival before it is present. A bounded
+    session drops the oldest arrivals (``forget``); ``offset`` counts those, so index ``i``
+    here is arrival number ``offset + i`` of the run.
     """
 
     def __init__(self) -> None:
@@ -20,6 +22,7 @@ class Arrivals:
         self._times = np.empty(0, dtype=np.float64)
         self._sizes = np.empty(0, dtype=np.int64)
         self._count = 0
+        self.offset = 0
         self.known_until = 0.0
         self.closed = False
 
@@ -39,6 +42,17 @@ class Arrivals:
             self._count = need
             self.times.extend(times.tolist())
         self.known_until = max(self.known_until, known_until)
+
+    def forget(self, n: int) -> None:
+        """Drop the ``n`` oldest arrivals: every lane must shift its indices down by ``n``."""
+        if n <= 0:
+            return
+        keep = self._count - n
+        del self.times[:n]
+        self._times[:keep] = self._times[n : self._count].copy()
+        self._sizes[:keep] = self._sizes[n : self._count].copy()
+        self._count = keep
+        self.offset += n
 
     def close(self) -> None:
         """No more arrivals will come: lanes may drain."""

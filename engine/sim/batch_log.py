@@ -28,6 +28,8 @@ class BatchLog:
 
     ``arrays()`` converts only the rows added since the last call, so a dashboard
     asking five times a second pays for what is new, not for the whole history.
+    ``forget`` drops the oldest rows (a bounded session keeps only what its window needs);
+    ``base_end`` is then where the first kept batch's span of arrivals begins.
     """
 
     COLUMNS = ("end", "size", "dispatch", "finish", "depth", "reason", "failed")
@@ -42,17 +44,18 @@ class BatchLog:
         self.reason: list[int] = []
         self.failed: list[int] = []
         self.reasons: list[str] = []  # reason names by index
-        self._reason_ids: dict[str, int] = {}
+        self.reason_ids: dict[str, int] = {}  # read by the simulator's loop directly
         self.failures: list[str] = []  # failure messages by index
         self._failure_ids: dict[str, int] = {}
         self._arrays = [np.empty(1024, dtype=d) for d in self._DTYPES]
         self._converted = 0
+        self.base_end = 0
 
     def reason_id(self, reason: str) -> int:
         """A small integer for ``reason`` (batches store ids, not strings)."""
-        rid = self._reason_ids.get(reason)
+        rid = self.reason_ids.get(reason)
         if rid is None:
-            rid = self._reason_ids[reason] = len(self.reasons)
+            rid = self.reason_ids[reason] = len(self.reasons)
             self.reasons.append(reason)
         return rid
 
@@ -79,6 +82,18 @@ class BatchLog:
         self.depth.append(depth)
         self.reason.append(reason)
         self.failed.append(failed)
+
+    def forget(self, rows: int, shift: int) -> None:
+        """Drop the first ``rows`` batches and move every arrival index down by ``shift``
+        (the arrivals before it were dropped). Views handed out before stay valid."""
+        if rows:
+            self.base_end = self.end[rows - 1]
+        self.base_end -= shift
+        self.end = [e - shift for e in self.end[rows:]] if shift else self.end[rows:]
+        for column in self.COLUMNS[1:]:
+            setattr(self, column, getattr(self, column)[rows:])
+        self._arrays = [np.empty(max(1024, len(self.size)), dtype=d) for d in self._DTYPES]
+        self._converted = 0
 
     def arrays(self) -> BatchArrays:
         n = len(self.size)

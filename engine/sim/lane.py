@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections import deque
 from heapq import heappop, heappush
 
 from batchtui.engine.policies import Dispatch, Policy, QueueView
 from batchtui.engine.service.base import BatchFailed, ServiceTime
 from batchtui.engine.sim.arrivals import Arrivals
-from batchtui.engine.sim.batch_log import BatchLog
-from batchtui.engine.sim.queue_index import NEVER, admit, take
+from batchtui.engine.sim.contract import (
+    LaneState,
+    PolicyContractError,
+    dispatched,
+    next_moment,
+    wake_for,
+)
+from batchtui.engine.sim.queue_index import NEVER, admit, admit_at, take
+
+__all__ = ["PolicyContractError", "SimLane"]
 
 
-class PolicyContractError(RuntimeError):
-    """A policy answered something the runtime cannot carry out (a bug in the policy)."""
-
-
-class SimLane:
+class SimLane(LaneState):
     """Runs ``policy`` over the shared ``arrivals`` with ``service`` as its device.
 
     ``max_queue`` bounds the waiting requests (arrivals beyond it are rejected);
@@ -33,46 +36,23 @@ class SimLane:
     """
 
     def __init__(
-        self,
-        name: str,
-        policy: Policy,
-        service: ServiceTime,
-        arrivals: Arrivals,
-        max_queue: int | None = None,
-        max_inflight: int = 1,
-    ) -> None:
-        if max_queue is not None and max_queue < 1:
-            raise ValueError("max_queue must be >= 1")
+        self, name: str, policy: Policy, service: ServiceTime, arrivals: Arrivals,
+        max_queue: int | None = None, max_inflight: int = 1,
+    ) -> None:  # fmt: skip
+        super().__init__(name, policy, service, arrivals, max_queue)
         if max_inflight < 1:
             raise ValueError("max_inflight must be >= 1")
-        self.name = name
-        self.policy = policy
-        self.service = service
-        self.arrivals = arrivals
-        self.max_queue = max_queue
         self.max_inflight = max_inflight
-        self.log = BatchLog()
-        self.rejected: list[tuple[int, int]] = []  # [start, end) arrival indices, in order
-        self.head = 0  # oldest waiting request's arrival index
-        self.tail = 0  # arrivals seen so far (waiting, dispatched or rejected)
-        self.queued = 0  # requests waiting
         self.now = 0.0  # time of the last event handled
         self.clock = 0.0  # every event before this time has been simulated
-        self._gaps: deque[tuple[int, int]] = deque()  # rejected ranges not yet behind head
         self._inflight: list[tuple[float, int, int, float, bool]] = []
         self._seq = 0
-        self._wake_at = -math.inf  # when to ask the policy again (-inf: when a slot is free)
-        self._wake_size = NEVER  # ...or when this many requests wait
         self._view = QueueView()
 
     @property
     def in_flight(self) -> int:
         """Requests on the device at the lane's clock (finished batches are popped lazily)."""
         return sum(item[2] for item in self._inflight if item[0] > self.clock)
-
-    def describe_batcher(self) -> dict[str, object]:
-        """The policy as JSON: kind and current parameters."""
-        return self.policy.describe()
 
     def update_policy(self, **params: object) -> None:
         """Change the policy's parameters now; it is asked again at the current time."""
@@ -86,6 +66,7 @@ class SimLane:
         arrivals = self.arrivals
         times = arrivals.times
         n_known = len(times)
+        base = arrivals.offset
         end = min(horizon, arrivals.known_until)
         decide = self.policy.decide
         observe = self.policy.observe
@@ -100,23 +81,16 @@ class SimLane:
             log.reason,
             log.failed,
         )
-        reason_id = log.reason_id
+        reason_id, reason_ids = log.reason_id, log.reason_ids
         inflight, gaps, view, rejected = self._inflight, self._gaps, self._view, self.rejected
         head, tail, queued, now = self.head, self.tail, self.queued, self.now
         wake_at, wake_size, seq = self._wake_at, self._wake_size, self._seq
         dispatch_type = Dispatch
+        name = self.name
 
         while True:
             t_slot = inflight[0][0] if len(inflight) >= slots else now
-            if queued == 0:
-                if tail >= n_known:
-                    break
-                t = times[tail]
-            else:
-                t = wake_at
-                k = tail + wake_size - queued - 1
-                if k < n_known and times[k] < t:
-                    t = times[k]
+            t = next_moment(times, tail, n_known, queued, wake_at, wake_size)
             if t < t_slot:
                 t = t_slot
             if t >= end:
@@ -130,19 +104,20 @@ class SimLane:
 
             if tail < n_known and times[tail] <= now:
                 new_tail = bisect_right(times, now, tail, n_known)
-                queued = admit(queued, tail, new_tail, max_queue, gaps, rejected)
-                tail = new_tail
+                if queued + new_tail - tail <= max_queue:
+                    queued += new_tail - tail
+                    tail = new_tail
+                else:  # a slot is free at every event, so the policy may make room
+                    queued, tail = admit_at(
+                        times, now, queued, tail, new_tail, max_queue, gaps, rejected
+                    )
 
             view.length = queued
             view.oldest = times[head]
-            view.arrived = tail
+            view.arrived = base + tail
             decision = decide(now, view)
             if type(decision) is dispatch_type:
-                n = decision.size
-                if not 0 < n <= queued:
-                    raise PolicyContractError(
-                        f"{self.name}: policy dispatched {n} with {queued} queued"
-                    )
+                n = dispatched(name, decision.size, queued)
                 depth_rows.append(queued)
                 queued -= n
                 first = head
@@ -165,17 +140,17 @@ class SimLane:
                 size_rows.append(n)
                 dispatch_rows.append(now)
                 finish_rows.append(finished)
-                reason_rows.append(reason_id(decision.reason))
+                rid = reason_ids.get(decision.reason)
+                reason_rows.append(reason_id(decision.reason) if rid is None else rid)
                 wake_at = -math.inf  # ask again as soon as the device can take a batch
                 wake_size = NEVER
             else:
+                wake_size = wake_for(name, decision, now, queued, max_queue)
                 wake_at = decision.until
-                if wake_at <= now or decision.size <= queued:
-                    raise PolicyContractError(
-                        f"{self.name}: policy asked to wait for {decision.size} queued until "
-                        f"{wake_at:.6f} s with {queued} queued at {now:.6f} s"
-                    )
-                wake_size = decision.size if decision.size <= max_queue else NEVER
+                if tail < n_known and times[tail] <= now:  # held back, and no room was made
+                    new_tail = bisect_right(times, now, tail, n_known)
+                    queued = admit(queued, tail, new_tail, max_queue, gaps, rejected)
+                    tail = new_tail
 
         if end < math.inf:
             # Arrivals between the last event and the horizon only lengthen the queue.

@@ -22,7 +22,7 @@ from batchtui.tui.dashboard_command import dashboard_scenario_from_args
 from batchtui.tui.dashboard_scenario import dashboard_scenario
 from tests.cli.run import run_cli
 
-RUN_ONLY = {"--duration", "--mode", "--json", "--quiet"}
+RUN_ONLY = {"--duration", "--mode", "--json", "--quiet", "--save-preset"}
 DASHBOARD_ONLY = {"--paused", "--version"}
 
 

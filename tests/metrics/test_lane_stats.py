@@ -7,8 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from batchtui.engine.lab import Lab
+from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import lane_stats, summarize
 from batchtui.engine.policies import Static
+from batchtui.engine.scenario import LaneSpec, Scenario
 from batchtui.engine.service import AnalyticCost
 from batchtui.engine.sim.arrivals import Arrivals
 from batchtui.engine.sim.lane import SimLane
@@ -86,3 +89,12 @@ def test_goodput_counts_requests_within_the_slo() -> None:
     s = lane_stats(lane, slo_ms=2.5)
     within = 2 / 4  # the last two of every four finish within 2.5 ms
     assert s.goodput_rps == pytest.approx(within * s.throughput_rps, rel=0.01)
+
+
+def test_offered_load_is_over_the_arrival_window_even_when_the_lane_finishes_early() -> None:
+    # Issue 10's example: 1 s on, 9 s off, 10 s of arrivals; the lane is idle long before.
+    load = LoadSpec(pattern="onoff", on_s=1.0, off_s=9.0, rate_rps=100.0)
+    lab = Lab(Scenario(load=load, lanes=(LaneSpec("static", "static"),)))
+    lane = lab.run(10.0)["lanes"][0]
+    assert lane["offered_rps"] == pytest.approx(lane["arrived"] / 10.0)
+    assert lane["arrived"] == 1012  # the issue reported 1007.8 req/s for these (true: 101.2)

@@ -8,6 +8,7 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.lab import Lab
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.scenario import Scenario
+from batchtui.engine.session import live_mode
 from batchtui.engine.session.paced import PacedLab
 
 
@@ -106,3 +107,40 @@ def test_a_live_lane_is_served_on_the_wall_clock_while_the_others_wait() -> None
     assert p.live is None and p.snapshot().live_lane is None
     with pytest.raises(ConfigError, match="no lane 'x'"):
         p.set_live("x")
+
+
+def test_a_long_session_holds_only_its_window_of_history() -> None:
+    clock = FakeClock()
+    p = PacedLab(Lab(Scenario(load=LoadSpec(rate_rps=2000))), window_s=1.0, clock=clock)
+    for _ in range(200):  # 50 s of virtual time
+        clock.now += 0.25
+        p.step()
+    snap = p.snapshot()
+    held = len(p.lab.arrivals)
+    assert held < 2.5 * 2000 < p.lab.arrivals.offset  # about window + one trim interval
+    for total in snap.total:
+        assert total.arrived == p.lab.arrivals.offset + held
+        assert total.arrived == (
+            total.completed + total.failed + total.rejected + total.queued + total.in_flight
+        )
+    p.reset_stats()
+    clock.now += 0.25
+    p.step()
+    assert 0 < p.snapshot().total[0].arrived < 0.3 * 2000
+
+
+def test_the_live_lane_holds_only_its_window_of_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(live_mode, "FORGET_EVERY_S", 0.1)
+    p = PacedLab(Lab(Scenario(load=LoadSpec(pattern="constant", rate_rps=1000))), window_s=0.2)
+    p.set_live("static")
+    deadline = time.perf_counter() + 0.8
+    while time.perf_counter() < deadline:
+        p.step()
+    assert p.live is not None
+    arrivals = p.live.arrivals
+    assert arrivals.offset > 300 and len(arrivals) < 500  # 0.2 s window + 0.1 s + lookahead
+    total = next(lane for lane in p.snapshot().total if lane.name == "static")
+    assert total.arrived >= arrivals.offset
+    assert total.arrived == (
+        total.completed + total.failed + total.rejected + total.queued + total.in_flight
+    )
