@@ -56,9 +56,9 @@ class LiveMode:
     def reset_stats(self) -> None:
         self._since = self.live.now
 
-    def stats(self, window_s: float | None) -> LaneStats:
+    def stats(self, window_s: float | None, slo_ms: float | None = None) -> LaneStats:
         """The live lane's figures (over the window, or since it went live / was reset)."""
-        return lane_stats(self.live, since=self._since, window_s=window_s)
+        return lane_stats(self.live, since=self._since, window_s=window_s, slo_ms=slo_ms)
 
     def stop(self) -> None:
         self.live.stop()

@@ -62,11 +62,20 @@ class SetLive:
 
 
 @dataclass(frozen=True)
+class SetSlo:
+    """Measure goodput (requests within the SLO per second) against this p99 SLO from now on."""
+
+    ms: float
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the engine process."""
 
 
-Command = Pause | Resume | ResetStats | SetLoad | SetLaneParams | CheckLive | SetLive | Stop
+Command = (
+    Pause | Resume | ResetStats | SetLoad | SetLaneParams | CheckLive | SetLive | SetSlo | Stop
+)
 
 
 @dataclass(frozen=True)

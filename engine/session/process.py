@@ -29,6 +29,7 @@ from batchtui.engine.session.messages import (
     SetLaneParams,
     SetLive,
     SetLoad,
+    SetSlo,
     Status,
     Stop,
 )
@@ -158,6 +159,8 @@ def _apply(paced: Any, command: Command, conn: Connection) -> None:
             paced.set_lane_params(command.lane, command.params)
         elif isinstance(command, SetLive):
             paced.set_live(command.lane)
+        elif isinstance(command, SetSlo):
+            paced.set_slo(command.ms)
         elif isinstance(command, CheckLive):
             was_paused = paced.paused
             paced.pause()
