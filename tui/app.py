@@ -8,6 +8,7 @@ nothing redraws while paused or when no new snapshot arrived.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -16,7 +17,6 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.policies import make_policy
@@ -33,6 +33,7 @@ from batchtui.engine.session import (
     SetLaneParams,
     SetLive,
     SetLoad,
+    SetSlo,
     Snapshot,
     Status,
 )
@@ -41,6 +42,7 @@ from batchtui.tui import format as fmt
 from batchtui.tui.commands import DashboardCommands
 from batchtui.tui.dashboard_scenario import dashboard_scenario
 from batchtui.tui.messages import LaneParamsChanged, LoadChanged
+from batchtui.tui.overload import not_comparable
 from batchtui.tui.panels.comparison import ComparisonStrip
 from batchtui.tui.panels.lane_panel import LanePanel
 from batchtui.tui.panels.load_bar import LoadBar
@@ -48,10 +50,13 @@ from batchtui.tui.panels.status_line import StatusLine
 from batchtui.tui.screens.export_preset import ExportRequest, ExportScreen
 from batchtui.tui.screens.help import HelpScreen
 from batchtui.tui.screens.load_preset import LoadPresetScreen
+from batchtui.tui.widgets.key_footer import KeyFooter
+from batchtui.tui.widgets.value_prompt import ValuePrompt, parse_number
 
 POLL_S = 0.1  # how often the app reads the engine's messages
 NUMBERS_S = 0.2  # numbers refresh at most this often (~5 Hz)
 COMPACT_WIDTH, COMPACT_HEIGHT = 90, 30  # below either, charts give way to numbers
+SHORT_HEIGHT = 40  # below, each lane keeps to its main figures
 
 EngineFactory = Callable[..., Any]
 
@@ -62,15 +67,22 @@ class BatchTuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "batchtui"
     COMMANDS = App.COMMANDS | {DashboardCommands}
+    # The one list of the dashboard's keys: the footer, the help screen and the command
+    # palette are built from it (description: the footer's word; tooltip: what it does).
     BINDINGS = [
-        Binding("space", "toggle_pause", "Pause", id="pause"),
-        Binding("r", "reset", "Reset", id="reset"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("l", "load_preset", "Load", id="load"),
-        Binding("m", "toggle_live", "Live lane", id="live-lane"),
-        Binding("v", "check_live", "Live check", id="check-live"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("space", "toggle_pause", "Pause", tooltip="Pause or resume", id="pause"),
+        Binding("r", "reset", "Reset", tooltip="Reset statistics", id="reset"),
+        Binding(
+            "e", "export", "Export", tooltip="Export the focused lane as a preset", id="export"
+        ),
+        Binding("l", "load_preset", "Load", tooltip="Load a preset", id="load"),
+        Binding("s", "set_slo", "SLO", tooltip="Set the p99 SLO (goodput, best lane)", id="slo"),
+        Binding("m", "toggle_live", "Live", tooltip="Serve the focused lane live", id="live-lane"),
+        Binding(
+            "v", "check_live", "Check", tooltip="Live check of the focused lane", id="check-live"
+        ),
+        Binding("question_mark", "help", "Help", tooltip="Help: keys and figures", id="help"),
+        Binding("q", "quit", "Quit", tooltip="Quit", id="quit"),
     ]
 
     def __init__(
@@ -101,7 +113,7 @@ class BatchTuiApp(App[None]):
             for spec in self.scenario.lanes:
                 yield LanePanel(spec.name, spec.kind, self._initial_params(spec))
         yield ComparisonStrip()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._apply_compact(self.size.width, self.size.height)
@@ -112,7 +124,10 @@ class BatchTuiApp(App[None]):
         self._apply_compact(event.size.width, event.size.height)
 
     def _apply_compact(self, width: int, height: int) -> None:
-        self.set_class(width < COMPACT_WIDTH or height < COMPACT_HEIGHT, "compact")
+        compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
+        self.set_class(compact, "compact")
+        self.set_class(compact or height < SHORT_HEIGHT, "short")
+        self._drawn = None  # the figures' rows depend on the size: draw them again
 
     def _initial_params(self, spec: Any) -> dict[str, Any]:
         return make_policy(spec.kind, **spec.params).params
@@ -131,10 +146,13 @@ class BatchTuiApp(App[None]):
                 self.query_one(StatusLine).starting(event.stage, event.fraction)
             elif isinstance(event, LiveCheck):
                 self.query_one(f"#lane-{event.lane}", LanePanel).show_check(event)
+                why = not_comparable(event)
                 self.notify(
                     f"{event.lane}: live p50 {fmt.ms(event.live.latency.p50)} ms vs sim "
-                    f"{fmt.ms(event.sim.latency.p50)} ms",
+                    f"{fmt.ms(event.sim.latency.p50)} ms"
+                    + (f" (not comparable: {why})" if why else ""),
                     title="live check done",
+                    severity="warning" if why else "information",
                     timeout=5,
                 )
             elif isinstance(event, CommandFailed):
@@ -153,7 +171,9 @@ class BatchTuiApp(App[None]):
             return
         self._last_numbers = now
         self._drawn = snap
-        self.query_one(StatusLine).running(snap, self.preset_name)
+        slo_ms = self.scenario.slo_ms
+        short = self.has_class("short")
+        self.query_one(StatusLine).running(snap, self.preset_name, slo_ms)
         for recent, total in zip(snap.recent, snap.total, strict=True):
             panel = self.query_one(f"#lane-{recent.name}", LanePanel)
             mode = (
@@ -161,8 +181,8 @@ class BatchTuiApp(App[None]):
                 if snap.live_lane is None
                 else ("live" if snap.live_lane == recent.name else "waiting")
             )
-            panel.show(recent, total, self.scenario.slo_ms, snap.window_s, mode)
-        self.query_one(ComparisonStrip).show(snap.recent)
+            panel.show(recent, total, slo_ms, snap.window_s, mode, short)
+        self.query_one(ComparisonStrip).show(snap.recent, slo_ms)
         self.query_one(LoadBar).show(snap.load)
 
     def on_lane_params_changed(self, message: LaneParamsChanged) -> None:
@@ -200,6 +220,20 @@ class BatchTuiApp(App[None]):
         lane = self.focused_lane()
         self.query_one(f"#lane-{lane}", LanePanel).checking(self.check_seconds)
         self.engine.send(CheckLive(lane, self.check_seconds))
+
+    def action_set_slo(self) -> None:
+        """Ask for the p99 SLO that goodput and the best lane are judged against."""
+        current = self.scenario.slo_ms
+        prompt = ValuePrompt("p99 SLO", f"{current:g}" if current else "", _slo_check, "ms")
+        self.push_screen(prompt, self._slo_chosen)
+
+    def _slo_chosen(self, slo_ms: float | None) -> None:
+        if slo_ms is None:
+            return
+        self.scenario = dataclasses.replace(self.scenario, slo_ms=slo_ms)
+        self.engine.send(SetSlo(slo_ms))
+        self._drawn = None  # redraw the alarms and the verdict against the new SLO
+        self.notify(f"SLO p99 ≤ {fmt.ms(slo_ms)} ms", timeout=2)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -296,3 +330,11 @@ class BatchTuiApp(App[None]):
         self._apply_compact(self.size.width, self.size.height)
         self._start_engine()
         self.notify(f"loaded preset {preset.name}", timeout=3)
+
+
+def _slo_check(text: str) -> float:
+    """A typed SLO in ms: a finite number > 0 (the engine's own rule, ``Scenario.validate``)."""
+    value = parse_number(text)
+    if not value > 0:
+        raise ValueError(f"slo_ms: must be > 0, got {text.strip()!r}")
+    return value
