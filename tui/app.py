@@ -233,7 +233,7 @@ class BatchTuiApp(App[None]):
         self.scenario = dataclasses.replace(self.scenario, slo_ms=slo_ms)
         self.engine.send(SetSlo(slo_ms))
         self._drawn = None  # redraw the alarms and the verdict against the new SLO
-        self.notify(f"SLO p99 ≤ {fmt.ms(slo_ms)} ms", timeout=2)
+        self.notify(f"SLO p99 ≤ {slo_ms:g} ms", timeout=2)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -58,6 +58,6 @@ def best_lane(lanes: Sequence[LaneStats], slo_ms: float | None) -> Verdict:
     best = min(tied, key=lambda s: s.latency.p99 or 0.0)
     return Verdict(
         best.name,
-        f"best: {best.name}, most goodput ({fmt.rate(goodput(best))}/s) with {within} and "
-        "no drops" + (", lowest p99 of the tied" if len(tied) > 1 else ""),
+        f"best: {best.name} ({within}, no drops, most goodput {fmt.rate(goodput(best))}/s"
+        + ("; tied: lower p99)" if len(tied) > 1 else ")"),
     )

@@ -38,7 +38,7 @@ class ComparisonStrip(Static):
         for s in lanes:
             table.add_row(*_row(s, slo_ms, s.name == verdict.best))
         style = "bold green" if verdict.best else "bold yellow"
-        reason = Text(verdict.reason, style=style, no_wrap=True, overflow="ellipsis")
+        reason = Text(verdict.reason, style=style)  # wraps rather than be cut
         self.update(Group(table, reason))
 
 

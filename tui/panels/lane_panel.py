@@ -61,6 +61,7 @@ def knob_slider(param: Param, value: float, lane: str) -> Slider:
         label=knob.label,
         unit=knob.unit,
         label_width=6,
+        name=f"{lane} {param.name}",  # the typed-value prompt's title
         id=f"{lane}-{param.name}",
         classes="lane-slider",
     )

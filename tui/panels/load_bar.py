@@ -27,7 +27,7 @@ class LoadBar(Horizontal):
         patterns = list(SYNTHETIC) + (["trace"] if self.load.trace else [])
         yield Slider(
             10.0, 200_000.0, self.load.rate_rps, scale="log", label="rate", unit="req/s",
-            check=self._checker("rate_rps"), id="load-rate",
+            check=self._checker("rate_rps"), name="arrival rate", id="load-rate",
         )  # fmt: skip
         yield Select(
             [(p, p) for p in patterns], value=self.load.pattern, allow_blank=False,
@@ -35,7 +35,7 @@ class LoadBar(Horizontal):
         )  # fmt: skip
         yield Slider(
             0.05, 20.0, self.load.burstiness, scale="log", label="burst",
-            check=self._checker("burstiness"), id="load-burstiness",
+            check=self._checker("burstiness"), name="burstiness (gamma)", id="load-burstiness",
         )  # fmt: skip
 
     def _checker(self, field: str) -> Callable[[float], float]:

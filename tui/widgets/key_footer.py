@@ -21,6 +21,8 @@ from batchtui.tui.format import fitting
 
 ALWAYS = ("help", "quit")
 """Binding ids that are always in the footer."""
+PREFERRED = ("slider.edit",)
+"""Widget keys shown before the others (typing a value is less obvious than the arrows)."""
 COMPACT_BELOW = 110
 """Narrower than this, keys are drawn without padding."""
 
@@ -103,4 +105,6 @@ def _unique_shown(active: Iterable[tuple[Any, Binding, bool, str]]) -> Iterable[
 def _rank(node: Any, binding: Binding, app: Any) -> int:
     if binding.id in ALWAYS:
         return 0
-    return 1 if node is app else 3
+    if node is app:
+        return 1
+    return 2 if binding.id in PREFERRED else 3

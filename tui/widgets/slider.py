@@ -478,7 +478,7 @@ class Slider(Widget, can_focus=True):
         if self.is_disabled:
             return
         prompt = ValuePrompt(
-            self.label or (self.id or "value"),
+            self.name or self.label or self.id or "value",
             format_number(self._value, self.mapping.integer) if self._value else "0",
             self.check,
             unit=self.unit,
