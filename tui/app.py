@@ -77,9 +77,19 @@ class BatchTuiApp(App[None]):
         ),
         Binding("l", "load_preset", "Load", tooltip="Load a preset", id="load"),
         Binding("s", "set_slo", "SLO", tooltip="Set the p99 SLO (goodput, best lane)", id="slo"),
-        Binding("m", "toggle_live", "Live", tooltip="Serve the focused lane live", id="live-lane"),
         Binding(
-            "v", "check_live", "Check", tooltip="Live check of the focused lane", id="check-live"
+            "m",
+            "toggle_live",
+            "Live",
+            tooltip="Serve the focused lane live (again: back to the simulator)",
+            id="live-lane",
+        ),
+        Binding(
+            "v",
+            "check_live",
+            "Check",
+            tooltip="Live check of the focused lane (5 s beside the simulator)",
+            id="check-live",
         ),
         Binding("question_mark", "help", "Help", tooltip="Help: keys and figures", id="help"),
         Binding("q", "quit", "Quit", tooltip="Quit", id="quit"),

@@ -33,7 +33,9 @@ FIGURES = """\
 **Figures** are over the last window (default 10 s): latency = completion − arrival,
 split into queue wait and service; req/s = completions per second; **good** = goodput,
 requests completed within the SLO per second; busy = share of time the device held a
-batch. The status line shows the **SLO** (p99, set it with `s`).
+batch. The status line shows the **SLO** (p99, set it with `s`). Below 40 rows a lane
+keeps to its main figures (p90/max and the wait/service split need a taller terminal),
+below 90x30 the charts give way to the numbers.
 
 **Alarms**: **SLO✗** a p99 above the SLO; **SATURATED** a lane offered more than it served
 (its queue grows or it turns requests away; req/s then reads `served/offered`);

@@ -40,21 +40,28 @@ class FlowText(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._rows: Rows = rows
         self.sep = sep
+        self._flowed: tuple[int, list[Text]] | None = None  # (width, lines): drawn 5x a second
 
     @property
     def rows(self) -> Rows:
         return self._rows
 
     def update(self, rows: Rows) -> None:
-        """Show new rows; the height follows when the number of lines changes."""
-        old = self._rows
-        self._rows = rows
+        """Show new rows; the height follows when the number of lines changes. The same rows
+        again draw nothing (titles and reasons rarely change between snapshots)."""
+        if rows == self._rows:
+            return
         width = self.size.width
-        self.refresh(layout=len(self.lines(width)) != len(_flowed(old, width, self.sep)))
+        before = len(self.lines(width))
+        self._rows = rows
+        self._flowed = None
+        self.refresh(layout=len(self.lines(width)) != before)
 
     def lines(self, width: int) -> list[Text]:
         """What is drawn at `width`: every row flowed, in order."""
-        return _flowed(self._rows, width, self.sep)
+        if self._flowed is None or self._flowed[0] != width:
+            self._flowed = (width, _flowed(self._rows, width, self.sep))
+        return self._flowed[1]
 
     @property
     def plain(self) -> str:
