@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -250,6 +251,14 @@ class Lab:
             max_queue=self.scenario.max_queue,
             on_progress=on_progress,
         )
+
+    def set_slo(self, slo_ms: float) -> None:
+        """Measure goodput against this p99 SLO (ms) from the next snapshot on."""
+        if isinstance(slo_ms, bool) or not isinstance(slo_ms, int | float):
+            raise ConfigError("slo_ms", f"must be a number, got {slo_ms!r}")
+        if not (math.isfinite(slo_ms) and slo_ms > 0):
+            raise ConfigError("slo_ms", f"must be a finite number > 0, got {slo_ms!r}")
+        self.scenario = dataclasses.replace(self.scenario, slo_ms=float(slo_ms))
 
     def reset_stats(self) -> None:
         """Start the statistics afresh from now (the simulation itself carries on)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import time
 from collections.abc import Callable
@@ -19,7 +20,6 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.policies import make_policy
@@ -38,6 +38,7 @@ from batchtui.engine.session import (
     SetLaneParams,
     SetLive,
     SetLoad,
+    SetSlo,
     Snapshot,
     Status,
 )
@@ -55,10 +56,13 @@ from batchtui.tui.screens.engine_stopped import EngineStoppedScreen
 from batchtui.tui.screens.export_preset import ExportRequest, ExportScreen
 from batchtui.tui.screens.help import HelpScreen
 from batchtui.tui.screens.load_preset import LoadPresetScreen
+from batchtui.tui.widgets.key_footer import KeyFooter
+from batchtui.tui.widgets.value_prompt import ValuePrompt, parse_number
 
 POLL_S = 0.1  # how often the app reads the engine's messages
 NUMBERS_S = 0.2  # numbers refresh at most this often (~5 Hz)
 COMPACT_WIDTH, COMPACT_HEIGHT = 90, 30  # below either, charts give way to numbers
+SHORT_HEIGHT = 40  # below, each lane keeps to its main figures
 
 EngineFactory = Callable[..., Engine]
 EXIT_SIGNALS = tuple(
@@ -73,15 +77,32 @@ class BatchTuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "batchtui"
     COMMANDS = App.COMMANDS | {DashboardCommands}
+    # The one list of the dashboard's keys: the footer, the help screen and the command
+    # palette are built from it (description: the footer's word; tooltip: what it does).
     BINDINGS = [
-        Binding("space", "toggle_pause", "Pause", id="pause"),
-        Binding("r", "reset", "Reset", id="reset"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("l", "load_preset", "Load", id="load"),
-        Binding("m", "toggle_live", "Live lane", id="live-lane"),
-        Binding("v", "check_live", "Live check", id="check-live"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("space", "toggle_pause", "Pause", tooltip="Pause or resume", id="pause"),
+        Binding("r", "reset", "Reset", tooltip="Reset statistics", id="reset"),
+        Binding(
+            "e", "export", "Export", tooltip="Export the focused lane as a preset", id="export"
+        ),
+        Binding("l", "load_preset", "Load", tooltip="Load a preset", id="load"),
+        Binding("s", "set_slo", "SLO", tooltip="Set the p99 SLO (goodput, best lane)", id="slo"),
+        Binding(
+            "m",
+            "toggle_live",
+            "Live",
+            tooltip="Serve the focused lane live (again: back to the simulator)",
+            id="live-lane",
+        ),
+        Binding(
+            "v",
+            "check_live",
+            "Check",
+            tooltip="Live check of the focused lane (5 s beside the simulator)",
+            id="check-live",
+        ),
+        Binding("question_mark", "help", "Help", tooltip="Help: keys and figures", id="help"),
+        Binding("q", "quit", "Quit", tooltip="Quit", id="quit"),
     ]
 
     def __init__(
@@ -121,7 +142,7 @@ class BatchTuiApp(App[None]):
             for spec in self.scenario.lanes:
                 yield LanePanel(spec.name, spec.kind, self._initial_params(spec))
         yield ComparisonStrip()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._apply_compact(self.size.width, self.size.height)
@@ -162,7 +183,10 @@ class BatchTuiApp(App[None]):
         self.screen.focus_next()
 
     def _apply_compact(self, width: int, height: int) -> None:
-        self.set_class(width < COMPACT_WIDTH or height < COMPACT_HEIGHT, "compact")
+        compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
+        self.set_class(compact, "compact")
+        self.set_class(compact or height < SHORT_HEIGHT, "short")
+        self._drawn = None  # the figures' rows depend on the size: draw them again
 
     def _initial_params(self, spec: Any) -> dict[str, Any]:
         return make_policy(spec.kind, **spec.params).params
@@ -184,15 +208,18 @@ class BatchTuiApp(App[None]):
             elif isinstance(event, LiveCheck):
                 self._checking = None
                 self.query_one(f"#lane-{event.lane}", LanePanel).show_check(event)
+                why = event.why_not
                 self.notify(
                     f"{event.lane}: live p50 {fmt.ms(event.live.latency.p50)} ms vs sim "
-                    f"{fmt.ms(event.sim.latency.p50)} ms",
+                    f"{fmt.ms(event.sim.latency.p50)} ms"
+                    + (f" (not comparable: {why})" if why else ""),
                     title="live check done",
+                    severity="warning" if why else "information",
                     timeout=5,
                 )
             elif isinstance(event, CommandFailed):
                 if event.command == "CheckLive" and self._checking is not None:
-                    self.query_one(f"#check-{self._checking}").update(event.message)
+                    self.query_one(f"#lane-{self._checking}", LanePanel).check_ended(event.message)
                     self._checking = None
                 self.notify(event.message, title="refused", severity="error")
             elif isinstance(event, EngineFailed):
@@ -207,7 +234,7 @@ class BatchTuiApp(App[None]):
         self._checking = None
         self.query_one(StatusLine).failed(message)
         for spec in self.scenario.lanes:
-            self.query_one(f"#numbers-{spec.name}").update(f"engine stopped: {message}")
+            self.query_one(f"#lane-{spec.name}", LanePanel).engine_stopped(message)
         self.refresh_bindings()
         if self._serving is None:
             what = "the same settings"
@@ -249,7 +276,9 @@ class BatchTuiApp(App[None]):
             return
         self._last_numbers = now
         self._drawn = snap
-        self.query_one(StatusLine).running(snap, self.preset_name)
+        slo_ms = self.scenario.slo_ms
+        short = self.has_class("short")
+        self.query_one(StatusLine).running(snap, self.preset_name, slo_ms)
         for recent, total in zip(snap.recent, snap.total, strict=True):
             panel = self.query_one(f"#lane-{recent.name}", LanePanel)
             mode = (
@@ -257,8 +286,8 @@ class BatchTuiApp(App[None]):
                 if snap.live_lane is None
                 else ("live" if snap.live_lane == recent.name else "waiting")
             )
-            panel.show(recent, total, self.scenario.slo_ms, snap.window_s, mode)
-        self.query_one(ComparisonStrip).show(snap.recent)
+            panel.show(recent, total, slo_ms, snap.window_s, mode, short)
+        self.query_one(ComparisonStrip).show(snap.recent, slo_ms)
         self.query_one(LoadBar).show(snap.load)
 
     def on_lane_params_changed(self, message: LaneParamsChanged) -> None:
@@ -302,6 +331,20 @@ class BatchTuiApp(App[None]):
         self._checking = lane
         self.query_one(f"#lane-{lane}", LanePanel).checking(self.check_seconds)
         self._send(CheckLive(lane, self.check_seconds))
+
+    def action_set_slo(self) -> None:
+        """Ask for the p99 SLO that goodput and the best lane are judged against."""
+        current = self.scenario.slo_ms
+        prompt = ValuePrompt("p99 SLO", f"{current:g}" if current else "", _slo_check, "ms")
+        self.push_screen(prompt, self._slo_chosen)
+
+    def _slo_chosen(self, slo_ms: float | None) -> None:
+        if slo_ms is None:
+            return
+        self.scenario = dataclasses.replace(self.scenario, slo_ms=slo_ms)
+        self._send(SetSlo(slo_ms))
+        self._drawn = None  # redraw the alarms and the verdict against the new SLO
+        self.notify(f"SLO p99 ≤ {slo_ms:g} ms", timeout=2)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -391,3 +434,11 @@ class BatchTuiApp(App[None]):
         await self._rebuild()
         self._start_engine()
         self.notify(f"loaded preset {preset.name}", timeout=3)
+
+
+def _slo_check(text: str) -> float:
+    """A typed SLO in ms: a finite number > 0 (the engine's own rule, ``Scenario.validate``)."""
+    value = parse_number(text)
+    if not value > 0:
+        raise ValueError(f"slo_ms: must be > 0, got {text.strip()!r}")
+    return value

@@ -1,38 +1,41 @@
-"""Command-palette commands (ctrl+p): every dashboard action, findable by name."""
+"""Command-palette commands (ctrl+p): every key binding of the app, findable by what it does.
+
+Built from the app's BINDINGS (tooltip: the title; description and key: the help line), so
+a new key is in the palette, the footer and the help screen without being listed again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-COMMANDS = (
-    ("Pause or resume", "toggle_pause", "stop or restart the clock (space)"),
-    ("Reset statistics", "reset", "start every lane's figures afresh (r)"),
-    ("Export the focused lane as a preset", "export", "write its settings to JSON (e)"),
-    ("Load a preset", "load_preset", "built-in, user or a path (l)"),
-    ("Live check of the focused lane", "check_live", "5 s live beside the simulator (v)"),
-    ("Serve the focused lane live", "toggle_live", "wall clock, the others wait (m)"),
-    ("Help", "help", "keys and what the figures mean (?)"),
-)
+
+def app_bindings(app: Any) -> list[Binding]:
+    """The app's own bindings with an id, in declared order (the dashboard's keys)."""
+    return [b for b in type(app).BINDINGS if isinstance(b, Binding) and b.id]
+
+
+def palette_entries(app: Any) -> Iterator[tuple[str, Callable[[], Any], str]]:
+    """(title, callback, help) for each binding: `Export the focused lane…`, `Export (e)`."""
+    for binding in app_bindings(app):
+        title = binding.tooltip or binding.description
+        key = app.get_key_display(binding)
+        yield title, getattr(app, f"action_{binding.action}"), f"{binding.description} ({key})"
 
 
 class DashboardCommands(Provider):
     """Offers the dashboard's actions in the command palette."""
 
-    def _commands(self) -> Iterator[tuple[str, Any, str]]:
-        app = self.app
-        for title, action, help_text in COMMANDS:
-            yield title, getattr(app, f"action_{action}"), help_text
-
     async def discover(self) -> Hits:
-        for title, run, help_text in self._commands():
+        for title, run, help_text in palette_entries(self.app):
             yield DiscoveryHit(title, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, run, help_text in self._commands():
+        for title, run, help_text in palette_entries(self.app):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), run, help=help_text)

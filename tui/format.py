@@ -1,6 +1,10 @@
-"""How numbers read on the dashboard: short, aligned, never 'nan'."""
+"""How numbers and short texts read on the dashboard: short, aligned, never 'nan', never cut."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
 
 
 def ms(value: float | None) -> str:
@@ -29,3 +33,35 @@ def rate(value: float | None) -> str:
 
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
+
+
+def flow(parts: Sequence[Text], width: int, sep: str = " · ") -> list[Text]:
+    """`parts` joined by `sep` into lines of at most `width` cells, broken only between parts,
+    so a figure is never split (a part wider than `width` gets a line of its own)."""
+    lines: list[Text] = []
+    line: Text | None = None
+    for part in parts:
+        if line is not None and line.cell_len + len(sep) + part.cell_len <= width:
+            line.append(sep, style="dim")
+            line.append_text(part)
+            continue
+        if line is not None:
+            lines.append(line)
+        line = Text()
+        line.append_text(part)  # a part's own style stays on that part
+    if line is not None:
+        lines.append(line)
+    return lines
+
+
+def fitting(candidates: Sequence[tuple[int, int]], budget: int) -> set[int]:
+    """Which `(rank, width)` candidates (by index) fit in `budget` cells, taken in rank order
+    (lower first, ties in order); one that does not fit is skipped, a later smaller one may."""
+    kept: set[int] = set()
+    used = 0
+    for i in sorted(range(len(candidates)), key=lambda i: (candidates[i][0], i)):
+        width = candidates[i][1]
+        if used + width <= budget:
+            kept.add(i)
+            used += width
+    return kept

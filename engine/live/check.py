@@ -31,15 +31,21 @@ class LiveCheck:
     ``comparable`` is False when the two sides' medians mean different things: either side
     is saturated (its latencies measure how long the backlog grew, not the policy), or the
     two served markedly different requests or held markedly different queues; ``why_not``
-    then says which, in one line.
+    then says which, in one line. Both follow from the figures, so no check can claim more.
     """
 
     lane: str
     seconds: float
     sim: LaneStats
     live: LaneStats
-    comparable: bool = True
-    why_not: str | None = None
+
+    @property
+    def why_not(self) -> str | None:
+        return why_not_comparable(self.sim, self.live)
+
+    @property
+    def comparable(self) -> bool:
+        return self.why_not is None
 
 
 def why_not_comparable(sim: LaneStats, live: LaneStats) -> str | None:
@@ -92,5 +98,4 @@ def check_live(
     live.run(on_progress=on_progress)
     sim_stats = lane_stats(sim, arrivals_end=seconds)
     live_stats = lane_stats(live, arrivals_end=seconds)
-    why_not = why_not_comparable(sim_stats, live_stats)
-    return LiveCheck(lane, seconds, sim_stats, live_stats, why_not is None, why_not)
+    return LiveCheck(lane, seconds, sim_stats, live_stats)

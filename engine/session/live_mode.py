@@ -72,8 +72,10 @@ class LiveMode:
         self._since = self.live.now
         self._totals = RunningTotals(self.live, self._since)
 
-    def stats(self, window_s: float | None) -> LaneStats:
+    def stats(self, window_s: float | None, slo_ms: float | None = None) -> LaneStats:
         """The live lane's figures (over the window, or since it went live / was reset)."""
+        if slo_ms is not None:
+            self._slo_ms = slo_ms  # the SLO in force now (the dashboard can change it)
         if window_s is None:
             return self._totals.stats(self.live, self._slo_ms)
         return lane_stats(self.live, since=self._since, window_s=window_s, slo_ms=self._slo_ms)

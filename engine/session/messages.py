@@ -67,12 +67,28 @@ class SetLive:
 
 
 @dataclass(frozen=True)
+class SetSlo:
+    """Measure goodput (requests within the SLO per second) against this p99 SLO from now on."""
+
+    ms: float
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the engine process."""
 
 
 Command = (
-    Pause | Resume | ResetStats | SetLoad | SetLaneParams | CheckLive | CancelCheck | SetLive | Stop
+    Pause
+    | Resume
+    | ResetStats
+    | SetLoad
+    | SetLaneParams
+    | CheckLive
+    | CancelCheck
+    | SetLive
+    | SetSlo
+    | Stop
 )
 
 

@@ -109,6 +109,10 @@ class PacedLab:
         if self.live is not None and self.live.lane == lane:
             self.live.set_params(params)
 
+    def set_slo(self, slo_ms: float) -> None:
+        """Goodput is measured against this SLO from now on (the live lane's too)."""
+        self.lab.set_slo(slo_ms)
+
     def snapshot(self, with_total: bool = True) -> Snapshot:
         """The figures now: recent (the last ``window_s``) always, totals when asked (running
         sums plus the history still held, which the lab keeps to about the window)."""
@@ -118,8 +122,9 @@ class PacedLab:
         total = self._total
         if self.live is not None:  # the live lane's figures come from the live runtime
             lane = self.live.lane
-            recent = _replace(recent, lane, self.live.stats(self.window_s))
-            total = _replace(total, lane, self.live.stats(None))
+            slo_ms = self.lab.scenario.slo_ms
+            recent = _replace(recent, lane, self.live.stats(self.window_s, slo_ms))
+            total = _replace(total, lane, self.live.stats(None, slo_ms))
         return Snapshot(
             clock=self.lab.clock,
             pace=self.pace,

@@ -30,6 +30,7 @@ from batchtui.engine.session.messages import (
     SetLaneParams,
     SetLive,
     SetLoad,
+    SetSlo,
     Status,
     Stop,
 )
@@ -179,6 +180,8 @@ def _apply(paced: Any, command: Command, conn: Connection, held: list[Command]) 
                 paced.set_lane_params(lane, params)
             case SetLive(lane=lane):
                 paced.set_live(lane)
+            case SetSlo(ms=ms):
+                paced.set_slo(ms)
             case CheckLive(lane=lane, seconds=seconds):
                 _check_live(paced, lane, seconds, conn, held)
             case CancelCheck():

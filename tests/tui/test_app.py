@@ -162,7 +162,8 @@ async def test_live_check_serves_the_focused_lane_and_shows_it_beside_the_simula
         assert "serving" in str(check.render())
         await wait_until(pilot, lambda: "sim" in str(check.render()), timeout=15)
         shown = str(check.render())
-        assert shown.startswith("live 1s p50") and "(sim " in shown
+        assert shown.startswith("live 1s") and "p50" in shown and "(sim " in shown
+        assert "NOT COMPARABLE" not in shown  # a lane that keeps up: the two sides compare
         assert str(app.query_one("#check-static").render()) == ""  # only the focused lane
         await pilot.press("q")
 
@@ -202,3 +203,68 @@ async def test_a_lane_switches_to_the_live_runtime_and_back() -> None:
         await wait_until(pilot, lambda: app.snapshot.live_lane is None)
         await wait_until(pilot, lambda: app.snapshot.clock > frozen + 0.3)
         await pilot.press("q")
+
+
+async def test_s_sets_the_slo_in_the_running_engine_and_a_bad_one_is_refused() -> None:
+    from batchtui.tui.widgets.value_prompt import ValuePrompt
+
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test(size=(130, 40)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 0.3)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ValuePrompt))
+        prompt = app.screen
+        await pilot.press(*"0", "enter")  # replaces the selected "20"
+        await pilot.pause(0.2)
+        assert app.screen is prompt  # refused, still asking
+        assert "must be > 0" in str(prompt.query_one("#prompt-error").render())
+        prompt.query_one("#prompt-input").value = "2.5"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.snapshot.recent[0].slo_ms == 2.5, timeout=10)
+        assert app.scenario.slo_ms == 2.5  # exports carry it
+        await wait_until(
+            pilot, lambda: "SLO p99 ≤ 2.5 ms" in str(app.query_one("#status").render())
+        )
+        await pilot.press("q")
+
+
+async def test_enter_on_a_lane_slider_applies_a_typed_value_the_policy_accepts() -> None:
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test(size=(130, 40)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None)
+        app.query_one("#dynamic-max_wait_ms", Slider).focus()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        field = app.screen.query_one("#prompt-input")
+        field.value = "70000"
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        error = str(app.screen.query_one("#prompt-error").render())
+        assert "max_wait_ms: must be <= 60000" in error  # the policy's own Param check
+        field.value = "2.5"
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: app.snapshot.total[1].batcher["max_wait_ms"] == 2.5, timeout=10
+        )
+        await pilot.press("q")
+
+
+def test_help_and_palette_are_built_from_the_bindings() -> None:
+    from textual.binding import Binding
+
+    from batchtui.tui.commands import palette_entries
+    from batchtui.tui.screens.help import help_markdown
+
+    class Extended(BatchTuiApp):
+        BINDINGS = [  # noqa: RUF012 (Textual reads the class attribute)
+            *BatchTuiApp.BINDINGS,
+            Binding("x", "toggle_pause", "Extra", tooltip="An extra key", id="extra"),
+        ]
+
+    app = Extended(analytic_scenario())
+    text = help_markdown(app)
+    titles = [title for title, _, _ in palette_entries(app)]
+    for binding in Extended.BINDINGS:
+        assert f"| `{app.get_key_display(binding)}` | {binding.tooltip} |" in text
+        assert binding.tooltip in titles
+    assert "| `⏎` | type an exact value |" in text  # a slider's keys too

@@ -49,9 +49,11 @@ def test_log_mapping_round_trips_and_hits_the_exact_ends() -> None:
     assert scale.to_position(1000.0) == 1.0
     for i in range(101):
         p = i / 100
-        assert scale.to_position(scale.to_value(p)) == pytest.approx(p, abs=1e-9)
+        assert scale.to_position(scale.value_at(p)) == pytest.approx(p, abs=1e-9)
     # log, not linear: the middle of the track is the geometric mean
-    assert scale.to_value(0.5) == pytest.approx((0.05 * 1000.0) ** 0.5)
+    assert scale.value_at(0.5) == pytest.approx((0.05 * 1000.0) ** 0.5)
+    # ...and a click there lands on the nearest readable value, 5
+    assert scale.to_value(0.5) == 5.0
 
 
 def test_zero_sits_at_the_left_end_and_the_log_range_starts_one_step_in() -> None:
@@ -62,7 +64,7 @@ def test_zero_sits_at_the_left_end_and_the_log_range_starts_one_step_in() -> Non
     assert scale.to_value(1.0) == 1000.0
     for i in range(2, 51):
         p = i / 50
-        assert scale.to_position(scale.to_value(p)) == pytest.approx(p, abs=1e-9)
+        assert scale.to_position(scale.value_at(p)) == pytest.approx(p, abs=1e-9)
     assert scale.clamp(0.01) == 0.0  # below minimum: the nearer of 0 and minimum
     assert scale.clamp(0.04) == 0.05
 
@@ -111,9 +113,20 @@ async def test_an_integer_key_step_moves_at_least_one() -> None:
     async with app.run_test(size=(40, 3)) as pilot:
         slider.focus()
         await pilot.press("right")
-        assert slider.value == 2  # 1024 ** (1/50) ≈ 1.15 would round back to 1
+        assert slider.value == 2
         await pilot.press("right")
-        assert slider.value == 3
+        assert slider.value == 5  # 1-2-5
+
+
+async def test_a_power_of_two_ladder_doubles_and_halves() -> None:
+    slider = Slider(1, 65536, 32, scale="log", integer=True, ladder="pow2", id="s")
+    app = SliderApp(slider)
+    async with app.run_test(size=(40, 3)) as pilot:
+        slider.focus()
+        await pilot.press("right")
+        assert slider.value == 64
+        await pilot.press("left", "left")
+        assert slider.value == 16
 
 
 async def test_a_burst_of_keys_posts_one_changed_with_the_final_value() -> None:
@@ -219,3 +232,86 @@ async def test_focus_changes_how_the_knob_is_drawn() -> None:
         slider.blur()
         await pilot.pause()
         assert knob_style() != focused
+
+
+# --- readable steps and typed values ---------------------------------------------------------
+
+
+def test_log_rungs_are_1_2_5_per_decade_and_include_both_ends() -> None:
+    scale = SliderScale(0.01, 60_000.0, "log", zero=True)
+    assert scale.rungs[:5] == (0.0, 0.01, 0.02, 0.05, 0.1)
+    assert scale.rungs[-4:] == (10_000.0, 20_000.0, 50_000.0, 60_000.0)
+    for value in scale.rungs[1:-1]:
+        assert f"{value:.0e}"[0] in "125"  # every inner rung is 1, 2 or 5 times 10^k
+    assert SliderScale(0.0, 100.0).rungs == tuple(float(v) for v in range(0, 101, 2))
+
+
+def test_steps_from_a_value_between_rungs_go_to_the_next_rung() -> None:
+    scale = SliderScale(0.01, 60_000.0, "log", zero=True)
+    assert scale.moved(46.1856808615, 1) == 50.0
+    assert scale.moved(46.1856808615, -1) == 20.0
+    assert scale.moved(5.0, -3) == 0.5  # a big step: a decade
+    assert scale.moved(0.01, -1) == 0.0 and scale.moved(0.0, -1) == 0.0
+    assert scale.moved(60_000.0, 1) == 60_000.0
+
+
+async def test_two_steps_give_a_value_an_engineer_would_write() -> None:
+    slider = Slider(0.01, 60_000.0, 5.0, scale="log", zero=True, unit="ms", id="s", debounce_s=0)
+    app = SliderApp(slider)
+    async with app.run_test(size=(50, 3)) as pilot:
+        slider.focus()
+        await pilot.press("left", "left")
+        assert slider.value == 1.0
+        await pilot.press("right", "right", "right")
+        assert slider.value == 10.0
+        assert app.changes == [2.0, 1.0, 2.0, 5.0, 10.0]
+
+
+async def test_a_click_lands_on_a_rung() -> None:
+    slider = Slider(0.01, 60_000.0, 5.0, scale="log", zero=True, id="s", debounce_s=0)
+    app = SliderApp(slider)
+    async with app.run_test(size=(50, 3)) as pilot:
+        for x in (3, 10, 17, 25, 33, 40):
+            await pilot.click("#s", offset=(x, 0))
+            assert slider.value in slider.mapping.rungs
+
+
+async def test_enter_takes_a_typed_value_between_the_rungs() -> None:
+    from batchtui.tui.widgets.value_prompt import ValuePrompt
+
+    slider = Slider(0.01, 60_000.0, 5.0, scale="log", zero=True, unit="ms", id="s")
+    app = SliderApp(slider)
+    async with app.run_test(size=(60, 12)) as pilot:
+        slider.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, ValuePrompt)
+        await pilot.press(*"3.7", "enter")  # the field starts as "5.0", selected: replaced
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, ValuePrompt)
+        assert slider.value == 3.7 and app.changes == [3.7]  # applied at once, as typed
+        await pilot.press("right")
+        assert slider.value == 5.0  # steps resume from the typed value
+
+
+async def test_a_typed_value_the_engine_would_refuse_is_refused_with_its_reason() -> None:
+    from batchtui.engine.policies.common import MAX_WAIT_MS
+    from batchtui.tui.widgets.value_prompt import ValuePrompt
+
+    slider = Slider(0.01, 60_000.0, 5.0, scale="log", zero=True, check=MAX_WAIT_MS.check, id="s")
+    app = SliderApp(slider)
+    async with app.run_test(size=(60, 12)) as pilot:
+        slider.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        error = app.screen.query_one("#prompt-error")
+        for typed, reason in (("70000", "max_wait_ms: must be <= 60000"), ("abc", "not a number")):
+            app.screen.query_one("#prompt-input").value = typed
+            await pilot.press("enter")
+            await pilot.pause(0.1)
+            assert isinstance(app.screen, ValuePrompt)  # still asking
+            assert reason in str(error.render())
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, ValuePrompt)
+        assert slider.value == 5.0 and app.changes == []

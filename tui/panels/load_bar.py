@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -26,15 +27,25 @@ class LoadBar(Horizontal):
         patterns = list(SYNTHETIC) + (["trace"] if self.load.trace else [])
         yield Slider(
             10.0, 200_000.0, self.load.rate_rps, scale="log", label="rate", unit="req/s",
-            id="load-rate",
+            check=self._checker("rate_rps"), name="arrival rate", id="load-rate",
         )  # fmt: skip
         yield Select(
             [(p, p) for p in patterns], value=self.load.pattern, allow_blank=False,
             id="load-pattern",
         )  # fmt: skip
         yield Slider(
-            0.05, 20.0, self.load.burstiness, scale="log", label="burst", id="load-burstiness",
+            0.05, 20.0, self.load.burstiness, scale="log", label="burst",
+            check=self._checker("burstiness"), name="burstiness (gamma)", id="load-burstiness",
         )  # fmt: skip
+
+    def _checker(self, field: str) -> Callable[[float], float]:
+        """A typed value for `field`, checked as the engine checks a load (LoadSpec.validate)."""
+
+        def check(value: float) -> float:
+            dataclasses.replace(self.load, **{field: value}).validate()  # type: ignore[arg-type]
+            return value
+
+        return check
 
     def on_mount(self) -> None:
         self._enable_knobs()

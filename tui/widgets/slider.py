@@ -3,12 +3,18 @@
 Written for batchtui (the GPL-3.0 `textual-slider` is deliberately not used). The mapping
 between track position and value lives in `SliderScale`, a plain value that needs no app, so
 it can be tested with numbers alone; `Slider` is the widget that draws and drives it.
+Keys and the mouse move along a ladder of readable values (1-2-5 per decade on a log scale,
+round steps on a linear one), so a setting reads `2`, never `46.1856808615`; Enter takes a
+typed value, which may lie between the rungs.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar, Literal
 
 from rich.segment import Segment
@@ -20,14 +26,17 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
+from batchtui.tui.widgets.value_prompt import ValuePrompt, parse_number
+
 Scale = Literal["linear", "log"]
+Ladder = Literal["auto", "1-2-5", "pow2", "round"]
+"""Which values keys and the mouse stop at: `auto` is 1-2-5 on a log scale, round on linear."""
 
 SMALL_STEP = 1 / 50
-"""A small (key) step, as a fraction of the track."""
-BIG_STEP = 1 / 10
-"""A big (shift / page) step, as a fraction of the track."""
+"""With `zero=True`, the share of the track between 0 and `minimum`."""
+ROUND_STEPS = 50
+"""A linear ladder has about this many rungs (a 1-2-5 step of at least range/50)."""
 ZERO_GAP = SMALL_STEP
-"""With `zero=True`, the share of the track between 0 and `minimum`: one small step."""
 
 FILL, KNOB, EMPTY = "━", "●", "─"
 
@@ -42,6 +51,7 @@ class SliderScale:
     step: float | None = None
     integer: bool = False
     zero: bool = False
+    ladder: Ladder = "auto"
 
     def __post_init__(self) -> None:
         # Validate at the boundary: a bad slider definition is a programming error that should
@@ -65,21 +75,54 @@ class SliderScale:
             )
         if self.step is not None and not self.step > 0:
             raise ValueError(f"slider step must be > 0, got {self.step}")
+        if self.ladder not in ("auto", "1-2-5", "pow2", "round"):
+            raise ValueError(
+                f"slider ladder must be auto, 1-2-5, pow2 or round, got {self.ladder!r}"
+            )
 
     @property
     def lowest(self) -> float:
         """The smallest value the slider can hold: 0 with `zero=True`, else `minimum`."""
         return 0.0 if self.zero else self.minimum
 
-    @property
-    def quantum(self) -> float:
-        """The smallest change a key press must make, so integer/stepped sliders never stick."""
-        if self.step is not None:
-            return max(self.step, 1.0) if self.integer else self.step
-        return 1.0 if self.integer else 0.0
+    @cached_property
+    def rungs(self) -> tuple[float, ...]:
+        """The values keys and the mouse stop at, ascending; both ends always among them."""
+        kind = self.ladder
+        if kind == "auto":
+            kind = "1-2-5" if self.scale == "log" else "round"
+        values = {self.minimum, self.maximum}
+        if kind == "round":
+            step = self.step or nice_at_least((self.maximum - self.minimum) / ROUND_STEPS)
+            k = math.ceil(self.minimum / step)
+            while k * step < self.maximum:
+                values.add(k * step)
+                k += 1
+        else:
+            low = max(self.minimum, 1e-12)
+            base, mantissas = (2.0, (1,)) if kind == "pow2" else (10.0, (1, 2, 5))
+            first = math.floor(math.log(low, base)) - 1
+            last = math.ceil(math.log(self.maximum, base)) + 1
+            values |= {m * base**k for k in range(first, last + 1) for m in mantissas}
+        if self.zero:
+            values.add(0.0)
+        inside = {self.snap(v) for v in values if self.lowest <= v <= self.maximum}
+        return tuple(sorted(inside))
+
+    @cached_property
+    def _rung_positions(self) -> tuple[float, ...]:
+        return tuple(self.to_position(v) for v in self.rungs)
 
     def to_value(self, position: float) -> float:
-        """The (snapped) value at `position` (0 = left end, 1 = right end)."""
+        """The rung nearest to `position` (0 = left end, 1 = right end) on the track."""
+        position = min(max(position, 0.0), 1.0)
+        places = self._rung_positions
+        i = bisect.bisect_left(places, position)
+        near = [j for j in (i - 1, i) if 0 <= j < len(places)]
+        return self.rungs[min(near, key=lambda j: abs(places[j] - position))]
+
+    def value_at(self, position: float) -> float:
+        """The exact (unladdered) value at `position`: the track's continuous mapping."""
         position = min(max(position, 0.0), 1.0)
         if position >= 1.0:
             return self.snap(self.maximum)
@@ -136,12 +179,32 @@ class SliderScale:
             value = min(max(value, low), float(math.floor(self.maximum)))
         return min(max(value, self.lowest), self.maximum)
 
-    def moved(self, value: float, fraction: float) -> float:
-        """`value` moved by `fraction` of the track, by at least one quantum, within the ends."""
-        target = self.to_value(self.to_position(value) + fraction)
-        if target == value and self.quantum and fraction:
-            target = self.snap(value + math.copysign(self.quantum, fraction))
-        return target
+    def moved(self, value: float, rungs: int) -> float:
+        """`value` moved `rungs` rungs up (> 0) or down (< 0) the ladder, within the ends.
+
+        From a value between two rungs (typed in), one rung up is the next rung above it."""
+        ladder = self.rungs
+        if rungs > 0:
+            i = bisect.bisect_right(ladder, value) + rungs - 1
+        else:
+            i = bisect.bisect_left(ladder, value) + rungs
+        return ladder[min(max(i, 0), len(ladder) - 1)]
+
+    @property
+    def big_rungs(self) -> int:
+        """Rungs in a big step: a decade on a 1-2-5 ladder, a tenth of the track otherwise."""
+        if self.scale == "log":
+            return 3
+        return max(1, round(len(self.rungs) / 10))
+
+
+def nice_at_least(x: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is at least `x` (> 0)."""
+    k = math.floor(math.log10(x))
+    for m in (1, 2, 5, 10):
+        if m * 10.0**k >= x * (1 - 1e-12):
+            return float(f"{m * 10.0**k:.12g}")
+    return 10.0 ** (k + 1)
 
 
 def format_number(value: float, integer: bool = False) -> str:
@@ -180,16 +243,55 @@ class Slider(Widget, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "decrease", "Less", key_display="←", id="slider.decrease"),
-        Binding("right", "increase", "More", key_display="→", id="slider.increase"),
         Binding(
-            "shift+left,pagedown", "decrease_big", "Less ×5", show=False, id="slider.decrease_big"
+            "left",
+            "decrease",
+            "Less",
+            key_display="←",
+            tooltip="down one step (1-2-5 per decade; batch sizes halve)",
+            id="slider.decrease",
         ),
         Binding(
-            "shift+right,pageup", "increase_big", "More ×5", show=False, id="slider.increase_big"
+            "right",
+            "increase",
+            "More",
+            key_display="→",
+            tooltip="up one step (1-2-5 per decade; batch sizes double)",
+            id="slider.increase",
         ),
-        Binding("home", "to_lowest", "Lowest", show=False, id="slider.lowest"),
-        Binding("end", "to_highest", "Highest", show=False, id="slider.highest"),
+        Binding(
+            "shift+left,pagedown",
+            "decrease_big",
+            "Much less",
+            show=False,
+            tooltip="down a decade (log) or a tenth of the track",
+            id="slider.decrease_big",
+        ),
+        Binding(
+            "shift+right,pageup",
+            "increase_big",
+            "Much more",
+            show=False,
+            tooltip="up a decade (log) or a tenth of the track",
+            id="slider.increase_big",
+        ),
+        Binding(
+            "home",
+            "to_lowest",
+            "Lowest",
+            show=False,
+            tooltip="to the lowest value",
+            id="slider.lowest",
+        ),
+        Binding(
+            "end",
+            "to_highest",
+            "Highest",
+            show=False,
+            tooltip="to the highest value",
+            id="slider.highest",
+        ),
+        Binding("enter", "edit", "Type", tooltip="type an exact value", id="slider.edit"),
     ]
     # h/l are not bound: the app uses `l` for "load preset", and a focused widget's binding
     # would shadow it.
@@ -256,6 +358,8 @@ class Slider(Widget, can_focus=True):
         step: float | None = None,
         integer: bool = False,
         zero: bool = False,
+        ladder: Ladder = "auto",
+        check: Callable[[float], float] | None = None,
         label: str = "",
         unit: str = "",
         label_width: int | None = None,
@@ -267,12 +371,15 @@ class Slider(Widget, can_focus=True):
     ) -> None:
         """Raises ValueError for an impossible range (max <= min, log with min <= 0, ...).
 
-        `label_width` pads the label so the tracks of stacked sliders line up.
+        `label_width` pads the label so the tracks of stacked sliders line up. `check`
+        validates a typed value (returns it, or raises ValueError with the reason), e.g. the
+        engine's own check of the knob, so the prompt refuses what the engine would.
         """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         if debounce_s < 0:
             raise ValueError(f"debounce_s must be >= 0, got {debounce_s}")
-        self.mapping = SliderScale(minimum, maximum, scale, step, integer, zero)
+        self.mapping = SliderScale(minimum, maximum, scale, step, integer, zero, ladder)
+        self._check = check
         self.label = label
         self.unit = unit
         self.label_width = label_width
@@ -346,25 +453,55 @@ class Slider(Widget, can_focus=True):
 
     # --- keys ---------------------------------------------------------------------------
 
-    def _step(self, fraction: float) -> None:
+    def _step(self, rungs: int) -> None:
         if not self.is_disabled:
-            self._user_set(self.mapping.moved(self._value, fraction))
+            self._user_set(self.mapping.moved(self._value, rungs))
 
     def action_decrease(self) -> None:
-        """Move one small step (1/50 of the track) left."""
-        self._step(-SMALL_STEP)
+        """Down one rung of the ladder (e.g. 5 -> 2 ms)."""
+        self._step(-1)
 
     def action_increase(self) -> None:
-        """Move one small step (1/50 of the track) right."""
-        self._step(SMALL_STEP)
+        """Up one rung of the ladder (e.g. 2 -> 5 ms)."""
+        self._step(1)
 
     def action_decrease_big(self) -> None:
-        """Move one big step (1/10 of the track) left."""
-        self._step(-BIG_STEP)
+        """Down a big step: a decade on a log scale, a tenth of the track on a linear one."""
+        self._step(-self.mapping.big_rungs)
 
     def action_increase_big(self) -> None:
-        """Move one big step (1/10 of the track) right."""
-        self._step(BIG_STEP)
+        """Up a big step: a decade on a log scale, a tenth of the track on a linear one."""
+        self._step(self.mapping.big_rungs)
+
+    def action_edit(self) -> None:
+        """Ask for a typed value; it is checked (`check`) before it is applied."""
+        if self.is_disabled:
+            return
+        prompt = ValuePrompt(
+            self.name or self.label or self.id or "value",
+            format_number(self._value, self.mapping.integer) if self._value else "0",
+            self.check,
+            unit=self.unit,
+        )
+        self.app.push_screen(prompt, self._typed)
+
+    def _typed(self, value: float | None) -> None:
+        if value is not None:
+            self._user_set(value, immediate=True)
+
+    def check(self, text: str) -> float:
+        """The typed text as a value for this slider, or ValueError saying what would be valid."""
+        value = parse_number(text)
+        if self._check is not None:
+            value = float(self._check(value))
+        low, high = self.mapping.lowest, self.mapping.maximum
+        if not low <= value <= high:
+            raise ValueError(
+                f"must be between {format_number(low)} and {format_number(high)}, got {text!r}"
+            )
+        if self.mapping.integer and not float(value).is_integer():
+            raise ValueError(f"must be a whole number, got {text!r}")
+        return self.mapping.snap(value)
 
     def action_to_lowest(self) -> None:
         """Jump to the left end (0 when zero is allowed)."""
@@ -419,8 +556,7 @@ class Slider(Widget, can_focus=True):
 
     def _widest_value(self) -> int:
         # Reserve room for the widest value the slider can show, so the track never jumps.
-        samples = [self.mapping.to_value(i / 200) for i in range(201)]
-        samples += [self.mapping.lowest, self.mapping.maximum, self._value]
+        samples = [*self.mapping.rungs, self._value]
         return max(len(self.format_value(v)) for v in samples)
 
     def _layout(self, width: int) -> _Layout:

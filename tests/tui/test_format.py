@@ -1,0 +1,24 @@
+"""Short texts that fit: flowed between parts, or chosen by rank, never cut inside a part."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from batchtui.tui.format import fitting, flow
+
+
+def test_flow_breaks_only_between_parts_and_keeps_each_parts_style() -> None:
+    parts = [Text("batch 8.6", style="bold"), Text("rej 12,345"), Text("fail 0")]
+    assert [line.plain for line in flow(parts, 80)] == ["batch 8.6 · rej 12,345 · fail 0"]
+    assert [line.plain for line in flow(parts, 22)] == ["batch 8.6 · rej 12,345", "fail 0"]
+    assert [line.plain for line in flow(parts, 5)] == ["batch 8.6", "rej 12,345", "fail 0"]
+    first = flow(parts, 80)[0]
+    assert first.style == "" and first.spans[0].end == len("batch 8.6")
+
+
+def test_fitting_takes_the_most_important_first_and_skips_what_does_not_fit() -> None:
+    # (rank, width): the two rank-0 parts always come first, then rank 1 in order.
+    candidates = [(1, 10), (0, 8), (1, 30), (1, 5), (0, 6)]
+    assert fitting(candidates, 30) == {0, 1, 3, 4}  # the 30-wide one is skipped, 5 still fits
+    assert fitting(candidates, 14) == {1, 4}
+    assert fitting(candidates, 100) == {0, 1, 2, 3, 4}
