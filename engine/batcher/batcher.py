@@ -1,0 +1,417 @@
+"""The asyncio batcher: the simulator's policies serving a real service's requests.
+
+Callers ``await batcher(item)``; the policy decides, exactly as in the simulator, at the same
+moments: when a request arrives and the queue reaches the size the policy waits for, when its
+deadline passes, and when a batch finishes. The batcher only supplies the clock, the queue and
+the handler call. Everything runs in callbacks on the callers' event loop (no scheduler task),
+so a decision costs no task switch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import inspect
+import math
+import os
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from batchtui.engine.batcher.buckets import SECONDS_BOUNDS, SIZE_BOUNDS, Buckets
+from batchtui.engine.batcher.errors import BatcherClosed, BatchResultError, QueueFull
+from batchtui.engine.batcher.history import BatchRow, History
+from batchtui.engine.batcher.queue import QUEUED, Request, RequestQueue
+from batchtui.engine.batcher.stats import BatcherStats, Counts, batcher_stats
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.models.reasons import reason as error_summary
+from batchtui.engine.policies import Dispatch, Policy, QueueView, make_policy
+from batchtui.engine.sim.lane import PolicyContractError
+
+if TYPE_CHECKING:
+    from batchtui.engine.batcher.prometheus import BatcherMetrics
+
+T = TypeVar("T")
+Handler = Callable[[list[Any]], Sequence[Any]] | Callable[[list[Any]], Awaitable[Sequence[Any]]]
+
+NEVER = 1 << 62  # a queue size no arrival reaches
+DEFAULT_HISTORY_S = 60.0
+
+
+class Batcher:
+    """Batches single requests for ``handler(items) -> results`` with a batchtui policy.
+
+    ``kind`` is a policy kind (``static``, ``dynamic``, ``predictive``) with its parameters
+    as keywords, or a ``Policy`` object. ``handler`` may be a plain function (run in a worker
+    thread, off the event loop) or a coroutine function (awaited on the loop); it must return
+    one result per item, in order.
+
+    Threads: callers belong to one event loop (the one of the first call; it may change only
+    while the batcher is idle). ``update``, ``stats`` and the Prometheus collector may be
+    called from any thread: off the loop's thread they run on the loop and wait for it.
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        kind: str | Policy = "static",
+        /,
+        *,
+        name: str = "batcher",
+        max_queue: int | None = None,
+        max_inflight: int = 1,
+        clock: Callable[[], float] | None = None,
+        history_s: float = DEFAULT_HISTORY_S,
+        executor: concurrent.futures.Executor | None = None,
+        **params: Any,
+    ) -> None:
+        if isinstance(kind, Policy):
+            if params:
+                raise ConfigError(next(iter(params)), "give parameters to the Policy itself")
+            self.policy = kind
+        else:
+            self.policy = make_policy(kind, **params)
+        if max_queue is not None and (isinstance(max_queue, bool) or max_queue < 1):
+            raise ConfigError("max_queue", f"must be a whole number >= 1, got {max_queue!r}")
+        if isinstance(max_inflight, bool) or not isinstance(max_inflight, int) or max_inflight < 1:
+            raise ConfigError("max_inflight", f"must be a whole number >= 1, got {max_inflight!r}")
+        if not history_s > 0 or not math.isfinite(history_s):
+            raise ConfigError("history_s", f"must be a positive number of seconds, got {history_s}")
+        self.name = name
+        self.handler = handler
+        self.max_queue = max_queue
+        self.max_inflight = max_inflight
+        self._max_queue = NEVER if max_queue is None else max_queue
+        self._is_async = _is_coroutine_function(handler)
+        self._clock_given = clock
+        self._executor = executor
+        self._own_executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._clock: Callable[[], float] = clock or (lambda: 0.0)
+        self._queue = RequestQueue()
+        self._view = QueueView()
+        self._wake_at, self._wake_size = math.inf, 1  # idle: the first arrival decides
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf
+        self._running: dict[int, float] = {}  # batch id -> dispatch time
+        self._next_batch = 0
+        self._closing = False
+        self._idle: asyncio.Event | None = None
+        self._started: float | None = None
+        self._arrived = self._completed = self._failed = 0
+        self._rejected = self._cancelled = self._in_flight = 0
+        self._history = History(history_s)
+        self.batch_sizes = Buckets(SIZE_BOUNDS)
+        self.queue_waits = Buckets(SECONDS_BOUNDS)
+        self.service_times = Buckets(SECONDS_BOUNDS)
+        self._metrics: BatcherMetrics | None = None
+
+    @classmethod
+    def from_preset(
+        cls, preset: str | os.PathLike[str], handler: Handler, **options: Any
+    ) -> Batcher:
+        """A batcher with the policy of a preset (a name, or a path to a preset file).
+
+        ``options`` are the batcher's own (``name``, ``max_queue``, ...); the name defaults
+        to the preset's. Reading presets needs ``batchtui.presets``, imported only here, so
+        the engine keeps no import-time dependency on it.
+        """
+        from batchtui.presets import resolve
+
+        found = resolve(os.fspath(preset))
+        options.setdefault("name", found.name)
+        return cls(handler, found.batcher_kind, **options, **dict(found.batcher_params))
+
+    # ---- the caller's side -------------------------------------------------------------
+
+    async def __call__(self, item: Any) -> Any:
+        """Queue ``item``; its result once its batch ran (or the batch's error, or QueueFull)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._bind(loop)
+        if self._closing:
+            raise BatcherClosed(f"{self.name}: the batcher is closed")
+        queue = self._queue
+        self._arrived += 1
+        if queue.length >= self._max_queue:
+            self._rejected += 1
+            raise QueueFull(f"{self.name}: the queue is full ({queue.length} waiting, max_queue)")
+        now = self._clock()
+        request = Request(item, loop.create_future(), now)
+        queue.push(request)
+        if queue.length >= self._wake_size or now >= self._wake_at:
+            self._decide(now)
+        try:
+            return await request.future
+        except asyncio.CancelledError:
+            if request.state == QUEUED:  # never sent: it leaves the queue and is not served
+                queue.cancel(request)
+                self._cancelled += 1
+                self._check_idle()
+            raise
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._loop is not None and (self._queue.length or self._running):
+            raise RuntimeError(
+                f"{self.name}: called from a second event loop while serving another; "
+                "callers of one batcher belong to one loop"
+            )
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+        self._clock = self._clock_given or loop.time
+        self._idle = None
+        self._timer = None
+        self._wake_at, self._wake_size = math.inf, 1
+        if self._started is None:
+            self._started = self._clock()
+
+    # ---- deciding ------------------------------------------------------------------------
+
+    def _decide(self, now: float) -> None:
+        """Ask the policy while a batch can start and requests wait; then set the next wake."""
+        queue, view, policy = self._queue, self._view, self.policy
+        while queue.length and len(self._running) < self.max_inflight:
+            view.length, view.oldest, view.arrived = queue.length, queue.oldest, self._arrived
+            decision = policy.decide(now, view)
+            if type(decision) is Dispatch:
+                n = decision.size
+                if not 0 < n <= queue.length:
+                    raise PolicyContractError(
+                        f"{self.name}: policy dispatched {n} with {queue.length} queued"
+                    )
+                depth = queue.length
+                self._start(queue.take(n), now, decision.reason, depth)
+                continue
+            if decision.size <= queue.length:
+                raise PolicyContractError(
+                    f"{self.name}: policy waited for {decision.size} with {queue.length} queued"
+                )
+            self._wake_at = decision.until
+            self._wake_size = decision.size if decision.size <= self._max_queue else NEVER
+            if self._timer_at != decision.until:
+                self._set_timer(decision.until, now)
+            return
+        # Nothing to wait for: either the queue is empty (the next arrival decides) or every
+        # batch slot is taken (the next finished batch decides).
+        self._wake_at = math.inf
+        self._wake_size = 1 if len(self._running) < self.max_inflight else NEVER
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer, self._timer_at = None, math.inf
+
+    def _set_timer(self, until: float, now: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        assert self._loop is not None
+        self._timer_at = until
+        self._timer = self._loop.call_later(max(until - now, 0.0), self._on_timer)
+
+    def _on_timer(self) -> None:
+        # The loop may run a timer a hair before its time (its clock resolution): decide at
+        # the deadline then, as the simulator would.
+        now = max(self._clock(), self._timer_at)
+        self._timer, self._timer_at = None, math.inf
+        self._decide(now)
+
+    # ---- running batches -----------------------------------------------------------------
+
+    def _start(self, requests: list[Request], now: float, reason: str, depth: int) -> None:
+        assert self._loop is not None
+        items = [r.item for r in requests]
+        batch_id = self._next_batch
+        self._next_batch += 1
+        self._running[batch_id] = now
+        self._in_flight += len(requests)
+        arrived = self._arrived
+        if self._is_async:
+            done: asyncio.Future[Any] = asyncio.ensure_future(self._call_async(items))
+        else:
+            done = self._loop.run_in_executor(self._workers(), self.handler, items)
+        done.add_done_callback(
+            functools.partial(self._finished, requests, batch_id, now, reason, depth, arrived)
+        )
+
+    async def _call_async(self, items: list[Any]) -> Any:
+        return await self.handler(items)  # type: ignore[misc]
+
+    def _workers(self) -> concurrent.futures.Executor:
+        if self._executor is not None:
+            return self._executor
+        if self._own_executor is None:
+            self._own_executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self.max_inflight, thread_name_prefix=f"batchtui-{self.name}"
+            )
+        return self._own_executor
+
+    def _finished(
+        self,
+        requests: list[Request],
+        batch_id: int,
+        dispatched: float,
+        reason: str,
+        depth: int,
+        arrived: int,
+        done: asyncio.Future[Any],
+    ) -> None:
+        now = self._clock()
+        n = len(requests)
+        del self._running[batch_id]
+        self._in_flight -= n
+        results, error = _outcome(done, n, self.name)
+        service = now - dispatched
+        waits = [dispatched - r.arrival for r in requests]
+        if error is None:
+            for r, result in zip(requests, results, strict=True):
+                if not r.future.done():  # a caller cancelled after dispatch gets nothing
+                    r.future.set_result(result)
+            self._completed += n
+            self.batch_sizes.add_one(n)
+            self.service_times.add_one(service, n)
+            self.queue_waits.add(waits)
+            self.policy.observe(now, n, service)
+            failure = None
+        else:
+            for r in requests:
+                if not r.future.done():
+                    r.future.set_exception(error)
+            self._failed += n
+            self.batch_sizes.add_one(n)
+            failure = error_summary(error)
+        self._history.add(BatchRow(dispatched, now, n, reason, failure, depth, waits, arrived))
+        self._decide(now)
+        self._check_idle()
+
+    # ---- tuning, figures, shutdown ------------------------------------------------------
+
+    def update(self, **params: Any) -> None:
+        """Retune the policy live; every value is checked first (ConfigError names the bad one).
+
+        The next decision uses the new values (a pending wait is decided again at once).
+        """
+
+        def apply() -> None:
+            self.policy.update(**params)
+            if self._loop is not None and self._queue.length:
+                self._decide(self._clock())
+
+        self._on_loop(apply)
+
+    def stats(self, window_s: float | None = None) -> BatcherStats:
+        """The figures the simulator reports, over the last ``window_s`` seconds (default:
+        the whole kept history, ``history_s``); counts are always since the start."""
+        if window_s is not None and not window_s > 0:
+            raise ConfigError("window_s", f"must be a positive number of seconds, got {window_s}")
+        return self._on_loop(lambda: self._stats(window_s))
+
+    def _stats(self, window_s: float | None) -> BatcherStats:
+        now = self._clock() if self._loop is not None else 0.0
+        started = self._started if self._started is not None else now
+        keep = self._history.keep_s
+        start = max(started, now - min(keep, window_s if window_s is not None else keep))
+        return batcher_stats(
+            self.name,
+            self.policy.describe(),
+            self.counts(),
+            self._history.since(start),
+            list(self._running.values()),
+            start,
+            now,
+        )
+
+    def counts(self) -> Counts:
+        """Every request so far, each in one state (read on the loop's thread)."""
+        return Counts(
+            arrived=self._arrived,
+            completed=self._completed,
+            failed=self._failed,
+            rejected=self._rejected,
+            cancelled=self._cancelled,
+            queued=self._queue.length,
+            in_flight=self._in_flight,
+        )
+
+    @property
+    def metrics(self) -> BatcherMetrics:
+        """This batcher's Prometheus metrics, in ``prometheus_client``'s default registry
+        (needs the ``prometheus`` extra); see ``BatcherMetrics`` for another registry."""
+        if self._metrics is None:
+            from batchtui.engine.batcher.prometheus import BatcherMetrics
+
+            self._metrics = BatcherMetrics(self)
+        return self._metrics
+
+    def export_metrics(self, registry: Any) -> BatcherMetrics:
+        """Export this batcher's metrics to ``registry`` (a ``CollectorRegistry``) instead."""
+        from batchtui.engine.batcher.prometheus import BatcherMetrics
+
+        self._metrics = BatcherMetrics(self, registry)
+        return self._metrics
+
+    async def aclose(self) -> None:
+        """Stop taking requests, serve every queued and running one, release the workers."""
+        self._closing = True
+        if self._loop is not None and (self._queue.length or self._running):
+            self._idle = asyncio.Event()
+            self._check_idle()
+            await self._idle.wait()
+        if self._own_executor is not None:
+            self._own_executor.shutdown(wait=False)
+            self._own_executor = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closing
+
+    def _check_idle(self) -> None:
+        if self._idle is not None and not self._queue.length and not self._running:
+            self._idle.set()
+
+    def _on_loop(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the loop's thread (here if this is it), returning its result."""
+        loop = self._loop
+        if loop is None or threading.get_ident() == self._loop_thread or loop.is_closed():
+            return fn()
+        result: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                result.set_result(fn())
+            except BaseException as e:
+                result.set_exception(e)
+
+        loop.call_soon_threadsafe(run)
+        return result.result()
+
+    def __repr__(self) -> str:
+        return f"Batcher({self.name!r}, {self.policy.describe()})"
+
+
+def _outcome(
+    done: asyncio.Future[Any], n: int, name: str
+) -> tuple[list[Any], BaseException | None]:
+    """The batch's results, or the error every caller of the batch gets."""
+    if done.cancelled():
+        return [], asyncio.CancelledError(f"{name}: the handler was cancelled")
+    error = done.exception()
+    if error is not None:
+        return [], error
+    results = done.result()
+    try:
+        results = list(results)
+    except TypeError:
+        kind = type(results).__name__
+        return [], BatchResultError(f"{name}: handler returned {kind}, not a list of results")
+    if len(results) != n:
+        return [], BatchResultError(
+            f"{name}: handler returned {len(results)} results for a batch of {n}; "
+            "it must return one result per item, in order"
+        )
+    return results, None
+
+
+def _is_coroutine_function(fn: Any) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        getattr(fn, "__call__", None)  # noqa: B004 - an object whose __call__ is async
+    )
