@@ -24,6 +24,7 @@ from batchtui.engine.batcher.errors import BatcherClosed, BatchResultError, Queu
 from batchtui.engine.batcher.history import BatchRow, History
 from batchtui.engine.batcher.queue import QUEUED, Request, RequestQueue
 from batchtui.engine.batcher.stats import BatcherStats, Counts, batcher_stats
+from batchtui.engine.batcher.timer import TIMERS, LoopTimer, ThreadTimer, make_timer
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.models.reasons import reason as error_summary
 from batchtui.engine.policies import Dispatch, Policy, QueueView, make_policy
@@ -36,6 +37,7 @@ T = TypeVar("T")
 Handler = Callable[[list[Any]], Sequence[Any]] | Callable[[list[Any]], Awaitable[Sequence[Any]]]
 
 NEVER = 1 << 62  # a queue size no arrival reaches
+TIMER_EARLY_S = 1e-6  # a timer this close to its deadline has reached it
 DEFAULT_HISTORY_S = 60.0
 
 
@@ -64,6 +66,7 @@ class Batcher:
         clock: Callable[[], float] | None = None,
         history_s: float = DEFAULT_HISTORY_S,
         executor: concurrent.futures.Executor | None = None,
+        timer: str = "auto",
         **params: Any,
     ) -> None:
         if isinstance(kind, Policy):
@@ -78,8 +81,11 @@ class Batcher:
             raise ConfigError("max_inflight", f"must be a whole number >= 1, got {max_inflight!r}")
         if not history_s > 0 or not math.isfinite(history_s):
             raise ConfigError("history_s", f"must be a positive number of seconds, got {history_s}")
+        if timer not in TIMERS:
+            raise ConfigError("timer", f"must be one of {', '.join(TIMERS)}, got {timer!r}")
         self.name = name
         self.handler = handler
+        self._timer_kind = timer
         self.max_queue = max_queue
         self.max_inflight = max_inflight
         self._max_queue = NEVER if max_queue is None else max_queue
@@ -93,7 +99,7 @@ class Batcher:
         self._queue = RequestQueue()
         self._view = QueueView()
         self._wake_at, self._wake_size = math.inf, 1  # idle: the first arrival decides
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: LoopTimer | ThreadTimer | None = None
         self._timer_at = math.inf
         self._running: dict[int, float] = {}  # batch id -> dispatch time
         self._next_batch = 0
@@ -162,7 +168,10 @@ class Batcher:
         self._loop_thread = threading.get_ident()
         self._clock = self._clock_given or loop.time
         self._idle = None
-        self._timer = None
+        if self._timer is not None:
+            self._timer.close()
+        self._timer = make_timer(self._timer_kind, loop, self._clock, self._clock_given is not None)
+        self._timer_at = math.inf
         self._wake_at, self._wake_size = math.inf, 1
         if self._started is None:
             self._started = self._clock()
@@ -197,23 +206,24 @@ class Batcher:
         # batch slot is taken (the next finished batch decides).
         self._wake_at = math.inf
         self._wake_size = 1 if len(self._running) < self.max_inflight else NEVER
-        if self._timer is not None:
+        if self._timer_at != math.inf:
+            assert self._timer is not None
             self._timer.cancel()
-            self._timer, self._timer_at = None, math.inf
+            self._timer_at = math.inf
 
     def _set_timer(self, until: float, now: float) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        assert self._loop is not None
+        assert self._timer is not None
         self._timer_at = until
-        self._timer = self._loop.call_later(max(until - now, 0.0), self._on_timer)
+        self._timer.set(until, self._on_timer)
 
     def _on_timer(self) -> None:
+        now, at = self._clock(), self._timer_at
+        if now < at - TIMER_EARLY_S:
+            return  # a deadline that was replaced or cancelled after it fired
         # The loop may run a timer a hair before its time (its clock resolution): decide at
         # the deadline then, as the simulator would.
-        now = max(self._clock(), self._timer_at)
-        self._timer, self._timer_at = None, math.inf
-        self._decide(now)
+        self._timer_at = math.inf
+        self._decide(max(now, at))
 
     # ---- running batches -----------------------------------------------------------------
 
@@ -356,6 +366,8 @@ class Batcher:
             self._idle = asyncio.Event()
             self._check_idle()
             await self._idle.wait()
+        if self._timer is not None:
+            self._timer.close()
         if self._own_executor is not None:
             self._own_executor.shutdown(wait=False)
             self._own_executor = None
