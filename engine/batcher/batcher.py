@@ -120,15 +120,16 @@ class Batcher:
     ) -> Batcher:
         """A batcher with the policy of a preset (a name, or a path to a preset file).
 
-        ``options`` are the batcher's own (``name``, ``max_queue``, ...); the name defaults
-        to the preset's. Reading presets needs ``batchtui.presets``, imported only here, so
-        the engine keeps no import-time dependency on it.
+        ``options`` are the batcher's own (``name``, ``max_queue``, ...) or policy parameters
+        that override the preset's; the name defaults to the preset's. Reading presets needs
+        ``batchtui.presets``, imported only here, so the engine keeps no import-time
+        dependency on it.
         """
         from batchtui.presets import resolve
 
         found = resolve(os.fspath(preset))
-        options.setdefault("name", found.name)
-        return cls(handler, found.batcher_kind, **options, **dict(found.batcher_params))
+        options = {"name": found.name, **dict(found.batcher_params), **options}
+        return cls(handler, found.batcher_kind, **options)
 
     # ---- the caller's side -------------------------------------------------------------
 
@@ -345,7 +346,7 @@ class Batcher:
     @property
     def metrics(self) -> BatcherMetrics:
         """This batcher's Prometheus metrics, in ``prometheus_client``'s default registry
-        (needs the ``prometheus`` extra); see ``BatcherMetrics`` for another registry."""
+        (needs the ``prometheus`` extra); ``export_metrics`` puts them in another."""
         if self._metrics is None:
             from batchtui.engine.batcher.prometheus import BatcherMetrics
 

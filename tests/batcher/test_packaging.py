@@ -42,8 +42,9 @@ def test_from_preset_takes_a_path_and_batcher_options(tmp_path: Path) -> None:
     async def double(items: list[int]) -> list[int]:
         return [2 * x for x in items]
 
-    batcher = Batcher.from_preset(path, double, max_queue=10, name="svc")
+    batcher = Batcher.from_preset(path, double, max_queue=10, name="svc", max_wait_ms=2)
     assert (batcher.policy.kind, batcher.policy.params["max_batch_size"]) == ("predictive", 24)
+    assert batcher.policy.params["max_wait_ms"] == 2  # an option overrides the preset's value
     assert (batcher.name, batcher.max_queue) == ("svc", 10)
     assert asyncio.run(batcher(21)) == 42
 
