@@ -3,21 +3,21 @@
 Callers ``await batcher(item)``; the policy decides, exactly as in the simulator, at the same
 moments: when a request arrives and the queue reaches the size the policy waits for, when its
 deadline passes, and when a batch finishes. The batcher only supplies the clock, the queue and
-the handler call. Everything runs in callbacks on the callers' event loop (no scheduler task),
-so a decision costs no task switch.
+the handler call. There is no scheduler task: each moment is handled where it happens (the
+caller's task, the timer thread, the worker that finished), under one lock, so a decision
+costs no task switch and back-to-back batches never wait for a busy event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import functools
+import contextlib
 import inspect
 import math
 import os
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from batchtui.engine.batcher.buckets import SECONDS_BOUNDS, SIZE_BOUNDS, Buckets
 from batchtui.engine.batcher.errors import BatcherClosed, BatchResultError, QueueFull
@@ -25,6 +25,7 @@ from batchtui.engine.batcher.history import BatchRow, History
 from batchtui.engine.batcher.queue import QUEUED, Request, RequestQueue
 from batchtui.engine.batcher.stats import BatcherStats, Counts, batcher_stats
 from batchtui.engine.batcher.timer import TIMERS, LoopTimer, ThreadTimer, make_timer
+from batchtui.engine.batcher.workers import Batch, LoopWorkers, ThreadWorkers
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.models.reasons import reason as error_summary
 from batchtui.engine.policies import Dispatch, Policy, QueueView, make_policy
@@ -33,7 +34,6 @@ from batchtui.engine.sim.lane import PolicyContractError
 if TYPE_CHECKING:
     from batchtui.engine.batcher.prometheus import BatcherMetrics
 
-T = TypeVar("T")
 Handler = Callable[[list[Any]], Sequence[Any]] | Callable[[list[Any]], Awaitable[Sequence[Any]]]
 
 NEVER = 1 << 62  # a queue size no arrival reaches
@@ -50,8 +50,8 @@ class Batcher:
     one result per item, in order.
 
     Threads: callers belong to one event loop (the one of the first call; it may change only
-    while the batcher is idle). ``update``, ``stats`` and the Prometheus collector may be
-    called from any thread: off the loop's thread they run on the loop and wait for it.
+    while the batcher is idle). ``update``, ``stats``, ``counts`` and the Prometheus collector
+    may be called from any thread: all state is behind one lock (``lock``).
     """
 
     def __init__(
@@ -65,7 +65,6 @@ class Batcher:
         max_inflight: int = 1,
         clock: Callable[[], float] | None = None,
         history_s: float = DEFAULT_HISTORY_S,
-        executor: concurrent.futures.Executor | None = None,
         timer: str = "auto",
         **params: Any,
     ) -> None:
@@ -91,8 +90,8 @@ class Batcher:
         self._max_queue = NEVER if max_queue is None else max_queue
         self._is_async = _is_coroutine_function(handler)
         self._clock_given = clock
-        self._executor = executor
-        self._own_executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self.lock = threading.Lock()
+        self._workers: ThreadWorkers | LoopWorkers | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._clock: Callable[[], float] = clock or (lambda: 0.0)
@@ -138,46 +137,61 @@ class Batcher:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._bind(loop)
-        if self._closing:
-            raise BatcherClosed(f"{self.name}: the batcher is closed")
-        queue = self._queue
-        self._arrived += 1
-        if queue.length >= self._max_queue:
-            self._rejected += 1
-            raise QueueFull(f"{self.name}: the queue is full ({queue.length} waiting, max_queue)")
-        now = self._clock()
-        request = Request(item, loop.create_future(), now)
-        queue.push(request)
-        if queue.length >= self._wake_size or now >= self._wake_at:
-            self._decide(now)
+        request = Request(item, loop.create_future(), 0.0)
+        with self.lock:
+            if self._closing:
+                raise BatcherClosed(f"{self.name}: the batcher is closed")
+            queue = self._queue
+            self._arrived += 1
+            if queue.length >= self._max_queue:
+                self._rejected += 1
+                raise QueueFull(
+                    f"{self.name}: the queue is full ({queue.length} waiting, max_queue)"
+                )
+            request.arrival = now = self._clock()
+            queue.push(request)
+            if queue.length >= self._wake_size or now >= self._wake_at:
+                self._decide(now)
         try:
             return await request.future
         except asyncio.CancelledError:
-            if request.state == QUEUED:  # never sent: it leaves the queue and is not served
-                queue.cancel(request)
-                self._cancelled += 1
-                self._check_idle()
+            idle = False
+            with self.lock:
+                if request.state == QUEUED:  # never sent: it leaves the queue, is not served
+                    queue.cancel(request)
+                    self._cancelled += 1
+                    idle = self._is_idle()
+            if idle and self._idle is not None:
+                self._idle.set()
             raise
 
     def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._loop is not None and (self._queue.length or self._running):
-            raise RuntimeError(
-                f"{self.name}: called from a second event loop while serving another; "
-                "callers of one batcher belong to one loop"
-            )
-        self._loop = loop
-        self._loop_thread = threading.get_ident()
-        self._clock = self._clock_given or loop.time
-        self._idle = None
-        if self._timer is not None:
-            self._timer.close()
-        self._timer = make_timer(self._timer_kind, loop, self._clock, self._clock_given is not None)
-        self._timer_at = math.inf
-        self._wake_at, self._wake_size = math.inf, 1
-        if self._started is None:
-            self._started = self._clock()
+        with self.lock:
+            if self._loop is not None and (self._queue.length or self._running):
+                raise RuntimeError(
+                    f"{self.name}: called from a second event loop while serving another; "
+                    "callers of one batcher belong to one loop"
+                )
+            if self._timer is not None:
+                self._timer.close()
+            if self._workers is not None:
+                self._workers.close()
+            self._loop = loop
+            self._loop_thread = threading.get_ident()
+            self._clock = self._clock_given or loop.time
+            self._idle = None
+            given = self._clock_given is not None
+            self._timer = make_timer(self._timer_kind, loop, self._clock, given)
+            self._timer_at = math.inf
+            self._wake_at, self._wake_size = math.inf, 1
+            if self._is_async:
+                self._workers = LoopWorkers(self, self.handler, loop, self._loop_thread)
+            else:
+                self._workers = ThreadWorkers(self, self.handler)  # type: ignore[arg-type]
+            if self._started is None:
+                self._started = self._clock()
 
-    # ---- deciding ------------------------------------------------------------------------
+    # ---- deciding (always under the lock) -----------------------------------------------
 
     def _decide(self, now: float) -> None:
         """Ask the policy while a batch can start and requests wait; then set the next wake."""
@@ -192,7 +206,8 @@ class Batcher:
                         f"{self.name}: policy dispatched {n} with {queue.length} queued"
                     )
                 depth = queue.length
-                self._start(queue.take(n), now, decision.reason, depth)
+                self._start(Batch(self._next_batch, queue.take(n), now, decision.reason,
+                                  depth, self._arrived))  # fmt: skip
                 continue
             if decision.size <= queue.length:
                 raise PolicyContractError(
@@ -201,7 +216,9 @@ class Batcher:
             self._wake_at = decision.until
             self._wake_size = decision.size if decision.size <= self._max_queue else NEVER
             if self._timer_at != decision.until:
-                self._set_timer(decision.until, now)
+                assert self._timer is not None
+                self._timer_at = decision.until
+                self._timer.set(decision.until, self._on_timer)
             return
         # Nothing to wait for: either the queue is empty (the next arrival decides) or every
         # batch slot is taken (the next finished batch decides).
@@ -212,87 +229,73 @@ class Batcher:
             self._timer.cancel()
             self._timer_at = math.inf
 
-    def _set_timer(self, until: float, now: float) -> None:
-        assert self._timer is not None
-        self._timer_at = until
-        self._timer.set(until, self._on_timer)
-
     def _on_timer(self) -> None:
-        now, at = self._clock(), self._timer_at
-        if now < at - TIMER_EARLY_S:
-            return  # a deadline that was replaced or cancelled after it fired
-        # The loop may run a timer a hair before its time (its clock resolution): decide at
-        # the deadline then, as the simulator would.
-        self._timer_at = math.inf
-        self._decide(max(now, at))
+        with self.lock:
+            now, at = self._clock(), self._timer_at
+            if now < at - TIMER_EARLY_S:
+                return  # a deadline that was replaced or cancelled after it fired
+            # The loop may run a timer a hair before its time (its clock resolution): decide
+            # at the deadline then, as the simulator would.
+            self._timer_at = math.inf
+            self._decide(max(now, at))
 
-    # ---- running batches -----------------------------------------------------------------
-
-    def _start(self, requests: list[Request], now: float, reason: str, depth: int) -> None:
-        assert self._loop is not None
-        items = [r.item for r in requests]
-        batch_id = self._next_batch
+    def _start(self, batch: Batch) -> None:
         self._next_batch += 1
-        self._running[batch_id] = now
-        self._in_flight += len(requests)
-        arrived = self._arrived
-        if self._is_async:
-            done: asyncio.Future[Any] = asyncio.ensure_future(self._call_async(items))
-        else:
-            done = self._loop.run_in_executor(self._workers(), self.handler, items)
-        done.add_done_callback(
-            functools.partial(self._finished, requests, batch_id, now, reason, depth, arrived)
-        )
+        self._running[batch.id] = batch.dispatch
+        self._in_flight += len(batch.requests)
+        assert self._workers is not None
+        self._workers.start(batch)
 
-    async def _call_async(self, items: list[Any]) -> Any:
-        return await self.handler(items)  # type: ignore[misc]
-
-    def _workers(self) -> concurrent.futures.Executor:
-        if self._executor is not None:
-            return self._executor
-        if self._own_executor is None:
-            self._own_executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=self.max_inflight, thread_name_prefix=f"batchtui-{self.name}"
-            )
-        return self._own_executor
-
-    def _finished(
-        self,
-        requests: list[Request],
-        batch_id: int,
-        dispatched: float,
-        reason: str,
-        depth: int,
-        arrived: int,
-        done: asyncio.Future[Any],
-    ) -> None:
+    def finish(self, batch: Batch, results: Any, error: BaseException | None) -> None:
+        """Account for a batch the handler is done with, decide what runs next, and send the
+        results to the callers (on their loop). Called by the workers, under the lock."""
         now = self._clock()
+        requests = batch.requests
         n = len(requests)
-        del self._running[batch_id]
+        del self._running[batch.id]
         self._in_flight -= n
-        results, error = _outcome(done, n, self.name)
-        service = now - dispatched
-        waits = [dispatched - r.arrival for r in requests]
         if error is None:
-            for r, result in zip(requests, results, strict=True):
-                if not r.future.done():  # a caller cancelled after dispatch gets nothing
-                    r.future.set_result(result)
+            results, error = _checked(results, n, self.name)
+        service = now - batch.dispatch
+        waits = [batch.dispatch - r.arrival for r in requests]
+        self.batch_sizes.add_one(n)
+        if error is None:
             self._completed += n
-            self.batch_sizes.add_one(n)
             self.service_times.add_one(service, n)
             self.queue_waits.add(waits)
             self.policy.observe(now, n, service)
             failure = None
         else:
+            self._failed += n
+            failure = error_summary(error)
+        row = BatchRow(batch.dispatch, now, n, batch.reason, failure, batch.depth, waits,
+                       batch.arrived)  # fmt: skip
+        self._history.add(row)
+        self._decide(now)
+        idle = self._is_idle()
+        if threading.get_ident() == self._loop_thread:
+            self._deliver(requests, results, error, idle)
+        else:
+            assert self._loop is not None
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to answer
+                self._loop.call_soon_threadsafe(self._deliver, requests, results, error, idle)
+
+    def _deliver(
+        self, requests: list[Request], results: Any, error: BaseException | None, idle: bool
+    ) -> None:
+        if error is None:
+            for r, result in zip(requests, results, strict=True):
+                if not r.future.done():  # a caller cancelled after dispatch gets nothing
+                    r.future.set_result(result)
+        else:
             for r in requests:
                 if not r.future.done():
                     r.future.set_exception(error)
-            self._failed += n
-            self.batch_sizes.add_one(n)
-            failure = error_summary(error)
-        self._history.add(BatchRow(dispatched, now, n, reason, failure, depth, waits, arrived))
-        self._decide(now)
-        self._check_idle()
+        if idle and self._idle is not None:
+            self._idle.set()
+
+    def _is_idle(self) -> bool:
+        return not self._queue.length and not self._running
 
     # ---- tuning, figures, shutdown ------------------------------------------------------
 
@@ -301,38 +304,33 @@ class Batcher:
 
         The next decision uses the new values (a pending wait is decided again at once).
         """
-
-        def apply() -> None:
+        with self.lock:
             self.policy.update(**params)
             if self._loop is not None and self._queue.length:
                 self._decide(self._clock())
-
-        self._on_loop(apply)
 
     def stats(self, window_s: float | None = None) -> BatcherStats:
         """The figures the simulator reports, over the last ``window_s`` seconds (default:
         the whole kept history, ``history_s``); counts are always since the start."""
         if window_s is not None and not window_s > 0:
             raise ConfigError("window_s", f"must be a positive number of seconds, got {window_s}")
-        return self._on_loop(lambda: self._stats(window_s))
-
-    def _stats(self, window_s: float | None) -> BatcherStats:
-        now = self._clock() if self._loop is not None else 0.0
-        started = self._started if self._started is not None else now
-        keep = self._history.keep_s
-        start = max(started, now - min(keep, window_s if window_s is not None else keep))
-        return batcher_stats(
-            self.name,
-            self.policy.describe(),
-            self.counts(),
-            self._history.since(start),
-            list(self._running.values()),
-            start,
-            now,
-        )
+        with self.lock:
+            now = self._clock() if self._loop is not None else 0.0
+            started = self._started if self._started is not None else now
+            keep = self._history.keep_s
+            start = max(started, now - min(keep, window_s if window_s is not None else keep))
+            rows = self._history.since(start)
+            running = list(self._running.values())
+            counts = self._counts()
+            described = self.policy.describe()
+        return batcher_stats(self.name, described, counts, rows, running, start, now)
 
     def counts(self) -> Counts:
-        """Every request so far, each in one state (read on the loop's thread)."""
+        """Every request so far, each in exactly one state."""
+        with self.lock:
+            return self._counts()
+
+    def _counts(self) -> Counts:
         return Counts(
             arrived=self._arrived,
             completed=self._completed,
@@ -361,56 +359,31 @@ class Batcher:
         return self._metrics
 
     async def aclose(self) -> None:
-        """Stop taking requests, serve every queued and running one, release the workers."""
-        self._closing = True
-        if self._loop is not None and (self._queue.length or self._running):
-            self._idle = asyncio.Event()
-            self._check_idle()
+        """Stop taking requests, serve every queued and running one, release the threads."""
+        with self.lock:
+            self._closing = True
+            busy = self._loop is not None and not self._is_idle()
+            if busy:
+                self._idle = asyncio.Event()
+        if busy:
+            assert self._idle is not None
             await self._idle.wait()
-        if self._timer is not None:
-            self._timer.close()
-        if self._own_executor is not None:
-            self._own_executor.shutdown(wait=False)
-            self._own_executor = None
+        with self.lock:
+            if self._timer is not None:
+                self._timer.close()
+            if self._workers is not None:
+                self._workers.close()
 
     @property
     def closed(self) -> bool:
         return self._closing
 
-    def _check_idle(self) -> None:
-        if self._idle is not None and not self._queue.length and not self._running:
-            self._idle.set()
-
-    def _on_loop(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` on the loop's thread (here if this is it), returning its result."""
-        loop = self._loop
-        if loop is None or threading.get_ident() == self._loop_thread or loop.is_closed():
-            return fn()
-        result: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-        def run() -> None:
-            try:
-                result.set_result(fn())
-            except BaseException as e:
-                result.set_exception(e)
-
-        loop.call_soon_threadsafe(run)
-        return result.result()
-
     def __repr__(self) -> str:
         return f"Batcher({self.name!r}, {self.policy.describe()})"
 
 
-def _outcome(
-    done: asyncio.Future[Any], n: int, name: str
-) -> tuple[list[Any], BaseException | None]:
-    """The batch's results, or the error every caller of the batch gets."""
-    if done.cancelled():
-        return [], asyncio.CancelledError(f"{name}: the handler was cancelled")
-    error = done.exception()
-    if error is not None:
-        return [], error
-    results = done.result()
+def _checked(results: Any, n: int, name: str) -> tuple[list[Any], BaseException | None]:
+    """The handler's results as a list of ``n``, or the error every caller of the batch gets."""
     try:
         results = list(results)
     except TypeError:

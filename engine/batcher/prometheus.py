@@ -101,7 +101,7 @@ class _Collector:
             batcher = self._batchers.get(name)
             if batcher is None:
                 continue
-            counts, buckets = batcher._on_loop(lambda b=batcher: _read(b))
+            counts, buckets = _read(batcher)
             for outcome in OUTCOMES:
                 requests.add_metric([name, outcome], getattr(counts, outcome))
             depth.add_metric([name], counts.queued)
@@ -115,9 +115,10 @@ class _Collector:
 
 
 def _read(batcher: Batcher) -> tuple[Any, dict[str, tuple[list[tuple[float, int]], float]]]:
-    """One consistent reading of a batcher (taken on its loop's thread)."""
-    buckets = {
-        attr: (getattr(batcher, attr).cumulative(), getattr(batcher, attr).sum)
-        for attr in ("batch_sizes", "queue_waits", "service_times")
-    }
-    return batcher.counts(), buckets
+    """One consistent reading of a batcher (under its lock)."""
+    with batcher.lock:
+        buckets = {
+            attr: (getattr(batcher, attr).cumulative(), getattr(batcher, attr).sum)
+            for attr in ("batch_sizes", "queue_waits", "service_times")
+        }
+        return batcher._counts(), buckets

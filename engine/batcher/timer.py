@@ -3,8 +3,9 @@
 asyncio's selector loop rounds every sleep up to whole milliseconds (epoll takes ms), so a
 5 ms batching deadline set 4.3 ms ahead fires at 5 ms: up to 1 ms late on every batch that
 leaves by timeout. ``ThreadTimer`` waits in a helper thread instead (a timed lock wait, ~50 us
-precise on Linux) and wakes the loop through ``call_soon_threadsafe``; ``LoopTimer`` is the
-loop's own ``call_later``, for loops whose clock is not the wall clock (tests' virtual time).
+precise on Linux) and runs the callback there (the batcher's state is behind its own lock);
+``LoopTimer`` is the loop's own ``call_later``, for loops whose clock is not the wall clock
+(tests' virtual time).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class LoopTimer:
 
 
 class ThreadTimer:
-    """One pending deadline, waited for in a daemon thread that then wakes the loop."""
+    """One pending deadline, waited for in a daemon thread that runs its callback."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, clock: Callable[[], float]) -> None:
         self._loop, self._clock = loop, clock
@@ -64,7 +65,7 @@ class ThreadTimer:
         self._thread: threading.Thread | None = None
 
     def set(self, at: float, callback: Callable[[], None]) -> None:
-        """Run ``callback`` on the loop at ``at`` (on ``clock``), replacing any pending one."""
+        """Run ``callback`` (in the timer's thread) at ``at``, replacing any pending one."""
         with self._cond:
             self._at, self._callback = at, callback
             if self._thread is None:
@@ -104,6 +105,12 @@ class ThreadTimer:
                 callback, self._at, self._callback = self._callback, math.inf, None
             if callback is not None:
                 try:
-                    self._loop.call_soon_threadsafe(callback)
-                except RuntimeError:  # the loop was closed under us
-                    return
+                    callback()
+                except Exception as e:  # a policy bug: report it where asyncio reports errors
+                    context = {"message": "batchtui batcher: deciding at a deadline failed"}
+                    try:
+                        self._loop.call_soon_threadsafe(
+                            self._loop.call_exception_handler, {**context, "exception": e}
+                        )
+                    except RuntimeError:  # the loop is closed: nobody is left to tell
+                        return

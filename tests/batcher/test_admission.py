@@ -112,7 +112,7 @@ def test_a_bad_update_changes_nothing_and_names_the_parameter() -> None:
     assert batcher.policy.params["max_batch_size"] == 8
 
 
-def test_update_and_stats_from_another_thread_run_on_the_loop() -> None:
+def test_update_and_stats_are_safe_from_another_thread() -> None:
     async def main() -> None:
         batcher = Batcher(Device(), "static", max_batch_size=4, max_wait_ms=1)
         await batcher(0)
