@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -96,11 +97,29 @@ def available(make: Callable[[], Any]) -> bool:
     return True
 
 
+def wait_for_quiet(below: float, patience_s: float = 120.0) -> float:
+    """The 1-minute load average once it is below ``below`` (or after ``patience_s``)."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        load = os.getloadavg()[0]
+        if load < below or time.monotonic() > deadline:
+            return load
+        time.sleep(2.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rates", default="5000,10000")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--quiet-below",
+        type=float,
+        default=0.0,
+        metavar="LOAD",
+        help="before each round wait (up to 120 s) for the 1-minute load average to drop below "
+        "LOAD: on a shared machine other work stretches every runtime's latency",
+    )
     args = parser.parse_args()
     runtimes: dict[str, tuple[str, Callable[[], Callable[[int], Any]]]] = {
         "batchtui Batcher": ("static", ours("static")),
@@ -119,6 +138,7 @@ def main() -> None:
         zero = {kind: zero_overhead(kind, times) for kind in POLICIES}
         rows: dict[str, list[dict[str, float]]] = {name: [] for name in runtimes}
         for _ in range(args.rounds):
+            print(f"# round at load average {wait_for_quiet(args.quiet_below):.2f}", flush=True)
             for name, (_, make) in runtimes.items():
                 rows[name].append(asyncio.run(drive(make(), times)))
         table = {f"zero-overhead {kind}": ([zero[kind]], kind) for kind in POLICIES}

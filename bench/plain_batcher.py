@@ -42,7 +42,7 @@ class PlainBatcher:
                     break
                 try:
                     batch.append(await asyncio.wait_for(self.queue.get(), remaining))
-                except TimeoutError:
+                except asyncio.TimeoutError:  # the builtin one only from Python 3.11
                     break
             results = await loop.run_in_executor(None, self.handler, [b[1] for b in batch])
             for (_, _, future), result in zip(batch, results, strict=True):

@@ -45,8 +45,8 @@ class Batcher:
     """Batches single requests for ``handler(items) -> results`` with a batchtui policy.
 
     ``kind`` is a policy kind (``static``, ``dynamic``, ``predictive``) with its parameters
-    as keywords, or a ``Policy`` object. ``handler`` may be a plain function (run in a worker
-    thread, off the event loop) or a coroutine function (awaited on the loop); it must return
+    as keywords, or a ``Policy`` object. ``handler`` may be a plain function (run in worker
+    threads, off the event loop) or a coroutine function (awaited on the loop); it must return
     one result per item, in order.
 
     Threads: callers belong to one event loop (the one of the first call; it may change only
@@ -74,12 +74,13 @@ class Batcher:
             self.policy = kind
         else:
             self.policy = make_policy(kind, **params)
-        if max_queue is not None and (isinstance(max_queue, bool) or max_queue < 1):
-            raise ConfigError("max_queue", f"must be a whole number >= 1, got {max_queue!r}")
-        if isinstance(max_inflight, bool) or not isinstance(max_inflight, int) or max_inflight < 1:
-            raise ConfigError("max_inflight", f"must be a whole number >= 1, got {max_inflight!r}")
-        if not history_s > 0 or not math.isfinite(history_s):
-            raise ConfigError("history_s", f"must be a positive number of seconds, got {history_s}")
+        if max_queue is not None:
+            _require_count("max_queue", max_queue)
+        _require_count("max_inflight", max_inflight)
+        if not isinstance(history_s, int | float) or not 0 < history_s < math.inf:
+            raise ConfigError(
+                "history_s", f"must be a positive number of seconds, got {history_s!r}"
+            )
         if timer not in TIMERS:
             raise ConfigError("timer", f"must be one of {', '.join(TIMERS)}, got {timer!r}")
         self.name = name
@@ -395,6 +396,11 @@ def _checked(results: Any, n: int, name: str) -> tuple[list[Any], BaseException 
             "it must return one result per item, in order"
         )
     return results, None
+
+
+def _require_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(name, f"must be a whole number >= 1, got {value!r}")
 
 
 def _is_coroutine_function(fn: Any) -> bool:

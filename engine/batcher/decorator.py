@@ -41,12 +41,21 @@ class Batched:
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        bound = self._per_instance.get(instance)
+        try:
+            store: Any = self._per_instance
+            bound = store.get(instance)
+            key = instance
+        except TypeError:  # unhashable or not weak-referenceable: keep it on the instance
+            store, key = vars(instance), f"_batchtui_{self.__name__}"
+            bound = store.get(key)
         if bound is None:
-            fn = functools.partial(self._fn, instance)  # type: ignore[arg-type]
-            functools.update_wrapper(fn, self._fn)
-            bound = self._per_instance[instance] = Batched(fn, self._kind, self._options)
+            bound = store[key] = self._bind(instance)
         return bound
+
+    def _bind(self, instance: Any) -> Batched:
+        fn = functools.partial(self._fn, instance)  # type: ignore[arg-type]
+        functools.update_wrapper(fn, self._fn)
+        return Batched(fn, self._kind, self._options)
 
 
 def batch(

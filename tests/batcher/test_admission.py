@@ -140,9 +140,11 @@ def test_update_and_stats_are_safe_from_another_thread() -> None:
     ("options", "where"),
     [
         ({"max_queue": 0}, "max_queue"),
+        ({"max_queue": 2.5}, "max_queue"),
         ({"max_inflight": 0}, "max_inflight"),
         ({"max_wait_ms": "soon"}, "max_wait_ms"),
         ({"history_s": 0}, "history_s"),
+        ({"history_s": "1m"}, "history_s"),
         ({"max_latency": 3}, "max_latency"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
@@ -59,6 +60,24 @@ def test_each_instance_of_a_class_gets_its_own_batcher() -> None:
     assert asyncio.run(main()) == ([100, 101, 102], [200, 201, 202])
     assert a.predict.batcher is not b.predict.batcher
     assert a.predict.batcher is a.predict.batcher
+
+
+def test_methods_of_unhashable_instances_are_batched_too() -> None:
+    @dataclasses.dataclass  # eq=True: instances are unhashable
+    class Model:
+        scale: int
+
+        @batch("static", max_batch_size=4, max_wait_ms=1)
+        async def predict(self, items: list[int]) -> list[int]:
+            return [x * self.scale for x in items]
+
+    model = Model(3)
+
+    async def main() -> list[int]:
+        return await asyncio.gather(*(model.predict(i) for i in range(3)))
+
+    assert asyncio.run(main()) == [0, 3, 6]
+    assert model.predict.batcher is model.predict.batcher
 
 
 def test_bad_settings_fail_where_the_decorator_is_written() -> None:
