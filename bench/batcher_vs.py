@@ -3,14 +3,17 @@ plain asyncio batcher, side by side on the same arrivals (the harness of ``vs_ra
 
     pip install -e ".[bench]"     # ray[serve] and batched (both optional)
     cd bench && python batcher_vs.py [--seconds 5] [--rates 5000,10000] [--rounds 3]
+        [--runtimes NAME,...] [--quiet-below LOAD]
 
 Workload: Poisson arrivals (seed 0); each request an asyncio task awaiting one call, sent at
 its scheduled time (``open_loop.drive``); a blocking model of t(n) = 2 ms + 0.05 ms*n
 (``time.sleep``, so the GIL is free) run in a worker thread by every runtime; max batch 32,
 max wait 5 ms; latency from the scheduled arrival. Zero-overhead is our simulator on the same
 arrivals with the same policy. CPU is the whole process's CPU time per request (driver,
-batcher, threads). Dynamic and predictive run through our Batcher against their own
-zero-overhead figures. Ray's one stub is the one of ``vs_ray.py``.
+batcher, threads); gap is the device's median idle time between two batches (at overload,
+where the next batch is always ready, it is the runtime's handoff cost). Dynamic and
+predictive run through our Batcher against their own zero-overhead figures. Ray's one stub
+is the one of ``vs_ray.py``. On a shared machine, ``--quiet-below`` waits for a lull.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 
 import numpy as np
 from common import machine
-from open_loop import drive
+from open_loop import WARM_UP_CALLS, drive
 from plain_batcher import PlainBatcher
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, arrivals_of, schedule
 
@@ -46,10 +49,25 @@ POLICIES = {
 CAPACITY = MAX_BATCH / ((BASE_MS + PER_ITEM_MS * MAX_BATCH) / 1000.0)
 
 
+SPANS: list[tuple[float, float]] = []  # (start, end) of every batch on the "device"
+
+
 def model(items: list[int]) -> list[int]:
     """The blocking "device": holds for t(n), releasing the GIL as a real forward pass does."""
+    start = time.monotonic()
     time.sleep((BASE_MS + PER_ITEM_MS * len(items)) / 1000.0)
+    SPANS.append((start, time.monotonic()))
     return items
+
+
+def measured(make: Callable[[], Callable[[int], Any]], times: np.ndarray) -> dict[str, float]:
+    """One run, plus the device's median idle gap between batches (at overload: handoff cost)."""
+    SPANS.clear()
+    result = asyncio.run(drive(make(), times))
+    spans = np.array(SPANS[WARM_UP_CALLS:])
+    gaps = spans[1:, 0] - spans[:-1, 1]
+    result["gap_us"] = float(np.median(gaps)) * 1e6 if len(gaps) else math.nan
+    return result
 
 
 def zero_overhead(kind: str, times: np.ndarray) -> dict[str, float]:
@@ -57,7 +75,8 @@ def zero_overhead(kind: str, times: np.ndarray) -> dict[str, float]:
                    arrivals_of(times))  # fmt: skip
     lane.advance(math.inf)
     s = lane_stats(lane)
-    return {"p50": s.latency.p50, "p99": s.latency.p99, "tput": s.throughput_rps, "cpu_us": 0.0}
+    figures = {"p50": s.latency.p50, "p99": s.latency.p99, "tput": s.throughput_rps}
+    return {**figures, "cpu_us": 0.0, "gap_us": 0.0}
 
 
 def ours(kind: str) -> Callable[[], Callable[[int], Any]]:
@@ -120,6 +139,9 @@ def main() -> None:
         help="before each round wait (up to 120 s) for the 1-minute load average to drop below "
         "LOAD: on a shared machine other work stretches every runtime's latency",
     )
+    parser.add_argument(
+        "--runtimes", default="", help="comma-separated names to run (default: every one)"
+    )
     args = parser.parse_args()
     runtimes: dict[str, tuple[str, Callable[[], Callable[[int], Any]]]] = {
         "batchtui Batcher": ("static", ours("static")),
@@ -129,10 +151,13 @@ def main() -> None:
         "batchtui dynamic": ("dynamic", ours("dynamic")),
         "batchtui predictive": ("predictive", ours("predictive")),
     }
-    runtimes = {k: v for k, v in runtimes.items() if available(v[1])}
+    chosen = [r.strip() for r in args.runtimes.split(",") if r.strip()]
+    runtimes = {
+        k: v for k, v in runtimes.items() if (not chosen or k in chosen) and available(v[1])
+    }
     print(f"{machine()}; {args.seconds:g} s of arrivals per run; medians of {args.rounds} rounds")
     print(f"{'rate':>6} {'runtime':<20} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} "
-          f"{'p99/zero':>8} {'tput/cap':>8} {'CPU us/req':>10}")  # fmt: skip
+          f"{'p99/zero':>8} {'tput/cap':>8} {'CPU us/req':>10} {'gap us':>7}")  # fmt: skip
     for rate in (float(r) for r in args.rates.split(",")):
         times = schedule(rate, args.seconds)
         zero = {kind: zero_overhead(kind, times) for kind in POLICIES}
@@ -140,7 +165,7 @@ def main() -> None:
         for _ in range(args.rounds):
             print(f"# round at load average {wait_for_quiet(args.quiet_below):.2f}", flush=True)
             for name, (_, make) in runtimes.items():
-                rows[name].append(asyncio.run(drive(make(), times)))
+                rows[name].append(measured(make, times))
         table = {f"zero-overhead {kind}": ([zero[kind]], kind) for kind in POLICIES}
         table.update({name: (rows[name], kind) for name, (kind, _) in runtimes.items()})
         for name, (runs, kind) in table.items():
@@ -148,7 +173,7 @@ def main() -> None:
             print(
                 f"{rate:>6.0f} {name:<20} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['tput']:>7.0f} "
                 f"{r['p99'] / zero[kind]['p99']:>8.3f} {r['tput'] / min(rate, CAPACITY):>8.3f} "
-                f"{r['cpu_us']:>10.1f}"
+                f"{r['cpu_us']:>10.1f} {r['gap_us']:>7.0f}"
             )
 
 
