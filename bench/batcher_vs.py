@@ -121,7 +121,7 @@ def wait_for_quiet(below: float, patience_s: float = 120.0) -> float:
     deadline = time.monotonic() + patience_s
     while True:
         load = os.getloadavg()[0]
-        if load < below or time.monotonic() > deadline:
+        if below <= 0 or load < below or time.monotonic() > deadline:
             return load
         time.sleep(2.0)
 
