@@ -18,7 +18,7 @@ Three measurements on identical arrival times:
   200 ``asyncio.sleep(0.0036)``), ``ray (blocking)`` waits precisely with our WallClock
   inside the handler, as a synchronous model call would (blocking the event loop).
   Latency runs from the *scheduled* arrival to the request's result, for every runtime
-  (generator lag counts).
+  (generator lag counts). The driver is ``open_loop.drive``, shared with ``batcher_vs.py``.
 
 What we stub: outside a Serve deployment, ``_BatchQueue.__init__`` calls
 ``_warn_if_max_batch_size_exceeds_max_ongoing_requests``, which asks
@@ -35,6 +35,7 @@ import math
 import os
 
 import numpy as np
+from open_loop import drive
 
 from batchtui.engine.live import LiveLane, WallClock
 from batchtui.engine.metrics import lane_stats
@@ -94,34 +95,7 @@ def ray_serve(times: np.ndarray, blocking: bool) -> dict[str, float]:
             await asyncio.sleep(seconds)
         return items
 
-    async def drive() -> tuple[np.ndarray, float]:
-        loop = asyncio.get_running_loop()
-        done = np.full(len(times), np.nan)
-        origin = loop.time() + 0.05
-
-        async def one(i: int) -> None:
-            await handle(i)
-            done[i] = loop.time() - origin
-
-        for _ in range(3):  # warm-up: Ray builds its batch queue on the first call
-            await handle(-1)
-        origin = loop.time() + 0.05
-        tasks = []
-        for i, t in enumerate(times):
-            delay = origin + t - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i)))
-        await asyncio.gather(*tasks)
-        return done, float(np.nanmax(done))
-
-    done, last = asyncio.run(drive())
-    latency_ms = (done - times) * 1000.0
-    return {
-        "p50": float(np.percentile(latency_ms, 50)),
-        "p99": float(np.percentile(latency_ms, 99)),
-        "tput": len(times) / (last - times[0]),
-    }
+    return asyncio.run(drive(handle, times))
 
 
 def main() -> None:

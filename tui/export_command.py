@@ -16,11 +16,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``export``."""
     p = commands.add_parser(
         "export",
-        help="write a preset as Triton, TorchServe, Ray Serve, TF Serving or LitServe config",
+        help="write a preset as server config, or as a Python service using batchtui's batcher",
         description=(
             "Turn a preset into what a server reads. Dynamic and predictive batchers have no "
             "server equivalent: the static settings that approximate them are exported, and "
-            "every output says in comments what does not carry over."
+            "every output says in comments what does not carry over. --format python writes a "
+            "module that runs the preset's own batcher (batchtui.engine.batcher): every kind, "
+            "exactly."
         ),
     )
     p.add_argument("preset", metavar="NAME|PATH", help="a preset name (see 'batchtui presets')")

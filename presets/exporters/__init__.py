@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from batchtui.engine.errors import ConfigError
-from batchtui.presets.exporters import litserve, preset_json, ray, tfserving, torchserve, triton
+from batchtui.presets.exporters import (
+    litserve,
+    preset_json,
+    python,
+    ray,
+    tfserving,
+    torchserve,
+    triton,
+)
 from batchtui.presets.exporters.base import Export
 from batchtui.presets.schema import Preset
 
 EXPORTERS: dict[str, Callable[[Preset], Export]] = {
-    m.FORMAT: m.export for m in (preset_json, triton, torchserve, ray, tfserving, litserve)
+    m.FORMAT: m.export for m in (preset_json, triton, torchserve, ray, tfserving, litserve, python)
 }
 """Export format name -> exporter, in the order ``--format`` lists them."""
 

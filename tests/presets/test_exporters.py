@@ -17,6 +17,7 @@ from batchtui.presets.exporters import EXPORTERS, export
 from tests.presets import pbtxt
 
 FORMATS = list(EXPORTERS)
+SERVERS = [f for f in FORMATS if f not in ("json", "python")]  # formats that approximate
 
 
 def make(valid_doc: dict[str, Any], **changes: Any) -> Preset:
@@ -44,7 +45,7 @@ def call_kwargs(source: str, name: str) -> dict[str, Any]:
 
 
 def test_every_format_is_offered() -> None:
-    assert FORMATS == ["json", "triton", "torchserve", "ray", "tfserving", "litserve"]
+    assert FORMATS == ["json", "triton", "torchserve", "ray", "tfserving", "litserve", "python"]
 
 
 def test_an_unknown_format_names_the_valid_ones(valid_doc: dict[str, Any]) -> None:
@@ -156,7 +157,7 @@ def test_an_adaptive_batcher_without_measurements_exports_its_limits_and_says_so
     kind: str, valid_doc: dict[str, Any]
 ) -> None:
     preset = make(valid_doc, batcher={"kind": kind, "max_batch_size": 64, "max_wait_ms": 4})
-    for fmt in FORMATS[1:]:
+    for fmt in SERVERS:
         result = export(preset, fmt)
         assert f"batchtui's {kind} batcher has no server equivalent" in result.notes[0]
         assert "no measured batch sizes" in result.notes[0]
@@ -209,7 +210,7 @@ def test_every_builtin_exports_to_every_format(name: str, fmt: str) -> None:
     result = export(load_preset(builtin_dir() / f"{name}.json"), fmt)
     if fmt in ("triton", "tfserving"):
         pbtxt.parse(result.text)
-    elif fmt in ("ray", "litserve"):
+    elif fmt in ("ray", "litserve", "python"):
         compile(result.text, fmt, "exec")
     elif fmt == "torchserve":
         json.loads(properties(result.text)["models"])

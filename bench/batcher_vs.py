@@ -1,0 +1,181 @@
+"""batchtui's asyncio Batcher against Ray Serve's ``@serve.batch``, PyPI ``batched`` and a
+plain asyncio batcher, side by side on the same arrivals (the harness of ``vs_ray.py``).
+
+    pip install -e ".[bench]"     # ray[serve] and batched (both optional)
+    cd bench && python batcher_vs.py [--seconds 5] [--rates 5000,10000] [--rounds 3]
+        [--runtimes NAME,...] [--quiet-below LOAD]
+
+Workload: Poisson arrivals (seed 0); each request an asyncio task awaiting one call, sent at
+its scheduled time (``open_loop.drive``); a blocking model of t(n) = 2 ms + 0.05 ms*n
+(``time.sleep``, so the GIL is free) run in a worker thread by every runtime; max batch 32,
+max wait 5 ms; latency from the scheduled arrival. Zero-overhead is our simulator on the same
+arrivals with the same policy. CPU is the whole process's CPU time per request (driver,
+batcher, threads); gap is the device's median idle time between two batches (at overload,
+where the next batch is always ready, it is the runtime's handoff cost). Dynamic and
+predictive run through our Batcher against their own zero-overhead figures. Ray's one stub
+is the one of ``vs_ray.py``. On a shared machine, ``--quiet-below`` waits for a lull.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from common import machine
+from open_loop import WARM_UP_CALLS, drive
+from plain_batcher import PlainBatcher
+from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, arrivals_of, schedule
+
+from batchtui.engine.batcher import Batcher
+from batchtui.engine.metrics import lane_stats
+from batchtui.engine.policies import make_policy
+from batchtui.engine.service import AnalyticCost
+from batchtui.engine.sim.lane import SimLane
+
+POLICIES = {
+    "static": {"max_batch_size": MAX_BATCH, "max_wait_ms": MAX_WAIT_MS},
+    "dynamic": {"max_batch_size": MAX_BATCH, "max_wait_ms": MAX_WAIT_MS, "target_latency_ms": 20},
+    "predictive": {
+        "max_batch_size": MAX_BATCH, "max_wait_ms": MAX_WAIT_MS, "target_latency_ms": 20,
+    },
+}  # fmt: skip
+CAPACITY = MAX_BATCH / ((BASE_MS + PER_ITEM_MS * MAX_BATCH) / 1000.0)
+
+
+SPANS: list[tuple[float, float]] = []  # (start, end) of every batch on the "device"
+
+
+def model(items: list[int]) -> list[int]:
+    """The blocking "device": holds for t(n), releasing the GIL as a real forward pass does."""
+    start = time.monotonic()
+    time.sleep((BASE_MS + PER_ITEM_MS * len(items)) / 1000.0)
+    SPANS.append((start, time.monotonic()))
+    return items
+
+
+def measured(make: Callable[[], Callable[[int], Any]], times: np.ndarray) -> dict[str, float]:
+    """One run, plus the device's median idle gap between batches (at overload: handoff cost)."""
+    SPANS.clear()
+    result = asyncio.run(drive(make(), times))
+    spans = np.array(SPANS[WARM_UP_CALLS:])
+    gaps = spans[1:, 0] - spans[:-1, 1]
+    result["gap_us"] = float(np.median(gaps)) * 1e6 if len(gaps) else math.nan
+    return result
+
+
+def zero_overhead(kind: str, times: np.ndarray) -> dict[str, float]:
+    lane = SimLane("sim", make_policy(kind, **POLICIES[kind]), AnalyticCost(BASE_MS, PER_ITEM_MS),
+                   arrivals_of(times))  # fmt: skip
+    lane.advance(math.inf)
+    s = lane_stats(lane)
+    figures = {"p50": s.latency.p50, "p99": s.latency.p99, "tput": s.throughput_rps}
+    return {**figures, "cpu_us": 0.0, "gap_us": 0.0}
+
+
+def ours(kind: str) -> Callable[[], Callable[[int], Any]]:
+    return lambda: Batcher(model, kind, name=kind, **POLICIES[kind])
+
+
+def plain() -> Callable[[int], Any]:
+    return PlainBatcher(model, MAX_BATCH, MAX_WAIT_MS / 1000.0)
+
+
+def ray_serve() -> Callable[[int], Any]:
+    from ray import serve
+    from ray.serve import batching
+
+    batching._BatchQueue._warn_if_max_batch_size_exceeds_max_ongoing_requests = (  # the stub
+        lambda self: None
+    )
+
+    @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=MAX_WAIT_MS / 1000.0)
+    async def handle(items: list[int]) -> list[int]:
+        return await asyncio.get_running_loop().run_in_executor(None, model, items)
+
+    return handle
+
+
+def pypi_batched() -> Callable[[int], Any]:
+    import batched
+
+    return batched.aio.dynamically(model, batch_size=MAX_BATCH, timeout_ms=MAX_WAIT_MS)
+
+
+def available(make: Callable[[], Any]) -> bool:
+    try:
+        make()
+    except ImportError:
+        return False
+    return True
+
+
+def wait_for_quiet(below: float, patience_s: float = 120.0) -> float:
+    """The 1-minute load average once it is below ``below`` (or after ``patience_s``)."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        load = os.getloadavg()[0]
+        if below <= 0 or load < below or time.monotonic() > deadline:
+            return load
+        time.sleep(2.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rates", default="5000,10000")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--quiet-below",
+        type=float,
+        default=0.0,
+        metavar="LOAD",
+        help="before each round wait (up to 120 s) for the 1-minute load average to drop below "
+        "LOAD: on a shared machine other work stretches every runtime's latency",
+    )
+    parser.add_argument(
+        "--runtimes", default="", help="comma-separated names to run (default: every one)"
+    )
+    args = parser.parse_args()
+    runtimes: dict[str, tuple[str, Callable[[], Callable[[int], Any]]]] = {
+        "batchtui Batcher": ("static", ours("static")),
+        "plain asyncio": ("static", plain),
+        "Ray Serve": ("static", ray_serve),
+        "batched (PyPI)": ("static", pypi_batched),
+        "batchtui dynamic": ("dynamic", ours("dynamic")),
+        "batchtui predictive": ("predictive", ours("predictive")),
+    }
+    chosen = [r.strip() for r in args.runtimes.split(",") if r.strip()]
+    runtimes = {
+        k: v for k, v in runtimes.items() if (not chosen or k in chosen) and available(v[1])
+    }
+    print(f"{machine()}; {args.seconds:g} s of arrivals per run; medians of {args.rounds} rounds")
+    print(f"{'rate':>6} {'runtime':<20} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} "
+          f"{'p99/zero':>8} {'tput/cap':>8} {'CPU us/req':>10} {'gap us':>7}")  # fmt: skip
+    for rate in (float(r) for r in args.rates.split(",")):
+        times = schedule(rate, args.seconds)
+        zero = {kind: zero_overhead(kind, times) for kind in POLICIES}
+        rows: dict[str, list[dict[str, float]]] = {name: [] for name in runtimes}
+        for _ in range(args.rounds):
+            print(f"# round at load average {wait_for_quiet(args.quiet_below):.2f}", flush=True)
+            for name, (_, make) in runtimes.items():
+                rows[name].append(measured(make, times))
+        table = {f"zero-overhead {kind}": ([zero[kind]], kind) for kind in POLICIES}
+        table.update({name: (rows[name], kind) for name, (kind, _) in runtimes.items()})
+        for name, (runs, kind) in table.items():
+            r = {k: statistics.median(run[k] for run in runs) for k in runs[0]}
+            print(
+                f"{rate:>6.0f} {name:<20} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['tput']:>7.0f} "
+                f"{r['p99'] / zero[kind]['p99']:>8.3f} {r['tput'] / min(rate, CAPACITY):>8.3f} "
+                f"{r['cpu_us']:>10.1f} {r['gap_us']:>7.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
