@@ -12,6 +12,8 @@ from batchtui.engine.lab import MODES, Lab
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.load.volume import expected_arrivals, trace_span_s
 from batchtui.engine.params import Param, fmt
+from batchtui.tui.gen_args import add_gen_arguments, is_generative, refuse_gen_flags
+from batchtui.tui.gen_run import run_generative_command
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.output_path import check_output_path
 from batchtui.tui.param_flags import add_param_flag, checked
@@ -66,12 +68,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     g.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     g.add_argument("--quiet", action="store_true", help="print no table (with --json)")
     add_scenario_arguments(p, DEFAULTS)
+    add_gen_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the scenario from the flags, run it, print and save the report."""
     duration = checked(DURATION, args.duration)
     json_path = check_output_path("--json", args.json) if args.json is not None else None
+    if is_generative(args):
+        return run_generative_command(args, duration, json_path, DEFAULTS)
+    refuse_gen_flags(args)
     scenario = scenario_from_args(args, DEFAULTS)
     span = trace_span_s(scenario.load)
     if span is not None and span < duration:
