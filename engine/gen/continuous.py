@@ -95,11 +95,13 @@ class Continuous:
         self.free_blocks = self.total_blocks
         self.waiting: deque[int] = deque()
         self.running: list[int] = []
-        self.prompt: dict[int, int] = {}
-        self.output: dict[int, int] = {}
-        self.generated: dict[int, int] = {}
-        self.computed: dict[int, int] = {}
-        self.blocks: dict[int, int] = {}
+        # Per request, indexed by its id (its arrival index): lists, as the per-step loops
+        # read them a few times per sequence per step and list indexing beats dict lookup.
+        self.prompt: list[int] = []
+        self.output: list[int] = []
+        self.generated: list[int] = []
+        self.computed: list[int] = []
+        self.blocks: list[int] = []
         self.preemptions = 0
 
     @property
@@ -122,7 +124,12 @@ class Continuous:
         return True
 
     def add(self, rid: int, prompt: int, output: int) -> None:
-        """A request arrived: it waits for its first schedule (FCFS)."""
+        """A request arrived: it waits for its first schedule (FCFS). Ids are small whole
+        numbers (arrival indices), each added once."""
+        if rid >= len(self.prompt):
+            grow = [0] * (rid + 1 - len(self.prompt))
+            for table in (self.prompt, self.output, self.generated, self.computed, self.blocks):
+                table.extend(grow)
         self.prompt[rid] = prompt
         self.output[rid] = output
         self.generated[rid] = 0
@@ -154,41 +161,46 @@ class Continuous:
             self.blocks,
         )
         running = self.running
+        size = self.block_size
         items: list[tuple[int, int]] = []
         preempted: list[int] = []
         prefill = decodes = context = 0
+        free = self.free_blocks
         i = 0
         while i < len(running) and budget > 0:
             rid = running[i]
             done = computed[rid]
-            n = prompt[rid] + generated[rid] - done
-            if 0 < threshold < n:
-                n = threshold
-            if n > budget:
-                n = budget
-            need = self._blocks_for(done + n) - blocks[rid]
-            while need > self.free_blocks:
-                victim = running.pop()
-                self.free_blocks += blocks[victim]
-                blocks[victim] = 0
-                computed[victim] = 0
-                self.waiting.appendleft(victim)
-                preempted.append(victim)
-                self.preemptions += 1
-                if victim == rid:
+            total = prompt[rid] + generated[rid]
+            n = total - done
+            if n > 1:  # a prefill (or recompute) under way: cap the chunk
+                if 0 < threshold < n:
+                    n = threshold
+                if n > budget:
+                    n = budget
+            need = (done + n + size - 1) // size - blocks[rid]
+            if need > free:
+                while need > free:
+                    victim = running.pop()
+                    free += blocks[victim]
+                    blocks[victim] = 0
+                    computed[victim] = 0
+                    self.waiting.appendleft(victim)
+                    preempted.append(victim)
+                    if victim == rid:
+                        break
+                if preempted[-1] == rid:
                     break
-            if preempted and preempted[-1] == rid:
-                break
-            self.free_blocks -= need
+            free -= need
             blocks[rid] += need
             items.append((rid, n))
             budget -= n
-            if n == 1 and generated[rid] and done == prompt[rid] + generated[rid] - 1:
+            if n == 1 and generated[rid]:  # one token, the last one sampled: a decode
                 decodes += 1
                 context += done
             else:
                 prefill += n
             i += 1
+        self.preemptions += len(preempted)
         if not preempted:
             waiting = self.waiting
             while waiting and budget > 0 and len(running) < self.max_num_seqs:
@@ -200,16 +212,17 @@ class Continuous:
                     if not self.chunked:
                         break
                     n = budget
-                need = self._blocks_for(n)
-                if need > self.free_blocks:
+                need = (n + size - 1) // size
+                if need > free:
                     break
                 waiting.popleft()
                 running.append(rid)
-                self.free_blocks -= need
+                free -= need
                 blocks[rid] = need
                 items.append((rid, n))
                 budget -= n
                 prefill += n
+        self.free_blocks = free
         return StepPlan(items, prefill, decodes, context, preempted)
 
     def complete(self, plan: StepPlan) -> StepResult:
@@ -235,7 +248,6 @@ class Continuous:
             gone = set(finished)
             self.running = [rid for rid in self.running if rid not in gone]
             for rid in finished:
-                self.free_blocks += self.blocks.pop(rid)
-                for table in (prompt, output, generated, computed):
-                    del table[rid]
+                self.free_blocks += self.blocks[rid]
+                self.blocks[rid] = 0
         return StepResult(sampled, finished)

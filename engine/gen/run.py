@@ -16,7 +16,7 @@ from batchtui.engine.gen.cost import StepCost
 from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.request_lane import run_request_level
 from batchtui.engine.gen.timeline import Timeline
-from batchtui.engine.gen.workload import GenRequests, gen_requests
+from batchtui.engine.gen.workload import GenRequests, check_token_columns, gen_requests
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.policies import POLICIES, make_policy
@@ -43,6 +43,7 @@ class GenScenario:
     def validate(self) -> None:
         """ConfigError naming the first bad setting."""
         self.load.validate()
+        check_token_columns(self.load)
         if self.model.kind != "analytic-llm":
             raise ConfigError("kind", f"a generative run needs analytic-llm, not {self.model.kind}")
         self.model.validate()

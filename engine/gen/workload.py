@@ -71,12 +71,23 @@ def gen_requests(spec: LoadSpec, duration_s: float, seed: int) -> GenRequests:
     return GenRequests(times, prompt, output)
 
 
-def _from_trace(spec: LoadSpec, duration_s: float) -> GenRequests:
-    """The trace's requests before ``duration_s`` at its speed (looped if asked)."""
-    assert spec.trace is not None
+def check_token_columns(spec: LoadSpec) -> None:
+    """For a trace: ConfigError (by ``prompt_column``/``output_column``) unless both token
+    columns can be read; the reads are cached, so the run itself reads nothing again."""
+    if spec.pattern == "trace":
+        _token_traces(spec)
+
+
+def _token_traces(spec: LoadSpec) -> tuple[Trace, Trace]:
+    """The trace read twice: with its prompt-token and with its output-token column."""
     prompts = _read(spec, spec.prompt_column or spec.size_column, "prompt_column")
     column = spec.output_column or _output_column(prompts)
-    outputs = _read(spec, column, "output_column")
+    return prompts, _read(spec, column, "output_column")
+
+
+def _from_trace(spec: LoadSpec, duration_s: float) -> GenRequests:
+    """The trace's requests before ``duration_s`` at its speed (looped if asked)."""
+    prompts, outputs = _token_traces(spec)
     offsets = prompts.times / spec.speed
     passes = 1
     if spec.loop:

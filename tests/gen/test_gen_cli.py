@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from batchtui.presets import builtin_dir
 from tests.cli.run import run_cli
 
+AZURE = builtin_dir() / "traces" / "AzureLLMInferenceTrace_conv.csv"
 GEN = ["run", "--model", "analytic-llm", "--duration", "20", "--rate", "4"]
 
 
@@ -52,6 +54,19 @@ def test_the_continuous_lane_reads_its_knobs_from_flags_and_set(
     assert lane["kv_cache"]["capacity_tokens"] == 4096
 
 
+def test_a_request_that_can_never_fit_the_kv_cache_is_counted_as_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "gen.json"
+    code, _, err = run_cli(
+        capsys, *GEN, "--lanes", "continuous", "--kv-cache-tokens", "256", "--quiet",
+        "--json", str(out_file),
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    (lane,) = json.loads(out_file.read_text())["lanes"]
+    assert lane["completed"] == 0 and lane["rejected"] == lane["arrived"] > 0
+
+
 @pytest.mark.parametrize(
     ("argv", "line"),
     [
@@ -71,6 +86,9 @@ def test_the_continuous_lane_reads_its_knobs_from_flags_and_set(
         ([*GEN, "--mode", "live"],
          "--mode: generative models run in the simulator only (--mode sim)"),
         ([*GEN, "--model-param", "step_ms=-1"], "--model-param step_ms: must be >= 0, got -1"),
+        (["run", "--model", "analytic-llm", "--trace", "azure-conv", "--output-column", "Nope"],
+         "--output-column: {azure} line 1: no column 'Nope'; found TIMESTAMP, ContextTokens, "
+         "GeneratedTokens"),
     ],
 )  # fmt: skip
 def test_bad_generative_input_is_one_line_and_exit_2(
@@ -78,4 +96,4 @@ def test_bad_generative_input_is_one_line_and_exit_2(
 ) -> None:
     code, out, err = run_cli(capsys, *argv)
     assert (code, out) == (2, "")
-    assert err == f"batchtui: error: {line}\n"
+    assert err == f"batchtui: error: {line.format(azure=AZURE)}\n"
