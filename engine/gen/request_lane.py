@@ -90,7 +90,7 @@ def run_request_level(policy: Policy, cost: StepCost, requests: GenRequests) -> 
     return Timeline(
         first=first,
         last=last,
-        tokens=output.copy() if len(batch) == n else output[: len(batch)],
+        tokens=output.copy(),  # forced lengths: every request gets all its tokens
         rejected=np.zeros(n, dtype=bool),
         itl=itl,
         step_end=step_end,
