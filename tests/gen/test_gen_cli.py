@@ -9,6 +9,7 @@ import pytest
 
 from batchtui.presets import builtin_dir
 from tests.cli.run import run_cli
+from tests.cli.test_scenario_flags import dashboard_answer
 
 AZURE = builtin_dir() / "traces" / "AzureLLMInferenceTrace_conv.csv"
 GEN = ["run", "--model", "analytic-llm", "--duration", "20", "--rate", "4"]
@@ -97,3 +98,15 @@ def test_bad_generative_input_is_one_line_and_exit_2(
     code, out, err = run_cli(capsys, *argv)
     assert (code, out) == (2, "")
     assert err == f"batchtui: error: {line.format(azure=AZURE)}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["--model", "analytic-llm"],
+         "--model: analytic-llm is a generative model: 'batchtui run' serves it"),
+        (["--prompt-cv", "0"], "--prompt-cv: is read by generative models (analytic-llm) only"),
+    ],
+)  # fmt: skip
+def test_the_dashboard_refuses_generative_input_in_one_line(argv: list[str], line: str) -> None:
+    assert dashboard_answer(*argv) == (2, f"batchtui: error: {line}")
