@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -28,14 +29,15 @@ def run_generative_command(
         raise ConfigError("--mode", "generative models run in the simulator only (--mode sim)")
     scenario = gen_scenario_from_args(args, defaults)
     span = trace_span_s(scenario.load)
+    run_s = duration
     if span is not None and span < duration:
         print(
             f"note: the trace ends after {fmt(round(span, 3))} s, so the run covers that, not "
             f"--duration {fmt(duration)} (add --loop to repeat it)",
             file=sys.stderr,
         )
-        duration = span * (1 + 1e-12) + 1e-9  # just past the last request
-    expected = expected_arrivals(scenario.load, duration)
+        run_s = math.nextafter(span, math.inf)  # just past the last request
+    expected = expected_arrivals(scenario.load, run_s)
     if expected > MAX_GEN_REQUESTS:
         raise ConfigError(
             "--duration",
@@ -43,10 +45,10 @@ def run_generative_command(
             f"{MAX_GEN_REQUESTS:,} for a generative run (lower --rate or --duration)",
         )
     started = time.perf_counter()
-    report = run_generative(scenario, duration)
+    report = run_generative(scenario, run_s)
     report["wall_s"] = round(time.perf_counter() - started, 3)
-    if span is not None and span < args.duration:
-        report["duration_s"] = span
+    if run_s != duration:
+        report["duration_s"] = span  # the arrivals' real span, not the nudge past the last one
     if json_path is not None:
         write_json_atomically(json_path, report)
     if not args.quiet:
