@@ -8,7 +8,9 @@ from typing import Any
 from batchtui.engine.device import check_device_name
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import LoadSpec
+from batchtui.engine.load.spec import GEN_FIELDS
 from batchtui.engine.models import ModelSpec
+from batchtui.engine.models.spec import GENERATIVE_KINDS
 from batchtui.engine.policies import POLICIES, make_policy
 from batchtui.engine.service import ServiceTime, build_service
 from batchtui.engine.service.factory import SERVICE_MODES, Progress
@@ -66,6 +68,13 @@ class Scenario:
     def validate(self) -> None:
         self.load.validate()
         self.model.validate()
+        if self.model.kind in GENERATIVE_KINDS:
+            raise ConfigError(
+                "kind", f"{self.model.kind} is a generative model: 'batchtui run' serves it"
+            )
+        for name in GEN_FIELDS:
+            if getattr(self.load, name) is not None:
+                raise ConfigError(name, "is read by generative models (analytic-llm) only")
         check_device_name(self.device)
         if self.service not in SERVICE_MODES:
             known = ", ".join(SERVICE_MODES)

@@ -12,11 +12,11 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.models import MODEL_KINDS, ModelSpec
 from batchtui.engine.models.archive import sniff_kind
 
-NAMED = ("analytic", "profile", "mlp", "transformer", "conv")
+NAMED = ("analytic", "profile", "mlp", "transformer", "conv", "analytic-llm")
 _FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 MODEL_HELP = (
-    "analytic, mlp, transformer, conv, a TorchScript file (.pt), a torch.export file (.pt2), "
-    "or package.module:factory"
+    "analytic, mlp, transformer, conv, analytic-llm (generative), a TorchScript file (.pt), "
+    "a torch.export file (.pt2), or package.module:factory"
 )
 
 

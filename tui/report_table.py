@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 COLUMNS = (
@@ -25,21 +26,25 @@ def format_report(report: dict[str, Any]) -> str:
     if len(lanes) > 1 and all(p is not None for p in p99s):
         best = p99s.index(min(p99s))
         rows[best][0] += " *"
-    headers = [name for name, _, _ in COLUMNS]
+    out = [_heading(report), "", *table_lines(COLUMNS, rows)]
+    if len(lanes) > 1 and "*" in "".join(r[0] for r in rows):
+        out.append("* lowest p99")
+    return "\n".join(out)
+
+
+def table_lines(columns: Sequence[tuple[str, str, Any]], rows: list[list[str]]) -> list[str]:
+    """Header, rule and rows, each column as wide as its widest cell, aligned as declared."""
+    headers = [name for name, _, _ in columns]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
         parts = [
             c.ljust(w) if align == "<" else c.rjust(w)
-            for c, w, (_, align, _) in zip(cells, widths, COLUMNS, strict=True)
+            for c, w, (_, align, _) in zip(cells, widths, columns, strict=True)
         ]
         return "  ".join(parts).rstrip()
 
-    out = [_heading(report), "", line(headers), line(["-" * w for w in widths])]
-    out += [line(r) for r in rows]
-    if len(lanes) > 1 and "*" in "".join(r[0] for r in rows):
-        out.append("* lowest p99")
-    return "\n".join(out)
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
 
 
 def saturation_warnings(report: dict[str, Any]) -> list[str]:

@@ -17,6 +17,8 @@ from batchtui.engine.scenario import Scenario
 from batchtui.presets import save_preset
 from batchtui.presets.from_lane import lane_preset, measured_figures
 from batchtui.presets.validate import NAME_PATTERN
+from batchtui.tui.gen_args import add_gen_arguments, is_generative, refuse_gen_flags
+from batchtui.tui.gen_run import run_generative_command
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.output_path import check_output_path
 from batchtui.tui.param_flags import add_param_flag, checked
@@ -77,12 +79,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "file (LANE may be left out when there is one lane); never overwrites",
     )
     add_scenario_arguments(p, DEFAULTS)
+    add_gen_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the scenario from the flags, run it, print and save the report."""
     duration = checked(DURATION, args.duration)
     json_path = check_output_path("--json", args.json) if args.json is not None else None
+    if is_generative(args):
+        if args.save_preset is not None:
+            raise ConfigError("--save-preset", "presets do not hold generative scenarios yet")
+        return run_generative_command(args, duration, json_path, DEFAULTS)
+    refuse_gen_flags(args)
     scenario = scenario_from_args(args, DEFAULTS)
     save = _preset_target(args.save_preset, scenario) if args.save_preset is not None else None
     span = trace_span_s(scenario.load)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,11 @@ def scenario_from_args(args: argparse.Namespace, defaults: ScenarioDefaults) -> 
     return scenario
 
 
+def load_from_args(args: argparse.Namespace, base: LoadSpec) -> LoadSpec:
+    """The load the flags give over ``base`` (no preset), errors named by flag."""
+    return _load_from_args(argparse.Namespace(**{**_blank(), **vars(args)}), None, base)
+
+
 def _load_from_args(args: argparse.Namespace, preset: Preset | None, base: LoadSpec) -> LoadSpec:
     """The preset's (or the command's) load with the load flags over it.
 
@@ -311,20 +317,7 @@ def _lanes_from_args(args: argparse.Namespace, preset: Preset | None) -> tuple[L
         lane.name: dict(from_preset) if preset and preset.batcher_kind == lane.kind else {}
         for lane in lanes
     }
-    for name, flag in BATCHER_FLAGS.items():
-        value = getattr(args, name)
-        if value is None:
-            continue
-        takers = [lane for lane in lanes if name in _param_names(lane.kind)]
-        if not takers:
-            kinds = ", ".join(sorted({lane.kind for lane in lanes}))
-            raise ConfigError(flag, f"no lane in --lanes ({kinds}) has this parameter")
-        for lane in takers:
-            params[lane.name][name] = value
-    for item in args.set:
-        lane_name, param, value = _parse_set(item, params)
-        params[lane_name][param] = value
-
+    apply_lane_flags(args, lanes, params, BATCHER_FLAGS, _param_names)
     out = []
     for lane in lanes:
         try:
@@ -339,11 +332,35 @@ def _lanes_from_args(args: argparse.Namespace, preset: Preset | None) -> tuple[L
     return tuple(out)
 
 
+def apply_lane_flags(
+    args: argparse.Namespace,
+    lanes: list[LaneSpec],
+    params: dict[str, dict[str, Any]],
+    flags: dict[str, str],
+    names_of: Callable[[str], set[str]],
+) -> None:
+    """Put each knob flag given (engine name -> flag) into every lane whose kind has it
+    (``names_of(kind)``), then each ``--set LANE.PARAM=VALUE``, into ``params``."""
+    for name, flag in flags.items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        takers = [lane for lane in lanes if name in names_of(lane.kind)]
+        if not takers:
+            kinds = ", ".join(sorted({lane.kind for lane in lanes}))
+            raise ConfigError(flag, f"no lane in --lanes ({kinds}) has this parameter")
+        for lane in takers:
+            params[lane.name][name] = value
+    for item in args.set:
+        lane_name, param, value = _parse_set(item, params)
+        params[lane_name][param] = value
+
+
 def _default_lanes() -> list[LaneSpec]:
     return [LaneSpec(kind, kind, {}) for kind in DEFAULT_LANES]
 
 
-def _parse_lanes(text: str) -> list[LaneSpec]:
+def _parse_lanes(text: str, kinds: Collection[str] = POLICIES) -> list[LaneSpec]:
     """``KIND`` or ``NAME=KIND`` entries, each named and of a registered kind."""
     lanes: list[LaneSpec] = []
     for item in (part.strip() for part in text.split(",")):
@@ -353,9 +370,9 @@ def _parse_lanes(text: str) -> list[LaneSpec]:
         name, kind = name.strip(), kind.strip()
         if not name:
             raise ConfigError("--lanes", f"{item!r} has no lane name; write NAME=KIND or KIND")
-        if kind not in POLICIES:
+        if kind not in kinds:
             raise ConfigError(
-                "--lanes", f"unknown batcher {kind!r}; expected one of {', '.join(POLICIES)}"
+                "--lanes", f"unknown batcher {kind!r}; expected one of {', '.join(kinds)}"
             )
         lanes.append(LaneSpec(name, kind, {}))
     return lanes

@@ -45,6 +45,26 @@ LOAD_PARAMS: tuple[Param, ...] = (
     Param("size", float, 1.0, 1.0, 1e9, "mean request size, e.g. tokens"),
     Param("size_cv", float, 0.0, 0.0, 100.0, "variation of request sizes"),
     Param(
+        "prompt_tokens", float, None, 1.0, 1e7,
+        "generative models: mean prompt tokens per request (default 512)", metavar="MEAN",
+    ),
+    Param(
+        "output_tokens", float, None, 1.0, 1e7,
+        "generative models: mean output tokens per request (default 128)", metavar="MEAN",
+    ),
+    Param("prompt_cv", float, None, 0.0, 100.0, "variation of prompt lengths (lognormal)"),
+    Param("output_cv", float, None, 0.0, 100.0, "variation of output lengths (lognormal)"),
+    Param(
+        "prompt_column", str, None,
+        help="trace, generative models: the column or key of prompt tokens (default: "
+        "ContextTokens, input_length, ...)", metavar="NAME",
+    ),
+    Param(
+        "output_column", str, None,
+        help="trace, generative models: the column or key of output tokens (default: "
+        "GeneratedTokens, output_length, output_tokens, ...)", metavar="NAME",
+    ),
+    Param(
         "time_column", str, None,
         help="trace: the CSV column or JSONL key of arrival times (default: TIMESTAMP, time, "
         "arrival or arrival_time; JSONL also timestamp, in ms)", metavar="NAME",
@@ -64,8 +84,12 @@ LOAD_PARAMS: tuple[Param, ...] = (
 """Every LoadSpec setting, in field order: limits, help and flags are declared here only."""
 
 _DEFAULTS: dict[str, Any] = {p.name: p.default for p in LOAD_PARAMS}
-_SIZES = ("size", "size_cv")
+_SIZES = ("size", "size_cv", "prompt_tokens", "output_tokens", "prompt_cv", "output_cv")
 TRACE_CHOICES = ("time_column", "size_column", "time_unit")
+GEN_FIELDS = (
+    "prompt_tokens", "output_tokens", "prompt_cv", "output_cv", "prompt_column", "output_column"
+)  # fmt: skip
+"""Read by generative models only; None (the default) is left out of presets and reports."""
 
 USED_FIELDS: dict[str, tuple[str, ...]] = {
     "constant": ("rate_rps", *_SIZES),
@@ -74,7 +98,7 @@ USED_FIELDS: dict[str, tuple[str, ...]] = {
     "onoff": ("rate_rps", "on_s", "off_s", *_SIZES),
     "ramp": ("rate_rps", "ramp_to_rps", "ramp_s", *_SIZES),
     "sine": ("rate_rps", "amplitude", "period_s", *_SIZES),
-    "trace": ("trace", "speed", "loop", *TRACE_CHOICES),
+    "trace": ("trace", "speed", "loop", *TRACE_CHOICES, "prompt_column", "output_column"),
 }
 """The settings each pattern reads besides ``pattern``, so a UI shows only the knobs that matter."""
 
@@ -97,6 +121,13 @@ class LoadSpec:
     loop: bool = _DEFAULTS["loop"]
     size: float = _DEFAULTS["size"]
     size_cv: float = _DEFAULTS["size_cv"]
+    prompt_tokens: float | None = _DEFAULTS["prompt_tokens"]
+    output_tokens: float | None = _DEFAULTS["output_tokens"]
+    prompt_cv: float | None = _DEFAULTS["prompt_cv"]
+    output_cv: float | None = _DEFAULTS["output_cv"]
+    prompt_column: str | None = _DEFAULTS["prompt_column"]
+    output_column: str | None = _DEFAULTS["output_column"]
+    """Generative requests: token lengths (synthetic) or trace columns; None takes defaults."""
     time_column: str | None = _DEFAULTS["time_column"]
     size_column: str | None = _DEFAULTS["size_column"]
     time_unit: str | None = _DEFAULTS["time_unit"]
@@ -162,7 +193,7 @@ class LoadSpec:
         out: dict[str, Any] = {"pattern": self.pattern}
         for name in USED_FIELDS.get(self.pattern, ()):
             value = getattr(self, name)
-            if value is None and name in TRACE_CHOICES:
+            if value is None and (name in TRACE_CHOICES or name in GEN_FIELDS):
                 continue
             out[name] = os.fspath(value) if isinstance(value, os.PathLike) else value
         return out

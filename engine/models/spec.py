@@ -26,6 +26,21 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
         Param("noise_cv", float, 0.0, 0.0, 10.0, "variation of service times (1 = exponential)"),
     ),
     "profile": (Param("path", str, None, help="a batchtui.profile/1 JSON file"),),
+    # Generative: one step's cost. Defaults: DistServe's simulator fit for OPT-13B on one
+    # A100 (simdistserve/estimators/time_estimator.py, TP=1 PP=1); see engine/gen/cost.py.
+    "analytic-llm": (
+        Param("step_ms", float, 19.88, 0.0, 60_000.0, "fixed cost of one step, ms"),
+        Param("prefill_ms_per_token", float, 0.0948, 0.0, 60_000.0, "per prompt token, ms"),
+        Param("decode_ms_per_seq", float, 0.0682, 0.0, 60_000.0, "per decoding sequence, ms"),
+        Param(
+            "context_ms_per_token",
+            float,
+            0.000611,
+            0.0,
+            60_000.0,
+            "per context token of a decoding sequence, ms",
+        ),
+    ),
     "mlp": (
         Param("width", int, 1024, 1, 65536, "hidden width (and input width)"),
         Param("depth", int, 4, 1, 128, "hidden layers"),
@@ -55,6 +70,8 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
     ),
 }
 TORCH_KINDS = frozenset({"mlp", "transformer", "conv", "torchscript", "export", "factory"})
+GENERATIVE_KINDS = frozenset({"analytic-llm"})
+"""Models that serve token by token (engine/gen), not batch by batch."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pytest
 
 from batchtui.engine.load.spec import USED_FIELDS
 from batchtui.tui.cli import build_parser
+from batchtui.tui.gen_args import GEN_FLAGS
 from tests.cli.run import run_cli
 from tests.cli.test_scenario_flags import dashboard_answer
 
@@ -31,9 +32,14 @@ VALID = {
     ("--per-item-ms", "0"),
     ("--seed", "0"),
     ("--idle-ms", "0"),
+    ("--long-prefill-token-threshold", "0"),
 }
 """(flag, value) pairs that are valid input: a run, not an error (not part of the battery)."""
-CONTEXT = {"--speed": ["--trace", "azure-conv"], "--trace": []}
+CONTEXT = {
+    "--speed": ["--trace", "azure-conv"],
+    "--trace": [],
+    **{flag: ["--model", "analytic-llm"] for flag in GEN_FLAGS.values()},
+}
 """Flags a pattern reads are tried with that pattern, so the value itself is what is judged."""
 
 

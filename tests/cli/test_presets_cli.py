@@ -187,7 +187,8 @@ def test_every_command_reports_a_broken_preset_the_same_way(
         "  batcher.max_wait_ms: must be >= 0, got -3",
         "  load.rat_rps: unknown setting; did you mean 'rate_rps'? expected one of pattern, "
         "rate_rps, burstiness, on_s, off_s, ramp_to_rps, ramp_s, amplitude, period_s, trace, "
-        "speed, loop, size, size_cv, time_column, size_column, time_unit",
+        "speed, loop, size, size_cv, prompt_tokens, output_tokens, prompt_cv, output_cv, "
+        "prompt_column, output_column, time_column, size_column, time_unit",
     ]
 
 

@@ -98,5 +98,5 @@ def test_column_choices_belong_to_the_trace_pattern(
         load_preset(write_preset(valid_doc))
     assert [str(p) for p in err.value.problems] == [
         "load.time_column: is not used by the 'poisson' pattern, which reads rate_rps, size, "
-        "size_cv"
+        "size_cv, prompt_tokens, output_tokens, prompt_cv, output_cv"
     ]

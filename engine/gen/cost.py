@@ -1,0 +1,50 @@
+"""What one step of a generative model costs: the analytic-llm model (DistServe's shape).
+
+step time = step_ms + prefill_ms_per_token * (prefill tokens)
+          + decode_ms_per_seq * (decoding sequences)
+          + context_ms_per_token * (context tokens of the decoding sequences)
+
+The defaults (engine/models/spec.py) are the linear terms of the fit DistServe's simulator
+publishes for OPT-13B on one A100-80GB, TP=1, PP=1 (LLMServe/DistServe,
+simdistserve/estimators/time_estimator.py: prefill 0.0948 ms/token + 18.9 ms, decode
+0.000611 ms/context token + 0.0682 ms/sequence + 19.9 ms). We keep the decode intercept as
+the step cost and drop the prefill fit's small quadratic term (4e-6 ms per token squared:
+1 ms at a 512-token prompt), so one formula prices mixed prefill + decode steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from batchtui.engine.models import ModelSpec
+
+
+@dataclass(frozen=True)
+class StepCost:
+    """The analytic-llm coefficients (ms, as declared) and the cost of one step in seconds."""
+
+    step_ms: float = 19.88
+    prefill_ms_per_token: float = 0.0948
+    decode_ms_per_seq: float = 0.0682
+    context_ms_per_token: float = 0.000611
+
+    @classmethod
+    def from_spec(cls, model: ModelSpec) -> StepCost:
+        """The cost of an ``analytic-llm`` model spec (validated here)."""
+        return cls(**model.validate())
+
+    def step(self, prefill_tokens: int, decode_seqs: int, context_tokens: int) -> float:
+        """Seconds of one step that prefills ``prefill_tokens`` and decodes ``decode_seqs``
+        sequences holding ``context_tokens`` tokens in the KV cache between them."""
+        return (
+            self.step_ms
+            + self.prefill_ms_per_token * prefill_tokens
+            + self.decode_ms_per_seq * decode_seqs
+            + self.context_ms_per_token * context_tokens
+        ) / 1000.0
+
+    def describe(self) -> dict[str, Any]:
+        """The ``model`` object of generative reports."""
+        return {"kind": "analytic-llm", **dataclasses.asdict(self)}

@@ -1,0 +1,105 @@
+"""A headless generative run: every lane on the same requests, as a ``batchtui.run/2`` report.
+
+Request-level runs keep writing ``batchtui.run/1``; a generative run writes ``run/2``, whose
+lanes carry token-level figures (engine/gen/figures.py) instead of batch latencies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.continuous import Continuous
+from batchtui.engine.gen.continuous_lane import run_continuous
+from batchtui.engine.gen.cost import StepCost
+from batchtui.engine.gen.figures import lane_figures
+from batchtui.engine.gen.request_lane import run_request_level
+from batchtui.engine.gen.timeline import Timeline
+from batchtui.engine.gen.workload import GenRequests, check_token_columns, gen_requests
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.policies import POLICIES, make_policy
+from batchtui.engine.scenario import LaneSpec
+
+GEN_RUN_FORMAT = "batchtui.run/2"
+GEN_POLICIES: dict[str, type[Continuous]] = {Continuous.kind: Continuous}
+"""Iteration-level batchers, beside the request-level POLICIES."""
+GEN_LANE_KINDS = (*POLICIES, *GEN_POLICIES)
+DEFAULT_GEN_LANES = ("static", "dynamic", "predictive", "continuous")
+
+
+@dataclass(frozen=True)
+class GenScenario:
+    """What a generative run needs: requests, the step cost, lanes and the token SLOs."""
+
+    load: LoadSpec = field(default_factory=LoadSpec)
+    model: ModelSpec = field(default_factory=lambda: ModelSpec("analytic-llm"))
+    lanes: tuple[LaneSpec, ...] = tuple(LaneSpec(k, k) for k in DEFAULT_GEN_LANES)
+    seed: int = 0
+    slo_ttft_ms: float | None = None
+    slo_tpot_ms: float | None = None
+
+    def validate(self) -> None:
+        """ConfigError naming the first bad setting."""
+        self.load.validate()
+        check_token_columns(self.load)
+        if self.model.kind != "analytic-llm":
+            raise ConfigError("kind", f"a generative run needs analytic-llm, not {self.model.kind}")
+        self.model.validate()
+        if not self.lanes:
+            raise ConfigError("lanes", "at least one lane is needed")
+        for lane in self.lanes:
+            batcher(lane)
+        for name in ("slo_ttft_ms", "slo_tpot_ms"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigError(name, f"must be > 0, got {value!r}")
+
+
+def batcher(lane: LaneSpec) -> Any:
+    """A fresh batcher for ``lane``: a Continuous scheduler or a request-level policy."""
+    if lane.kind in GEN_POLICIES:
+        return GEN_POLICIES[lane.kind](**lane.params)
+    if lane.kind not in POLICIES:
+        known = ", ".join(GEN_LANE_KINDS)
+        raise ConfigError("lanes", f"unknown batcher {lane.kind!r}; expected one of {known}")
+    return make_policy(lane.kind, **lane.params)
+
+
+def serve(lane: LaneSpec, cost: StepCost, requests: GenRequests) -> tuple[dict[str, Any], Timeline]:
+    """Run one lane over the requests: its batcher's description and its timeline."""
+    policy = batcher(lane)
+    if isinstance(policy, Continuous):
+        return policy.describe(), run_continuous(policy, cost, requests)
+    return policy.describe(), run_request_level(policy, cost, requests)
+
+
+def run_generative(scenario: GenScenario, duration_s: float) -> dict[str, Any]:
+    """Requests arriving over ``duration_s``, every lane drained: the run/2 report."""
+    scenario.validate()
+    if not duration_s > 0:
+        raise ConfigError("duration", f"must be > 0 seconds, got {duration_s!r}")
+    requests = gen_requests(scenario.load, duration_s, scenario.seed)
+    cost = StepCost.from_spec(scenario.model)
+    lanes = []
+    for lane in scenario.lanes:
+        described, timeline = serve(lane, cost, requests)
+        lanes.append(
+            lane_figures(
+                lane.name, described, requests, timeline, scenario.slo_ttft_ms, scenario.slo_tpot_ms
+            )
+        )
+    return {
+        "format": GEN_RUN_FORMAT,
+        "mode": "sim",
+        "duration_s": duration_s,
+        "seed": scenario.seed,
+        "load": scenario.load.to_dict(),
+        "model": cost.describe(),
+        "slo_ttft_ms": scenario.slo_ttft_ms,
+        "slo_tpot_ms": scenario.slo_tpot_ms,
+        "requests": len(requests),
+        "prompt_tokens": int(requests.prompt.sum()),
+        "lanes": lanes,
+    }

@@ -1,0 +1,128 @@
+"""The flags of a generative ``batchtui run``: the continuous lane's knobs, token SLOs, and
+the scenario they build (``--model analytic-llm``), every problem named by its flag."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.continuous import PARAMS as CONTINUOUS_PARAMS
+from batchtui.engine.gen.run import DEFAULT_GEN_LANES, GEN_LANE_KINDS, GenScenario, batcher
+from batchtui.engine.load.spec import GEN_FIELDS
+from batchtui.engine.models.spec import GENERATIVE_KINDS
+from batchtui.engine.params import Param
+from batchtui.engine.scenario import LaneSpec
+from batchtui.tui.model_args import model_from_args, model_kind_and_params
+from batchtui.tui.param_flags import add_param_flag, checked
+from batchtui.tui.scenario_args import (
+    ANALYTIC_PARAMS,
+    BATCHER_FLAGS,
+    SEED,
+    ScenarioDefaults,
+    _parse_lanes,
+    apply_lane_flags,
+    load_from_args,
+)
+
+SLO_TTFT_MS = Param(
+    "slo_ttft_ms", float, None, 0.0, 3_600_000.0, "time-to-first-token SLO; reports goodput",
+    above=True, unit="ms",
+)  # fmt: skip
+SLO_TPOT_MS = Param(
+    "slo_tpot_ms", float, None, 0.0, 3_600_000.0, "time-per-output-token SLO; reports goodput",
+    above=True, unit="ms",
+)  # fmt: skip
+GEN_PARAMS = (*CONTINUOUS_PARAMS, SLO_TTFT_MS, SLO_TPOT_MS)
+GEN_FLAGS = {p.name: p.cli_flag for p in GEN_PARAMS}
+NOT_READ = {
+    "preset": "--preset",
+    "max_queue": "--max-queue",
+    "max_inflight": "--max-inflight",
+    "service": "--service",
+    "profile": "--profile",
+    "slo_ms": "--slo-ms",
+    "device": "--device",
+    "compile": "--compile",
+    **{p.name: p.cli_flag for p in ANALYTIC_PARAMS},
+}
+"""Scenario flags a generative run does not read (refused rather than ignored)."""
+
+
+def add_gen_arguments(parser: argparse.ArgumentParser) -> None:
+    """The continuous lane's knobs and the token SLOs, read with ``--model analytic-llm``."""
+    g = parser.add_argument_group("generative models (--model analytic-llm)")
+    for param in GEN_PARAMS:
+        if param.kind is bool:  # on by default, so the flag must be able to turn it off
+            g.add_argument(
+                param.cli_flag,
+                dest=param.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=f"continuous: {param.help} (default: on)",
+            )
+            continue
+        prefix = "continuous: " if param in CONTINUOUS_PARAMS else ""
+        add_param_flag(g, param, default=param.default, help=prefix + param.help)
+
+
+def is_generative(args: argparse.Namespace) -> bool:
+    """Whether ``--model`` names a generative model."""
+    return bool(args.model) and model_kind_and_params(args.model)[0] in GENERATIVE_KINDS
+
+
+def refuse_gen_flags(args: argparse.Namespace) -> None:
+    """A request-level run given a generative flag: one line naming it."""
+    for param in GEN_PARAMS:
+        if getattr(args, param.name, None) is not None:
+            raise ConfigError(
+                param.cli_flag, "is read by generative runs only (add --model analytic-llm)"
+            )
+
+
+def gen_scenario_from_args(args: argparse.Namespace, defaults: ScenarioDefaults) -> GenScenario:
+    """The generative scenario the flags describe, validated."""
+    for name, flag in NOT_READ.items():
+        if getattr(args, name, None) not in (None, False):
+            raise ConfigError(flag, "is not read by generative runs (--model analytic-llm)")
+    load = load_from_args(args, defaults.load)
+    model = model_from_args(args, "analytic-llm")
+    slos = {p.name: checked(p, getattr(args, p.name)) for p in (SLO_TTFT_MS, SLO_TPOT_MS)
+            if getattr(args, p.name) is not None}  # fmt: skip
+    scenario = GenScenario(
+        load=load,
+        model=model,
+        lanes=_lanes(args),
+        seed=checked(SEED, SEED.default if args.seed is None else args.seed),
+        **slos,
+    )
+    try:
+        scenario.validate()
+    except ConfigError as e:
+        flags = {**{name: "--" + name.replace("_", "-") for name in GEN_FIELDS}, **GEN_FLAGS}
+        raise e.at(flags.get(e.where, e.where)) from None
+    return scenario
+
+
+def _lanes(args: argparse.Namespace) -> tuple[LaneSpec, ...]:
+    """``--lanes`` (any batcher or continuous), with batcher flags, knobs and ``--set``."""
+    text = args.lanes if args.lanes is not None else ",".join(DEFAULT_GEN_LANES)
+    lanes = _parse_lanes(text, GEN_LANE_KINDS)
+    params: dict[str, dict[str, Any]] = {lane.name: {} for lane in lanes}
+    flags = {**BATCHER_FLAGS, **{p.name: p.cli_flag for p in CONTINUOUS_PARAMS}}
+    apply_lane_flags(args, lanes, params, flags, _param_names)
+    out = []
+    for lane in lanes:
+        spec = LaneSpec(lane.name, lane.kind, params[lane.name])
+        try:
+            batcher(spec)
+        except ConfigError as e:
+            by_set = any(s.startswith(f"{lane.name}.{e.where}=") for s in args.set)
+            flag = f"--set {lane.name}.{e.where}" if by_set else flags.get(e.where, e.where)
+            raise e.at(flag) from None
+        out.append(spec)
+    return tuple(out)
+
+
+def _param_names(kind: str) -> set[str]:
+    return {p.name for p in batcher(LaneSpec(kind, kind)).PARAMS}

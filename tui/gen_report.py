@@ -1,0 +1,71 @@
+"""The table a generative ``batchtui run`` prints, read from its ``batchtui.run/2`` report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from batchtui.tui.report_table import _batcher, _num, table_lines
+
+COLUMNS = (
+    ("lane", "<", lambda lane: lane["name"]),
+    ("batcher", "<", lambda lane: _batcher_text(lane["batcher"])),
+    ("TTFT p50", ">", lambda lane: _num(lane["ttft_ms"]["p50"], 1)),
+    ("TTFT p99", ">", lambda lane: _num(lane["ttft_ms"]["p99"], 1)),
+    ("TPOT p50", ">", lambda lane: _num(lane["tpot_ms"]["p50"], 1)),
+    ("TPOT p99", ">", lambda lane: _num(lane["tpot_ms"]["p99"], 1)),
+    ("out tok/s", ">", lambda lane: f"{lane['output_tokens_per_s']:,.0f}"),
+    ("req/s", ">", lambda lane: f"{lane['throughput_rps']:,.2f}"),
+    ("goodput", ">", lambda lane: _goodput(lane)),
+    ("seqs/step", ">", lambda lane: _num(lane["seqs_per_step"]["mean"], 1)),
+    ("KV peak", ">", lambda lane: _kv(lane["kv_cache"])),
+    ("preempt", ">", lambda lane: f"{lane['preemptions']:,}"),
+    ("done", ">", lambda lane: f"{lane['completed']:,}/{lane['arrived']:,}"),
+)
+"""Milliseconds for TTFT/TPOT; KV peak as a share of capacity when the lane has one."""
+
+
+def format_gen_report(report: dict[str, Any]) -> str:
+    """A heading naming the load and step cost, then one row per lane."""
+    lanes = report["lanes"]
+    rows = [[get(lane) for _, _, get in COLUMNS] for lane in lanes]
+    out = [_heading(report), "", *table_lines(COLUMNS, rows)]
+    out.append("TTFT/TPOT in ms; goodput in req/s meeting --slo-ttft-ms/--slo-tpot-ms")
+    return "\n".join(out)
+
+
+def _heading(report: dict[str, Any]) -> str:
+    load, m = report["load"], report["model"]
+    if load["pattern"] == "trace":
+        what = f"trace {load['trace']} at {load['speed']:g}x"
+    else:
+        what = f"{load['pattern']} {load['rate_rps']:,.2f} req/s"
+    cost = (
+        f"step = {m['step_ms']:g} + {m['prefill_ms_per_token']:g}*prefill + "
+        f"{m['decode_ms_per_seq']:g}*seqs + {m['context_ms_per_token']:g}*context ms"
+    )
+    return (
+        f"batchtui run · generative · {what} for {report['duration_s']:g} s · "
+        f"{report['requests']:,} requests · {cost} · seed {report['seed']}"
+    )
+
+
+def _batcher_text(batcher: dict[str, Any]) -> str:
+    if batcher["kind"] != "continuous":
+        return _batcher(batcher)
+    chunk = "chunked" if batcher["chunked_prefill"] else "whole"
+    return (
+        f"seqs={batcher['max_num_seqs']} tokens={batcher['max_num_batched_tokens']} {chunk} "
+        f"kv={batcher['kv_cache_tokens']}"
+    )
+
+
+def _goodput(lane: dict[str, Any]) -> str:
+    return "-" if "goodput_rps" not in lane else f"{lane['goodput_rps']:,.2f}"
+
+
+def _kv(kv: dict[str, Any]) -> str:
+    if kv["max_tokens"] is None:
+        return "-"
+    if kv["capacity_tokens"]:
+        return f"{kv['max_tokens'] / kv['capacity_tokens']:.0%}"
+    return f"{kv['max_tokens']:,}"
