@@ -82,15 +82,17 @@ def format_tune(
             out.append(f"  closest  {closest} with {settings(c.params)}")
         if r.front:
             rows = [
-                (num(t.first.p99_ms), num(t.capacity_rps), settings(t.params))
+                (num(t.first.p99_ms), num(t.front_rps), settings(t.params))
                 for t in r.front[:FRONT_ROWS]
             ]
             more = f" (first {FRONT_ROWS} of {len(r.front)})" if len(r.front) > FRONT_ROWS else ""
-            out.append(
-                f"  Pareto front, p99 at {num(r.front[0].first.rate_rps)} req/s against "
-                f"capacity{more}:"
-            )
-            table = text_table(("p99 ms", "capacity", "settings"), rows, (True, True, False))
+            if request.objective == "throughput":
+                what, column = f"rate sustained against the p99 there{more}", "sustained"
+            else:
+                what = f"p99 at {num(r.front[0].first.rate_rps)} req/s against capacity{more}"
+                column = "capacity"
+            out.append(f"  Pareto front, {what}:")
+            table = text_table(("p99 ms", column, "settings"), rows, (True, True, False))
             out += ["    " + line for line in table.splitlines()]
     if validations:
         out.append("\nvalidation: predicted (simulator) vs measured (live, wall clock)")

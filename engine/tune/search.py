@@ -1,7 +1,7 @@
 """The search: Optuna asks for settings, a backend runs them as trials, the best is picked.
 
 TPE for the objective (a grid when one knob, or two small integer knobs, make it cheaper),
-then a shorter NSGA-II pass on (p99, capacity) to fill in the Pareto front. Trials are
+then a shorter NSGA-II pass on (p99, throughput) to fill in the Pareto front. Trials are
 asked and told in fixed batches of ``workers``, so a seed gives the same pick however the
 batch is run. Ctrl-C stops the search and keeps what was done.
 """
@@ -205,7 +205,7 @@ def _run(
         for t, r in zip(trials, results, strict=False):
             t.set_user_attr("result", result_to_json(r))
             if multi:
-                study.tell(t, [_finite(r.first.p99_ms), r.capacity_rps or 0.0])
+                study.tell(t, [_finite(r.first.p99_ms), r.front_rps or 0.0])
             else:
                 study.tell(t, r.score)
             told(r)
@@ -265,6 +265,7 @@ def result_to_json(r: TrialResult) -> dict[str, Any]:
         "points": [p.to_json() for p in r.points],
         "sustained_rps": r.sustained_rps,
         "capacity_rps": r.capacity_rps,
+        "front_rps": r.front_rps,
     }
     return out
 
@@ -282,7 +283,9 @@ def result_from_json(d: dict[str, Any]) -> TrialResult:
         )
         for p in d["points"]
     )
-    return TrialResult(d["params"], d["score"], points, d["sustained_rps"], d["capacity_rps"])
+    return TrialResult(
+        d["params"], d["score"], points, d["sustained_rps"], d["capacity_rps"], d["front_rps"]
+    )
 
 
 def _stored_results(study: Any) -> list[TrialResult]:

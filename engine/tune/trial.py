@@ -77,7 +77,8 @@ class TrialResult:
     score: float
     points: tuple[RatePoint, ...]
     sustained_rps: float | None = None  # throughput objective: highest rate within the SLO
-    capacity_rps: float | None = None  # saturated throughput, for the Pareto front
+    capacity_rps: float | None = None  # saturated throughput
+    front_rps: float | None = None  # the front's throughput: sustained (throughput) or capacity
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -139,7 +140,8 @@ def evaluate(setup: TrialSetup, params: dict[str, Any]) -> TrialResult:
             score = max(latency_score(p.p99_ms, slo) for p in points)
         else:
             score = max(cost_score(p.p99_ms, p.device_busy, slo) for p in points)
-    return TrialResult(dict(params), score, points, sustained, capacity)
+    front = sustained if setup.objective == "throughput" else capacity
+    return TrialResult(dict(params), score, points, sustained, capacity, front)
 
 
 def _highest_sustained(

@@ -98,7 +98,7 @@ def test_repaired_keeps_the_minimum_batch_at_most_the_maximum() -> None:
 
 def _result(p99: float, capacity: float, busy: float = 0.5) -> TrialResult:
     point = RatePoint(1000.0, p99 / 2, p99, 1000.0, busy, 1000)
-    return TrialResult({"p99": p99}, p99, (point,), None, capacity)
+    return TrialResult({"p99": p99}, p99, (point,), None, capacity, capacity)
 
 
 def test_pareto_front_keeps_what_nothing_beats_on_both() -> None:
