@@ -29,6 +29,8 @@ def _load(scenario: Scenario, request: TuneRequest) -> str:
         return "the highest load it sustains"
     if request.rates is not None:
         return f"{num(request.rates[0])}-{num(request.rates[1])} req/s"
+    if scenario.load.pattern == "trace":
+        return f"the trace's load (x{scenario.load.speed:g})"
     return f"{num(scenario.load.rate_rps)} req/s"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batchtui.engine.lab import Lab
+from batchtui.engine.load.spec import USED_FIELDS
 from batchtui.engine.metrics import LaneStats
 from batchtui.engine.scenario import LaneSpec, Scenario
 from batchtui.engine.tune.objectives import (
@@ -36,15 +37,16 @@ class TrialSetup:
     """Everything a trial needs besides its parameters.
 
     ``scenario`` has one lane, the one being tuned, with the knobs the user fixed in its
-    params. ``rates`` are the offered loads: one (the scenario's) or several for a robust
-    pick (latency, cost), or the ``(low, high)`` range searched (throughput).
+    params. ``rates`` are the offered loads: the scenario's own (None: its load as given, a
+    trace replayed as it is) or several for a robust pick (latency, cost), or the
+    ``(low, high)`` range searched (throughput).
     """
 
     scenario: Scenario
     objective: str
     slo_ms: float
     seconds: float
-    rates: tuple[float, ...]
+    rates: tuple[float | None, ...]
     saturate_rps: float | None = None  # offered load of the capacity run; None: no front
 
 
@@ -88,22 +90,30 @@ class TrialResult:
 
 
 def lane_scenario(setup: TrialSetup, params: dict[str, Any], rate: float | None) -> Scenario:
-    """The setup's scenario with the lane's settings replaced and the offered load at ``rate``."""
+    """The setup's scenario with the lane's settings replaced and the offered load at ``rate``
+    (None: as given). A pattern without a rate (a trace) becomes Poisson at ``rate``."""
     sc = setup.scenario
     lane = sc.lanes[0]
-    load = sc.load if rate is None else dataclasses.replace(sc.load, rate_rps=float(rate))
+    load = sc.load
+    if rate is not None:
+        load = dataclasses.replace(load, rate_rps=float(rate))
+        if "rate_rps" not in USED_FIELDS[load.pattern]:
+            load = dataclasses.replace(load, pattern="poisson")
     return dataclasses.replace(
         sc, load=load, lanes=(LaneSpec(lane.name, lane.kind, {**lane.params, **params}),)
     )
 
 
-def run_point(setup: TrialSetup, params: dict[str, Any], rate: float, seconds: float) -> RatePoint:
-    """Simulate ``seconds`` of arrivals at ``rate`` (at most MAX_RUN_REQUESTS of them) with
-    ``params``, drained; the lane's figures."""
+def run_point(
+    setup: TrialSetup, params: dict[str, Any], rate: float | None, seconds: float
+) -> RatePoint:
+    """Simulate ``seconds`` of arrivals at ``rate`` (at most MAX_RUN_REQUESTS of them; None:
+    the scenario's own load) with ``params``, drained; the lane's figures."""
     lab = Lab(lane_scenario(setup, params, rate))
-    lab.advance_to(min(seconds, MAX_RUN_REQUESTS / rate))
+    lab.advance_to(seconds if rate is None else min(seconds, MAX_RUN_REQUESTS / rate))
     lab.finish()
-    return point_from_stats(rate, lab.snapshot().lanes[0])
+    stats = lab.snapshot().lanes[0]
+    return point_from_stats(stats.offered_rps if rate is None else rate, stats)
 
 
 def point_from_stats(rate: float, s: LaneStats) -> RatePoint:
@@ -129,7 +139,7 @@ def evaluate(setup: TrialSetup, params: dict[str, Any]) -> TrialResult:
         capacity = sat.throughput_rps
     sustained = None
     if setup.objective == "throughput":
-        low, high = setup.rates
+        low, high = (float(r or 0.0) for r in setup.rates)
         if capacity is not None:  # no setting sustains more than it can serve
             high = max(low, min(high, capacity))
         points, sustained = _highest_sustained(setup, params, low, high)

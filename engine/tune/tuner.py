@@ -55,11 +55,11 @@ def lane_setup(
     if request.objective == "throughput":
         peak = peak_rps(one, reach)
         low, high = request.rates or (SATURATE_SEARCH * peak, peak)
-        rates: tuple[float, ...] = (low, high)
+        rates: tuple[float | None, ...] = (low, high)
     elif request.rates is not None:
         rates = tuple(geometric_rates(*request.rates, ROBUST_RATES))
     else:
-        rates = (scenario.load.rate_rps,)
+        rates = (None,)  # the scenario's own load, whatever its pattern
     setup = TrialSetup(
         scenario=one,
         objective=request.objective,

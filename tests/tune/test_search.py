@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
+from batchtui.engine.load import LoadSpec
 from batchtui.engine.tune import SearchConfig, TrialResult, TuneRequest, tune_scenario
 from batchtui.engine.tune.backends import Inline, make_backend
 from batchtui.engine.tune.pareto import pareto_front
@@ -119,3 +123,40 @@ def test_worst_regret_across_rates_prefers_the_setting_good_everywhere() -> None
     trials = [best_low, best_high, balanced]
     assert worst_regret(setup, balanced, trials) == pytest.approx(0.2)
     assert min(trials, key=lambda r: worst_regret(setup, r, trials)) is balanced
+
+
+def test_a_load_range_runs_every_setting_at_both_ends_and_the_middle() -> None:
+    scenario = analytic("static", rate=2000.0, pattern="poisson")
+    request = TuneRequest("latency", slo_ms=20.0, seconds=0.5, rates=(500.0, 4500.0))
+    (result,) = tune_scenario(scenario, request, {}, SearchConfig(trials=8), Inline())
+    assert all(
+        [p.rate_rps for p in r.points] == pytest.approx([500.0, 1500.0, 4500.0])
+        for r in result.results
+    )
+    assert result.best is not None
+    assert all(p.p99_ms <= 20.0 for p in result.best.points)  # within the SLO everywhere
+    feasible = [r for r in result.results if r.score < 20.0]
+    regrets = [worst_regret(result.setup, r, feasible) for r in feasible]
+    assert worst_regret(result.setup, result.best, feasible) == min(regrets)
+
+
+def test_a_sqlite_storage_keeps_the_trials_for_the_next_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    scenario = analytic("static", rate=2000.0, pattern="poisson")
+    for runs in (1, 2):
+        config = SearchConfig(trials=4, storage=url, study="kept", pareto=False)
+        (result,) = tune_scenario(scenario, QUICK, {}, config, Inline())
+        assert result.trials_in_study == 4 * runs
+
+
+def test_a_trace_is_tuned_as_it_replays_and_capacity_is_measured_on_poisson() -> None:
+    from batchtui.tui.shipped_traces import resolve_trace
+
+    trace = LoadSpec(pattern="trace", trace=resolve_trace("azure-conv"))
+    scenario = dataclasses.replace(analytic("static"), load=trace)
+    request = TuneRequest("latency", slo_ms=50.0, seconds=30.0)
+    (result,) = tune_scenario(scenario, request, {}, SearchConfig(trials=4), Inline())
+    assert result.best is not None
+    offered = result.best.first.rate_rps
+    assert 0.5 < offered < 10.0  # the trace's few requests a second, not a synthetic rate
+    assert result.best.capacity_rps is not None and result.best.capacity_rps > 1000.0
