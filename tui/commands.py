@@ -14,6 +14,7 @@ COMMANDS = (
     ("Load a preset", "load_preset", "built-in, user or a path (l)"),
     ("Live check of the focused lane", "check_live", "5 s live beside the simulator (v)"),
     ("Serve the focused lane live", "toggle_live", "wall clock, the others wait (m)"),
+    ("Tune the focused lane", "tune", "search its knobs for this load and SLO (t)"),
     ("Help", "help", "keys and what the figures mean (?)"),
 )
 

@@ -240,7 +240,8 @@ def _validate(
 ) -> dict[str, Validation]:
     """Each lane's winner served live (the real model) beside its simulated prediction."""
     out = {}
-    gpu = scenario.device == "cuda"
+    # A real model that may land on a GPU asks for one (Ray grants it only where there is one).
+    gpu = scenario.model.is_torch and scenario.device.startswith(("auto", "cuda"))
     for r in results:
         if r.best is None:
             continue

@@ -94,7 +94,11 @@ class Ray:
         return self._ray.get([self._evaluate.remote(ref, params) for params in batch])
 
     def call(self, fn: Callable[..., Any], *args: Any, gpu: bool = False) -> Any:
-        task = self._ray.remote(num_gpus=1)(fn) if gpu else self._ray.remote(num_cpus=1)(fn)
+        """``fn`` as a task; with ``gpu`` on a cluster that has GPUs, a whole one for itself."""
+        if gpu and self._ray.cluster_resources().get("GPU", 0) >= 1:
+            task = self._ray.remote(num_gpus=1)(fn)
+        else:
+            task = self._ray.remote(num_cpus=1)(fn)
         return self._ray.get(task.remote(*args))
 
     def close(self) -> None:
