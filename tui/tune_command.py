@@ -21,7 +21,7 @@ from batchtui.engine.tune.backends import BACKENDS, make_backend
 from batchtui.engine.tune.cost_model import profiled
 from batchtui.engine.tune.objectives import OBJECTIVE_HELP
 from batchtui.engine.tune.search import LaneTune, optuna_module
-from batchtui.engine.tune.space import search_space
+from batchtui.engine.tune.space import largest_batch
 from batchtui.engine.tune.trial import TrialResult
 from batchtui.engine.tune.validation import Validation, validate_winner, winner_scenario
 from batchtui.presets import save_preset
@@ -147,27 +147,22 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--study", f"must be 1-64 letters, digits, '.', '_' or '-'; got {args.study!r}"
         )
-    optuna_module()  # the install hint before any work
     scenario = scenario_from_args(args, DEFAULTS)
     if scenario.slo_ms is None:
         raise ConfigError("--slo-ms", "is required: the p99 latency target the tuner must keep")
     request = TuneRequest(args.objective, scenario.slo_ms, seconds, low_high)
     request.check(scenario)
     fixed = _fixed_knobs(args, scenario)
+    optuna_module()  # the install hint before any work (after the flags: it takes a moment)
     config = SearchConfig(trials=trials, seed=scenario.seed, storage=args.storage, study=args.study)
     with tempfile.TemporaryDirectory(prefix="batchtui-tune-") as folder:
         reach = max(
-            max(
-                [
-                    int(k.high)
-                    for k in search_space(lane.kind, fixed[lane.name], scenario.slo_ms)
-                    if k.name == "max_batch_size"
-                ]
-                or [1]
-            )
-            for lane in scenario.lanes
+            scenario.max_batch_size,
+            *(
+                largest_batch(lane.kind, fixed[lane.name], scenario.slo_ms)
+                for lane in scenario.lanes
+            ),
         )
-        reach = max(reach, scenario.max_batch_size)
         cost = profiled(scenario, reach, Path(folder), stage_progress())
         backend = make_backend(args.backend, workers, args.address)
         try:

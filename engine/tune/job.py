@@ -104,16 +104,14 @@ def _search(conn: Any, scenario: Scenario, slo_ms: float, trials: int, seconds: 
     from batchtui.engine.tune.backends import Inline
     from batchtui.engine.tune.cost_model import profiled
     from batchtui.engine.tune.search import SearchConfig, tune_lane
-    from batchtui.engine.tune.space import search_space
+    from batchtui.engine.tune.space import largest_batch
     from batchtui.engine.tune.tuner import TuneRequest, lane_setup
 
     lane = scenario.lanes[0]
     try:
         request = TuneRequest("latency", slo_ms, seconds)
         with tempfile.TemporaryDirectory(prefix="batchtui-tune-") as folder:
-            space = search_space(lane.kind, (), slo_ms)
-            reach = max([int(k.high) for k in space if k.name == "max_batch_size"] or [1])
-            cost = profiled(scenario, reach, Path(folder), None)
+            cost = profiled(scenario, largest_batch(lane.kind, {}, slo_ms), Path(folder), None)
             setup, space = lane_setup(cost, cost.lanes[0], {}, request)
 
             def progress(name: str, done: int, budget: int, best: Any) -> None:

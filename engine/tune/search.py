@@ -22,7 +22,7 @@ from batchtui.engine.tune.pareto import pareto_front
 from batchtui.engine.tune.space import Knob, repaired
 from batchtui.engine.tune.trial import RatePoint, TrialResult, TrialSetup
 
-OPTUNA_MISSING = "tune needs Optuna: pip install 'batchtui[tune]'"
+OPTUNA_MISSING = "needs Optuna: pip install 'batchtui[tune]'"
 PARETO_SHARE = 4
 """The NSGA-II pass adds a quarter of the budget."""
 OnTrial = Callable[[str, int, int, TrialResult | None], None]  # lane, done, budget, best so far

@@ -71,6 +71,13 @@ def search_space(
     return tuple(k for k in knobs if k is not None and k.high > k.low)
 
 
+def largest_batch(kind: str, fixed: Mapping[str, Any], slo_ms: float | None = None) -> int:
+    """The largest batch a lane's search can send: how far a real model must be profiled."""
+    space = search_space(kind, fixed, slo_ms)
+    highs = [int(k.high) for k in space if k.name == "max_batch_size"]
+    return max([*highs, int(fixed.get("max_batch_size", 1))])
+
+
 def repaired(kind: str, params: Mapping[str, Any], fixed: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` over ``fixed``, nudged to satisfy constraints between knobs (a minimum batch
     above the maximum is lowered to it), so every sampled point is a valid policy."""

@@ -13,7 +13,7 @@ from batchtui.engine.tune.backends import Backend
 from batchtui.engine.tune.cost_model import SATURATE_SEARCH, peak_rps, saturate_rps
 from batchtui.engine.tune.objectives import OBJECTIVES
 from batchtui.engine.tune.search import LaneTune, OnTrial, SearchConfig, ShouldStop, tune_lane
-from batchtui.engine.tune.space import Knob, search_space
+from batchtui.engine.tune.space import Knob, largest_batch, search_space
 from batchtui.engine.tune.sweep import geometric_rates
 from batchtui.engine.tune.trial import TrialSetup
 
@@ -49,8 +49,7 @@ def lane_setup(
 ) -> tuple[TrialSetup, tuple[Knob, ...]]:
     """The trial setup and search space of one lane; ``scenario`` runs on the search's cost."""
     space = search_space(lane.kind, fixed, request.slo_ms)
-    reach = max([int(k.high) for k in space if k.name == "max_batch_size"] or [1])
-    reach = max(reach, int(fixed.get("max_batch_size", 1)))  # type: ignore[call-overload]
+    reach = largest_batch(lane.kind, fixed, request.slo_ms)
     one = dataclasses.replace(scenario, lanes=(LaneSpec(lane.name, lane.kind, dict(fixed)),))
     if request.objective == "throughput":
         peak = peak_rps(one, reach)

@@ -177,8 +177,7 @@ def test_without_optuna_tune_says_how_to_install_it() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert (
-        done.stderr.strip()
-        == "batchtui: error: tune: tune needs Optuna: pip install 'batchtui[tune]'"
+        done.stderr.strip() == "batchtui: error: tune: needs Optuna: pip install 'batchtui[tune]'"
     )
 
 

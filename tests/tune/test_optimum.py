@@ -9,7 +9,7 @@ from pathlib import Path
 
 from batchtui.engine.tune import SearchConfig, TuneRequest, evaluate, lane_setup, tune_scenario
 from batchtui.engine.tune.backends import Inline
-from batchtui.engine.tune.space import search_space
+from batchtui.engine.tune.space import largest_batch, search_space
 from tests.tune.cases import analytic, on_profile, write_profile
 
 
@@ -55,3 +55,5 @@ def test_search_space_is_every_declared_knob_over_its_slider_span() -> None:
     assert space["max_batch_size"].integer and space["max_batch_size"].log
     assert space["max_wait_ms"].high == 20.0  # ms knobs stop at twice the SLO
     assert [k.name for k in search_space("static", fixed={"max_wait_ms"})] == ["max_batch_size"]
+    assert largest_batch("static", {}) == 1024  # how far a real model is profiled
+    assert largest_batch("static", {"max_batch_size": 2000}) == 2000
