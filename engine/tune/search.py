@@ -142,6 +142,7 @@ def tune_lane(
         if on_trial is not None:
             on_trial(lane.name, len(out.results), total, _pick(out.setup, out.results))
 
+    searched: int | None = None  # results before the front pass, once it started
     try:
         run = functools.partial(
             _run,
@@ -163,11 +164,14 @@ def tune_lane(
             )
             searched = len(out.results)
             run(front_study, dists, total - budget)
-            out.front_trials = len(out.results) - searched
     except KeyboardInterrupt:
         out.interrupted = True
-    if config.storage:
-        out.results = _stored_results(study) or out.results
+    if searched is not None:
+        out.front_trials = len(out.results) - searched
+    if config.storage:  # every process's trials of the shared study, and this one's front pass
+        front = out.results[len(out.results) - out.front_trials :]
+        mine = out.results[: len(out.results) - out.front_trials]
+        out.results = (_stored_results(study) or mine) + front
     out.trials_in_study = len(out.results)
     out.best = _pick(setup, out.results)
     out.closest = min(out.results, key=lambda r: r.score, default=None)
