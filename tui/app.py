@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import signal
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ from batchtui.engine.session import (
     Snapshot,
     Status,
 )
+from batchtui.engine.tune.job import TuneDone, TuneFailed, TuneJob, TuneProgress
 from batchtui.presets import Preset, resolve, save_preset, user_dir
 from batchtui.presets.from_lane import lane_preset, measured_figures
 from batchtui.tui import format as fmt
@@ -52,6 +54,7 @@ from batchtui.tui.panels.comparison import ComparisonStrip
 from batchtui.tui.panels.lane_panel import LanePanel
 from batchtui.tui.panels.load_bar import LoadBar
 from batchtui.tui.panels.status_line import StatusLine
+from batchtui.tui.screens.apply_tune import ApplyTuneScreen
 from batchtui.tui.screens.engine_stopped import EngineStoppedScreen
 from batchtui.tui.screens.export_preset import ExportRequest, ExportScreen
 from batchtui.tui.screens.help import HelpScreen
@@ -101,6 +104,13 @@ class BatchTuiApp(App[None]):
             tooltip="Live check of the focused lane (5 s beside the simulator)",
             id="check-live",
         ),
+        Binding(
+            "t",
+            "tune",
+            "Tune",
+            tooltip="Tune the focused lane for this load and SLO (again: cancel)",
+            id="tune",
+        ),
         Binding("question_mark", "help", "Help", tooltip="Help: keys and figures", id="help"),
         Binding("q", "quit", "Quit", tooltip="Quit", id="quit"),
     ]
@@ -131,6 +141,7 @@ class BatchTuiApp(App[None]):
             (scenario, preset_name) if first_snapshot is not None else None
         )  # the last scenario (and preset name) the engine served: what a restart goes back to
         self._checking: str | None = None  # the lane whose live check is running
+        self._tune: TuneJob | None = None  # the background tune of a lane (key t)
         self._drawn: Snapshot | None = None
         self._last_numbers = 0.0
 
@@ -150,6 +161,7 @@ class BatchTuiApp(App[None]):
         if self.engine is None:
             self._start_engine()
         self.set_interval(POLL_S, self._poll_engine)
+        self.set_interval(POLL_S, self._poll_tune)
 
     def _catch_exit_signals(self) -> None:
         """SIGTERM, SIGHUP or SIGINT: leave through Textual's own exit, which restores the
@@ -219,7 +231,7 @@ class BatchTuiApp(App[None]):
                 )
             elif isinstance(event, CommandFailed):
                 if event.command == "CheckLive" and self._checking is not None:
-                    self.query_one(f"#lane-{self._checking}", LanePanel).check_ended(event.message)
+                    self._note(self._checking, event.message)
                     self._checking = None
                 self.notify(event.message, title="refused", severity="error")
             elif isinstance(event, EngineFailed):
@@ -346,6 +358,53 @@ class BatchTuiApp(App[None]):
         self._drawn = None  # redraw the alarms and the verdict against the new SLO
         self.notify(f"SLO p99 ≤ {slo_ms:g} ms", timeout=2)
 
+    # -- tune (key t) -------------------------------------------------------------------
+    def action_tune(self) -> None:
+        """Tune the focused lane for the current load and SLO in the background, or cancel."""
+        if self._tune is not None:
+            job, self._tune = self._tune, None
+            job.cancel()
+            self._note(job.lane, "tune cancelled")
+            return
+        if self.scenario.slo_ms is None:
+            self.notify("tuning needs an SLO: start with --slo-ms", severity="error")
+            return
+        lane = self.focused_lane()
+        load = self.snapshot.load if self.snapshot is not None else self.scenario.load
+        self._tune = TuneJob(self.scenario, lane, load, self.scenario.slo_ms)
+        self._note(lane, "tuning: starting…")
+
+    def _poll_tune(self) -> None:
+        job = self._tune
+        if job is None:
+            return
+        for event in job.events():
+            if isinstance(event, TuneProgress):
+                best = (
+                    "SLO not met yet"
+                    if event.best_p99_ms is None
+                    else (f"best p99 {fmt.ms(event.best_p99_ms)} ms")
+                )
+                self._note(
+                    job.lane, f"tuning: {event.done}/{event.budget} trials, {best} (t: cancel)"
+                )
+            elif isinstance(event, TuneDone):
+                self._tune = None
+                self._note(job.lane, "tuned: apply?")
+                slo = self.scenario.slo_ms or 0.0
+                self.push_screen(ApplyTuneScreen(event, slo), functools.partial(self._tuned, event))
+            elif isinstance(event, TuneFailed):
+                self._tune = None
+                self._note(job.lane, f"tune failed: {event.message}")
+
+    def _tuned(self, result: TuneDone, apply: bool | None) -> None:
+        """Apply a finished tune to its lane (the sliders follow the engine), or keep as is."""
+        if apply:
+            self._send(SetLaneParams(result.lane, result.params))
+            self._note(result.lane, "tuned settings applied")
+        else:
+            self._note(result.lane, "tuned settings not applied")
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -363,7 +422,13 @@ class BatchTuiApp(App[None]):
 
     def on_unmount(self) -> None:
         self._release_exit_signals()
+        if self._tune is not None:
+            self._tune.cancel()
         self.stop_engine()
+
+    def _note(self, lane: str, message: str) -> None:
+        """One line in the lane's check row: how a live check or a tune is going or ended."""
+        self.query_one(f"#lane-{lane}", LanePanel).note(message)
 
     def _send(self, command: Any) -> None:
         if self.engine is not None:  # a stopped engine takes nothing (its keys are disabled)

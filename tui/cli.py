@@ -15,7 +15,9 @@ from batchtui.tui import (
     presets_command,
     profile_command,
     run_command,
+    sweep_command,
     trace_command,
+    tune_command,
 )
 
 
@@ -86,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     presets_command.add_parser(commands)
     export_command.add_parser(commands)
     trace_command.add_parser(commands)
+    sweep_command.add_parser(commands)
+    tune_command.add_parser(commands)
     return parser
 
 

@@ -12,3 +12,12 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def assert_refused(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    """``batchtui ARGV`` exits 2 with one line, ``batchtui: error: MESSAGE…``, and no output."""
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"batchtui: error: {message}"), err
+    assert out == ""

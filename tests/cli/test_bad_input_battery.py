@@ -77,7 +77,7 @@ CASES = [
 
 def test_the_battery_covers_every_command_with_numeric_flags() -> None:
     covered = {case.values[0] for case in CASES}
-    assert covered == {"", "run", "profile"}  # export and presets take no numbers
+    assert covered == {"", "run", "profile", "sweep", "tune"}  # export, presets: no numbers
     assert len(CASES) > 200
 
 
@@ -92,6 +92,7 @@ def test_a_bad_number_is_one_line_and_exit_2(
     else:
         out_file = ["--json", str(tmp_path / "out.json")]
         extra = ["--duration", "0.1"] if command == "run" and "--duration" not in argv else []
+        extra += ["--rates", "100:200:2"] if command == "sweep" else []
         code, out, err = run_cli(capsys, command, *extra, *argv, *out_file)
         assert out == ""
     assert time.perf_counter() - started < 1.0

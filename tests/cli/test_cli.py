@@ -33,7 +33,7 @@ def test_help_lists_only_commands_that_exist(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     listed = out.split("  COMMAND\n", 1)[1].split("\n\n", 1)[0]
     names = [line.split()[0] for line in listed.splitlines() if line[4:5].strip()]
-    assert set(names) == {"run", "profile", "presets", "export", "trace"}
+    assert set(names) == {"run", "profile", "presets", "export", "trace", "sweep", "tune"}
     for name in names:  # each one listed is a command that answers
         with pytest.raises(SystemExit) as exit_:
             main([name, "--help"])

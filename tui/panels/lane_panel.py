@@ -148,8 +148,9 @@ class LanePanel(Vertical):
             [[Text(f"live check: serving {seconds:g} s…", style="yellow")]]
         )
 
-    def check_ended(self, message: str) -> None:
-        """A live check that ended without figures (cancelled or refused), and why."""
+    def note(self, message: str) -> None:
+        """A line where a live check's figures go: a check cancelled or refused, a tune's
+        progress or outcome."""
         self.query_one(f"#check-{self.lane}", FlowText).update([[Text(message, style="yellow")]])
 
     def engine_stopped(self, message: str) -> None:

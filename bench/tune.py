@@ -1,0 +1,118 @@
+"""How long does a tune take, and does the validated winner do on the real model what the
+simulator said?
+
+    python bench/tune.py [--rounds 3] [--seconds 5] [--rate 2000] [--width 512] [--depth 2]
+
+1. Tune time: ``tune_scenario`` for each policy alone (static, dynamic, predictive) on the
+   default scenario (analytic t(n) = 2 + 0.05 n ms, Poisson 2,000 req/s, p99 SLO 20 ms) at the
+   default budget (40 trials + 10 for the front, 2 s of arrivals per run), latency and
+   throughput objectives. Goal (issue 12): under 10 s for the simulator search.
+2. Validation gap: the mlp model (``--width``, ``--depth``) is profiled on this machine (batch
+   sizes up to 1024, the search space's largest), each policy is tuned on that profile
+   (latency and cost objectives, Poisson at ``--rate``, SLO 20 ms), and each winner is served
+   live for ``--seconds`` on the wall clock. Goal: predicted p99 within 15% of measured.
+Each round re-profiles (this machine's speed drifts); medians over rounds are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import machine
+
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.scenario import LaneSpec, Scenario
+from batchtui.engine.tune import SearchConfig, TuneRequest, tune_scenario
+from batchtui.engine.tune.backends import Inline
+from batchtui.engine.tune.cost_model import profiled
+from batchtui.engine.tune.validation import validate_winner, winner_scenario
+
+KINDS = ("static", "dynamic", "predictive")
+PROFILE_MAX_BATCH = 1024  # the search space's largest batch
+
+
+def tune_times(rounds: int) -> None:
+    """Wall seconds of one policy's search at the default budget, median of ``rounds``."""
+    print("\n# tune time, default budget (40 + 10 trials, 2 s runs), analytic, 2,000 req/s")
+    print(f"{'objective':<11} {'policy':<11} {'median s':>9} {'runs s':>24}")
+    for objective in ("latency", "throughput"):
+        for kind in KINDS:
+            scenario = Scenario(load=LoadSpec(rate_rps=2000.0), lanes=(LaneSpec(kind, kind),))
+            request = TuneRequest(objective, slo_ms=20.0)
+            runs = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                tune_scenario(scenario, request, {}, SearchConfig(), Inline())
+                runs.append(time.perf_counter() - started)
+            shown = " ".join(f"{r:.2f}" for r in runs)
+            print(f"{objective:<11} {kind:<11} {statistics.median(runs):9.2f} {shown:>24}")
+
+
+def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth: int) -> None:
+    """Predicted vs measured p99 of each tuned winner on the real mlp model."""
+    print(
+        f"\n# validation on mlp {width}x{depth} (cpu), Poisson {rate:g} req/s, SLO 20 ms, "
+        f"{seconds:g} s live"
+    )
+    print(
+        f"{'round':<6} {'objective':<10} {'policy':<11} {'pred p50':>9} {'meas p50':>9} "
+        f"{'pred p99':>9} {'meas p99':>9} {'p99 gap':>8}"
+    )
+    gaps: dict[tuple[str, str], list[float]] = {}
+    model = ModelSpec("mlp", {"width": width, "depth": depth})
+    base = Scenario(load=LoadSpec(rate_rps=rate), model=model, device="cpu")
+    for i in range(rounds):
+        with tempfile.TemporaryDirectory() as folder:
+            cost = profiled(base, PROFILE_MAX_BATCH, Path(folder), None)
+            for objective in ("latency", "cost"):
+                for kind in KINDS:
+                    lane = LaneSpec(kind, kind)
+                    live = dataclasses.replace(base, lanes=(lane,))
+                    search = dataclasses.replace(cost, lanes=(lane,))
+                    request = TuneRequest(objective, slo_ms=20.0)
+                    (r,) = tune_scenario(search, request, {}, SearchConfig(), Inline())
+                    assert r.best is not None, f"{kind}: SLO not met"
+                    v = validate_winner(
+                        winner_scenario(live, lane, r.best.params),
+                        winner_scenario(search, lane, r.best.params),
+                        seconds,
+                    )
+                    gap = v.error("p99_ms") or 0.0
+                    gaps.setdefault((objective, kind), []).append(gap)
+                    p, m = v.predicted, v.measured
+                    print(
+                        f"{i + 1:<6} {objective:<10} {kind:<11} {p['p50_ms']:9.3f} "
+                        f"{m['p50_ms']:9.3f} {p['p99_ms']:9.3f} {m['p99_ms']:9.3f} "
+                        f"{gap:+8.1%}",
+                        flush=True,
+                    )
+    print("\nmedian p99 gap (measured - predicted) / predicted:")
+    for (objective, kind), values in gaps.items():
+        print(f"  {objective:<10} {kind:<11} {statistics.median(values):+.1%}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rate", type=float, default=2000.0)
+    parser.add_argument("--width", type=int, default=512)
+    parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--skip-validation", action="store_true")
+    args = parser.parse_args()
+    print(machine())
+    tune_times(args.rounds)
+    if not args.skip_validation:
+        validation_gaps(args.rounds, args.seconds, args.rate, args.width, args.depth)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Tune every lane of a scenario: plan each lane's search, run it, collect the results."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.scenario import LaneSpec, Scenario
+from batchtui.engine.tune.backends import Backend
+from batchtui.engine.tune.cost_model import SATURATE_SEARCH, peak_rps, saturate_rps
+from batchtui.engine.tune.objectives import OBJECTIVES
+from batchtui.engine.tune.search import LaneTune, OnTrial, SearchConfig, ShouldStop, tune_lane
+from batchtui.engine.tune.space import Knob, largest_batch, search_space
+from batchtui.engine.tune.sweep import geometric_rates
+from batchtui.engine.tune.trial import TrialSetup
+
+ROBUST_RATES = 3
+"""A load range is tuned at its two ends and its geometric middle."""
+
+
+@dataclass(frozen=True)
+class TuneRequest:
+    """What to optimise: the objective under the SLO, at the scenario's load or over a range."""
+
+    objective: str
+    slo_ms: float
+    seconds: float = 2.0
+    rates: tuple[float, float] | None = None  # --rates LO:HI
+
+    def check(self, scenario: Scenario) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ConfigError(
+                "--objective", f"expected one of {', '.join(OBJECTIVES)}, got {self.objective!r}"
+            )
+        varies_load = self.rates is not None or self.objective == "throughput"
+        if varies_load and scenario.load.pattern == "trace":
+            raise ConfigError(
+                "--rates" if self.rates else "--objective",
+                "a trace replays its own times; offered load can only be varied for a "
+                "synthetic --pattern",
+            )
+
+
+def lane_setup(
+    scenario: Scenario, lane: LaneSpec, fixed: Mapping[str, object], request: TuneRequest
+) -> tuple[TrialSetup, tuple[Knob, ...]]:
+    """The trial setup and search space of one lane; ``scenario`` runs on the search's cost."""
+    space = search_space(lane.kind, fixed, request.slo_ms)
+    reach = largest_batch(lane.kind, fixed, request.slo_ms)
+    one = dataclasses.replace(scenario, lanes=(LaneSpec(lane.name, lane.kind, dict(fixed)),))
+    if request.objective == "throughput":
+        peak = peak_rps(one, reach)
+        low, high = request.rates or (SATURATE_SEARCH * peak, peak)
+        rates: tuple[float | None, ...] = (low, high)
+    elif request.rates is not None:
+        rates = tuple(geometric_rates(*request.rates, ROBUST_RATES))
+    else:
+        rates = (None,)  # the scenario's own load, whatever its pattern
+    setup = TrialSetup(
+        scenario=one,
+        objective=request.objective,
+        slo_ms=request.slo_ms,
+        seconds=request.seconds,
+        rates=rates,
+        saturate_rps=saturate_rps(one, reach),
+    )
+    return setup, space
+
+
+def tune_scenario(
+    scenario: Scenario,
+    request: TuneRequest,
+    fixed: Mapping[str, Mapping[str, object]],
+    config: SearchConfig,
+    backend: Backend,
+    on_trial: OnTrial | None = None,
+    should_stop: ShouldStop | None = None,
+) -> list[LaneTune]:
+    """Tune each lane of ``scenario`` in turn (``fixed``: lane -> knobs held as given).
+
+    Stops after the lane a Ctrl-C interrupted, keeping every lane tuned so far.
+    """
+    request.check(scenario)
+    out = []
+    for lane in scenario.lanes:
+        setup, space = lane_setup(scenario, lane, fixed.get(lane.name, {}), request)
+        knobs = dict(fixed.get(lane.name, {}))
+        result = tune_lane(setup, space, knobs, config, backend, on_trial, should_stop)
+        out.append(result)
+        if result.interrupted:
+            break
+    return out
+
+
+def chosen(results: list[LaneTune]) -> LaneTune | None:
+    """The lane whose pick scores best (lower is better); None when no lane met the SLO."""
+    met = [r for r in results if r.best is not None]
+    return min(met, key=lambda r: r.best.score if r.best else math.inf, default=None)

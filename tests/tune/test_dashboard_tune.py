@@ -1,0 +1,53 @@
+"""Key ``t`` in the real dashboard: the focused lane is tuned in the background while the
+engine keeps serving, progress shows in the lane, and the result applies to its sliders."""
+
+from __future__ import annotations
+
+import pytest
+
+from batchtui.tui.app import BatchTuiApp
+from batchtui.tui.screens.apply_tune import ApplyTuneScreen
+from batchtui.tui.widgets.slider import Slider
+from tests.tui.pilot import analytic_scenario, wait_until
+
+
+def line(app: BatchTuiApp, lane: str) -> str:
+    return str(app.query_one(f"#check-{lane}").render())
+
+
+async def test_t_tunes_the_focused_lane_and_applies_the_result() -> None:
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None)
+        app.query_one("#dynamic-max_wait_ms", Slider).focus()
+        await pilot.press("t")
+        await wait_until(pilot, lambda: "trials" in line(app, "dynamic"), timeout=60)
+        clock = app.snapshot.clock
+        await wait_until(pilot, lambda: isinstance(app.screen, ApplyTuneScreen), timeout=120)
+        assert app.snapshot.clock > clock  # the engine kept serving meanwhile
+        result = app.screen.result
+        assert result.lane == "dynamic" and result.feasible
+        assert result.p99_ms is not None and result.p99_ms <= 20.0
+        await pilot.press("a")
+
+        def applied() -> bool:
+            running = app.snapshot.total[1].batcher
+            return all(running[k] == pytest.approx(v) for k, v in result.params.items())
+
+        await wait_until(pilot, applied, timeout=10)
+        assert line(app, "dynamic") == "tuned settings applied"
+        assert app.snapshot.total[0].batcher["max_wait_ms"] == 5.0  # other lanes as they were
+        await pilot.press("q")
+
+
+async def test_t_again_cancels_the_tune() -> None:
+    app = BatchTuiApp(analytic_scenario())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None)
+        await pilot.press("t")
+        assert app._tune is not None
+        job = app._tune
+        await pilot.press("t")
+        assert app._tune is None and job.finished
+        assert line(app, "static") == "tune cancelled"
+        await pilot.press("q")

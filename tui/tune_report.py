@@ -1,0 +1,165 @@
+"""What ``batchtui tune`` prints and writes: the pick per lane, the closest when the SLO cannot
+be met, the Pareto front, and the validation beside the prediction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from batchtui.engine.params import fmt
+from batchtui.engine.scenario import Scenario
+from batchtui.engine.tune import TuneRequest
+from batchtui.engine.tune.search import LaneTune, result_to_json
+from batchtui.engine.tune.trial import TrialResult
+from batchtui.engine.tune.validation import FIGURES, Validation
+from batchtui.tui.text_table import num, text_table
+
+TUNE_FORMAT = "batchtui.tune/1"
+FRONT_ROWS = 8  # the front printed per lane; the JSON has all of it
+
+
+def settings(params: dict[str, Any]) -> str:
+    """Knob settings as flags a user can paste: max_batch_size=64 max_wait_ms=1.25."""
+    return " ".join(
+        f"{k}={fmt(round(v, 3)) if isinstance(v, float) else v}" for k, v in params.items()
+    )
+
+
+def _load(scenario: Scenario, request: TuneRequest) -> str:
+    if request.objective == "throughput":
+        return "the highest load it sustains"
+    if request.rates is not None:
+        return f"{num(request.rates[0])}-{num(request.rates[1])} req/s"
+    if scenario.load.pattern == "trace":
+        return f"the trace's load (x{scenario.load.speed:g})"
+    return f"{num(scenario.load.rate_rps)} req/s"
+
+
+def _figure(request: TuneRequest, r: TrialResult) -> str:
+    p = r.first
+    if request.objective == "throughput":
+        return f"sustains {num(r.sustained_rps)} req/s (p99 {num(p.p99_ms)} ms there)"
+    line = f"p50 {num(p.p50_ms)} ms, p99 {num(p.p99_ms)} ms"
+    if len(r.points) > 1:
+        line = "worst p99 over the range " + num(max(q.p99_ms for q in r.points)) + " ms"
+    if request.objective == "cost":
+        busy = max(q.device_busy for q in r.points)
+        line += f", device busy {busy:.0%} (headroom {1 - busy:.0%})"
+    return line
+
+
+def format_tune(
+    scenario: Scenario,
+    request: TuneRequest,
+    results: list[LaneTune],
+    validations: dict[str, Validation],
+    pick: LaneTune | None,
+) -> str:
+    """The report: a heading, a block per lane, the validation table, the chosen lane."""
+    out = [
+        f"batchtui tune · {request.objective} within p99 {fmt(request.slo_ms)} ms at "
+        f"{_load(scenario, request)} · seed {scenario.seed}"
+    ]
+    for r in results:
+        sampler = "grid" if r.sampler == "grid" else "TPE"
+        if r.front_trials:
+            sampler += ", then NSGA-II for the front"
+        head = f"\n{r.lane} ({r.kind}): {r.trials_in_study} trials ({sampler})"
+        if r.interrupted:
+            head += ", interrupted"
+        out.append(head)
+        if r.best is not None:
+            out.append(f"  best     {settings(r.best.params)}")
+            out.append(f"           {_figure(request, r.best)}")
+        elif r.closest is not None:
+            out.append(
+                f"  infeasible: no setting tried meets p99 <= {fmt(request.slo_ms)} ms at "
+                f"{_load(scenario, request)}"
+            )
+            c = r.closest
+            closest = (
+                "lost requests (over capacity)"
+                if not _finite(c)
+                else (f"p99 {num(max(q.p99_ms for q in c.points))} ms")
+            )
+            out.append(f"  closest  {closest} with {settings(c.params)}")
+        if r.front:
+            rows = [
+                (num(t.first.p99_ms), num(t.front_rps), settings(t.params))
+                for t in r.front[:FRONT_ROWS]
+            ]
+            more = f" (first {FRONT_ROWS} of {len(r.front)})" if len(r.front) > FRONT_ROWS else ""
+            if request.objective == "throughput":
+                what, column = f"rate sustained against the p99 there{more}", "sustained"
+            else:
+                what = f"p99 at {num(r.front[0].first.rate_rps)} req/s against capacity{more}"
+                column = "capacity"
+            out.append(f"  Pareto front, {what}:")
+            table = text_table(("p99 ms", column, "settings"), rows, (True, True, False))
+            out += ["    " + line for line in table.splitlines()]
+    if validations:
+        out.append("\nvalidation: predicted (simulator) vs measured (live, wall clock)")
+        rows = []
+        for lane, v in validations.items():
+            for f in FIGURES:
+                err = v.error(f)
+                rows.append(
+                    (
+                        lane,
+                        f,
+                        num(v.predicted[f]),
+                        num(v.measured[f]),
+                        "-" if err is None else f"{err:+.1%}",
+                    )
+                )
+        out += text_table(
+            ("lane", "figure", "predicted", "measured", "error"),
+            rows,
+            (False, False, True, True, True),
+        ).splitlines()
+    if pick is not None:
+        out.append(f"\nchosen: {pick.lane} ({pick.kind})")
+    else:
+        out.append(f"\nno lane meets p99 <= {fmt(request.slo_ms)} ms; see 'closest' above")
+    return "\n".join(out)
+
+
+def _finite(r: TrialResult) -> bool:
+    return all(q.p99_ms != float("inf") for q in r.points)
+
+
+def tune_json(
+    scenario: Scenario,
+    request: TuneRequest,
+    results: list[LaneTune],
+    validations: dict[str, Validation],
+    pick: LaneTune | None,
+) -> dict[str, Any]:
+    """The ``batchtui.tune/1`` document."""
+    lanes = []
+    for r in results:
+        lanes.append(
+            {
+                "name": r.lane,
+                "kind": r.kind,
+                "sampler": r.sampler,
+                "trials": r.trials_in_study,
+                "interrupted": r.interrupted,
+                "feasible": r.best is not None,
+                "best": result_to_json(r.best) if r.best else None,
+                "closest": result_to_json(r.closest) if r.closest and r.best is None else None,
+                "front": [result_to_json(t) for t in r.front],
+                "validation": validations[r.lane].to_json() if r.lane in validations else None,
+            }
+        )
+    return {
+        "format": TUNE_FORMAT,
+        "objective": request.objective,
+        "slo_ms": request.slo_ms,
+        "rates": list(request.rates) if request.rates else None,
+        "seconds": request.seconds,
+        "seed": scenario.seed,
+        "load": scenario.load.to_dict(),
+        "model": scenario.model.to_dict(),
+        "chosen": pick.lane if pick else None,
+        "lanes": lanes,
+    }
