@@ -141,6 +141,7 @@ class BatchTuiApp(App[None]):
             (scenario, preset_name) if first_snapshot is not None else None
         )  # the last scenario (and preset name) the engine served: what a restart goes back to
         self._checking: str | None = None  # the lane whose live check is running
+        self._failures_said: set[tuple[str, str]] = set()  # (lane, reason) already toasted
         self._tune: TuneJob | None = None  # the background tune of a lane (key t)
         self._drawn: Snapshot | None = None
         self._last_numbers = 0.0
@@ -299,6 +300,7 @@ class BatchTuiApp(App[None]):
                 else ("live" if snap.live_lane == recent.name else "waiting")
             )
             panel.show(recent, total, slo_ms, snap.window_s, mode, short)
+        self._say_new_failures(snap.recent)
         self.query_one(ComparisonStrip).show(snap.recent, slo_ms)
         self.query_one(LoadBar).show(snap.load)
 
@@ -425,6 +427,17 @@ class BatchTuiApp(App[None]):
         if self._tune is not None:
             self._tune.cancel()
         self.stop_engine()
+
+    def _say_new_failures(self, lanes: Any) -> None:
+        """A toast with the full reason the first time a lane's batches fail for it (the lane
+        itself has room for a short form only)."""
+        for s in lanes:
+            for reason in s.failure_reasons:
+                if (s.name, reason) not in self._failures_said:
+                    self._failures_said.add((s.name, reason))
+                    self.notify(
+                        reason, title=f"{s.name}: batches fail", severity="error", timeout=10
+                    )
 
     def _note(self, lane: str, message: str) -> None:
         """One line in the lane's check row: how a live check or a tune is going or ended."""

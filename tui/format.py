@@ -35,6 +35,11 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
+def clip(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` characters, an ellipsis where it was cut."""
+    return text if len(text) <= cells else text[: max(cells - 1, 0)] + "…"
+
+
 def flow(parts: Sequence[Text], width: int, sep: str = " · ") -> list[Text]:
     """`parts` joined by `sep` into lines of at most `width` cells, broken only between parts,
     so a figure is never split (a part wider than `width` gets a line of its own)."""

@@ -9,6 +9,7 @@ part of what a batch costs on the device.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -66,15 +67,25 @@ class TensorBatches:
         else:
             high = min(spec.int_high, torch.iinfo(spec.dtype).max)
             pool = torch.randint(0, high, shape, generator=generator, dtype=spec.dtype)
-        pinned = device.type == "cuda"
-        self._pool = pool.pin_memory() if pinned else pool
+        self._pinned = device.type == "cuda"
+        self._pool = pool.pin_memory() if self._pinned else pool
+        self._target = device
+        self._allocate(max_batch_size)
+
+    def _allocate(self, max_batch_size: int) -> None:
+        """Buffers for batches of up to ``max_batch_size`` (made again, larger, on demand)."""
+        self.max_batch_size = max_batch_size
+        slots = len(self._pool)
         self._ring = torch.arange(slots + max_batch_size) % slots
-        self._host = torch.empty((max_batch_size, *spec.shape), dtype=spec.dtype, pin_memory=pinned)
-        self._device = None if device.type == "cpu" else torch.empty_like(self._host, device=device)
+        self._host = torch.empty(
+            (max_batch_size, *self.spec.shape), dtype=self.spec.dtype, pin_memory=self._pinned
+        )
+        on_cpu = self._target.type == "cpu"
+        self._device = None if on_cpu else torch.empty_like(self._host, device=self._target)
 
     def build(self, first_id: int, sizes: np.ndarray) -> tuple[torch.Tensor, ...]:
         """One gather into the host buffer, then (off the CPU) one non-blocking copy."""
-        n = _check_count(len(sizes), self.max_batch_size)
+        n = _check_count(len(sizes), self.max_batch_size, self._allocate)
         start = first_id % len(self._pool)
         host = self._host[:n]
         torch.index_select(self._pool, 0, self._ring[start : start + n], out=host)
@@ -108,11 +119,19 @@ class TokenBatches:
         generator = torch.Generator().manual_seed(seed)
         slots = max(1, min(POOL_SLOTS, POOL_BYTES // (8 * spec.max_seq_len)))
         pool = torch.randint(0, spec.vocab, (slots, spec.max_seq_len), generator=generator)
-        pinned = device.type == "cuda"
-        self._pool = pool.pin_memory() if pinned else pool
+        self._pinned = device.type == "cuda"
+        self._pool = pool.pin_memory() if self._pinned else pool
+        self._target = device
+        self._positions = torch.arange(spec.max_seq_len, device=device)
+        self._allocate(max_batch_size)
+
+    def _allocate(self, max_batch_size: int) -> None:
+        """Buffers for batches of up to ``max_batch_size`` (made again, larger, on demand)."""
+        self.max_batch_size = max_batch_size
+        slots, pinned, device = len(self._pool), self._pinned, self._target
         self._ring = torch.arange(slots + max_batch_size) % slots
         self._host_tokens = torch.empty(
-            max_batch_size * spec.max_seq_len, dtype=torch.int64, pin_memory=pinned
+            max_batch_size * self.spec.max_seq_len, dtype=torch.int64, pin_memory=pinned
         )
         self._host_lengths = torch.empty(max_batch_size, dtype=torch.int64, pin_memory=pinned)
         self._lengths_view = self._host_lengths.numpy()
@@ -121,11 +140,10 @@ class TokenBatches:
         self._device_lengths = (
             None if on_cpu else torch.empty_like(self._host_lengths, device=device)
         )
-        self._positions = torch.arange(spec.max_seq_len, device=device)
 
     def build(self, first_id: int, sizes: np.ndarray) -> tuple[torch.Tensor, ...]:
         """Tokens ``[n, longest]`` gathered from the pool, and their padding mask."""
-        n = _check_count(len(sizes), self.max_batch_size)
+        n = _check_count(len(sizes), self.max_batch_size, self._allocate)
         lengths = self.spec.lengths(sizes)
         longest = int(lengths.max())
         start = first_id % len(self._pool)
@@ -151,7 +169,12 @@ class TokenBatches:
         return self.spec.describe(n)
 
 
-def _check_count(n: int, max_batch_size: int) -> int:
-    if not 1 <= n <= max_batch_size:
-        raise ValueError(f"a batch holds 1 to {max_batch_size} requests, got {n}")
+def _check_count(n: int, max_batch_size: int, grow: Callable[[int], None]) -> int:
+    """``n`` if it is a batch size; buffers grow first when a slider raised the limit past
+    what the model was prepared for (those sizes were not warmed up: their first batch may
+    run slower, and is measured as it ran)."""
+    if n < 1:
+        raise ValueError(f"a batch holds at least 1 request, got {n}")
+    if n > max_batch_size:
+        grow(max(n, 2 * max_batch_size))
     return n

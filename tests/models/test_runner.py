@@ -32,13 +32,40 @@ def test_building_a_model_leaves_the_global_random_state_alone() -> None:
     assert torch.equal(torch.rand(3), expected)
 
 
-def test_a_batch_holds_one_to_max_batch_size_requests() -> None:
-    runner = ModelRunner(ModelSpec("mlp", {"width": 32}), "cpu", max_batch_size=8)
+@pytest.mark.parametrize(
+    "spec",
+    [ModelSpec("mlp", {"width": 32}), ModelSpec("transformer", {"d_model": 16, "heads": 2})],
+    ids=["tensor", "tokens"],
+)
+def test_a_batch_larger_than_prepared_grows_the_buffers_and_is_right(spec: ModelSpec) -> None:
+    # A slider may raise max_batch_size past what the model was warmed up for.
+    runner = ModelRunner(spec, "cpu", max_batch_size=8)
     assert runner.run(0, np.ones(8)) > 0.0
-    with pytest.raises(ValueError, match="a batch holds 1 to 8 requests, got 9"):
-        runner.run(0, np.ones(9))
+    assert runner.run(0, np.full(40, 3)) > 0.0
+    outputs = runner.outputs(5, np.full(20, 3))
+    assert len(outputs) == 20
+    torch.testing.assert_close(outputs[17], runner.single_output(22, 3), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="got 0"):
         runner.run(0, np.ones(0))
+
+
+def test_a_lane_raised_past_the_prepared_size_serves_bigger_batches_without_failing() -> None:
+    from batchtui.engine.lab import Lab
+    from batchtui.engine.load import LoadSpec
+    from batchtui.engine.scenario import LaneSpec, Scenario
+
+    scenario = Scenario(
+        load=LoadSpec(rate_rps=20_000.0),
+        model=ModelSpec("mlp", {"width": 32, "depth": 1}),
+        lanes=(LaneSpec("static", "static", {"max_batch_size": 8}),),
+        device="cpu",
+    )
+    lab = Lab(scenario)
+    lab.set_lane_params("static", max_batch_size=64)
+    lab.advance_to(0.05)
+    stats = lab.snapshot().lanes[0]
+    assert stats.failed == 0 and stats.failure_reasons == {}
+    assert max(stats.batch_histogram) > 8
 
 
 def test_a_failing_batch_raises_to_the_caller() -> None:

@@ -3,6 +3,7 @@ start from a preset, load one while running, export, survive an engine that stop
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from batchtui.engine.models import ModelSpec
 from batchtui.presets import builtin_preset_files, load_preset, resolve, user_dir
 from batchtui.presets.exporters import export
 from batchtui.tui.app import BatchTuiApp
@@ -181,3 +183,24 @@ async def test_quitting_during_a_live_check_takes_under_half_a_second() -> None:
     assert took < 0.5
     assert not process.is_alive()
     assert process.exitcode == 0  # it stopped itself: the check listened for the quit
+
+
+async def test_failing_batches_say_why_in_the_lane_and_in_full_once() -> None:
+    model = ModelSpec("factory", {"target": "tests.models.sample_factory:fails_on_big_batches"})
+    scenario = dataclasses.replace(dashboard_scenario(model=model), device="cpu")
+    engine, first = start_engine(scenario)
+    app = BatchTuiApp(scenario, engine=engine, first_snapshot=first)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: any(s.failed for s in app.snapshot.recent))
+        await wait_until(pilot, lambda: "fail" in numbers(app, "static"))
+        await wait_until(
+            pilot, lambda: any(n.title.endswith("batches fail") for n in app._notifications)
+        )
+        toasts = [n for n in app._notifications if n.title.endswith("batches fail")]
+        reason = next(iter(next(s for s in app.snapshot.recent if s.failed).failure_reasons))
+        assert any(n.message == reason for n in toasts)  # in full
+        await wait_until(pilot, lambda: reason[:10] in numbers(app, "static"))
+        await pilot.pause(1.0)
+        said = [n for n in app._notifications if n.message == reason]
+        assert len({n.title for n in said}) == len(said)  # once per lane, not per snapshot
+        await pilot.press("q")

@@ -10,6 +10,7 @@ from batchtui.engine.metrics import LaneStats
 from batchtui.tui import format as fmt
 
 Row = list[Text]
+PART_CELLS = 22
 
 
 def _pair(label: str, value: str, unit: str = "") -> Text:
@@ -39,6 +40,9 @@ def figure_rows(s: LaneStats, short: bool = False) -> list[Row]:
     rej = Text(f"rej {s.rejected:,}", style="bold red" if s.rejected else "dim")
     fail = Text(f"fail {s.failed:,}", style="bold red" if s.failed else "dim")
     rows.append([rej, fail])
+    if s.failure_reasons:  # the most frequent reason, short; the app's toast has it in full
+        reason = max(s.failure_reasons.items(), key=lambda kv: kv[1])[0]
+        rows.append([Text(fmt.clip(reason, PART_CELLS), style="red")])
     return rows
 
 
