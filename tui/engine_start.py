@@ -47,6 +47,7 @@ def _first_snapshot(
     engine: Engine, on_status: Callable[[str, float], None] | None, timeout_s: float
 ) -> Snapshot:
     deadline = time.monotonic() + timeout_s
+    stage = ("starting the engine", 0.0)  # until the engine says more (importing torch…)
     while time.monotonic() < deadline:
         for event in engine.events(timeout=POLL_S):
             if isinstance(event, Snapshot):
@@ -55,6 +56,8 @@ def _first_snapshot(
                 # Named by the setting at fault when the engine knows it, so the caller can
                 # name the user's own flag.
                 raise EngineStartFailed(event.where or "engine", event.reason or event.message)
-            if isinstance(event, Status) and on_status is not None:
-                on_status(event.stage, event.fraction)
+            if isinstance(event, Status):
+                stage = (event.stage, event.fraction)
+        if on_status is not None:
+            on_status(*stage)  # every poll, so a quiet stretch still shows where it is
     raise EngineStartFailed("engine", f"did not start within {timeout_s:g} s")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from batchtui.tui.verdict import best_of, report_standing
+
 COLUMNS = (
     ("lane", "<", lambda lane: lane["name"]),
     ("batcher", "<", lambda lane: _batcher(lane["batcher"])),
@@ -18,18 +20,39 @@ COLUMNS = (
 )
 
 
+GOODPUT = ("good/s", ">", lambda lane: f"{lane['goodput_rps']:,.0f}")
+
+
 def format_report(report: dict[str, Any]) -> str:
-    """A heading naming the load and model, then one row per lane; best p99 marked."""
+    """A heading naming the load and model, then one row per lane and the best one marked:
+    with an SLO by the dashboard's rule (within it, nothing dropped, most goodput), else the
+    lowest p99."""
     lanes = report["lanes"]
-    rows = [[get(lane) for _, _, get in COLUMNS] for lane in lanes]
-    p99s = [lane["latency_ms"]["p99"] for lane in lanes]
-    if len(lanes) > 1 and all(p is not None for p in p99s):
-        best = p99s.index(min(p99s))
+    slo_ms = report.get("slo_ms")
+    columns = COLUMNS if slo_ms is None else (*COLUMNS[:5], GOODPUT, *COLUMNS[5:])
+    rows = [[get(lane) for _, _, get in columns] for lane in lanes]
+    best, footnote = _best(lanes, slo_ms)
+    if best is not None:
         rows[best][0] += " *"
-    out = [_heading(report), "", *table_lines(COLUMNS, rows)]
-    if len(lanes) > 1 and "*" in "".join(r[0] for r in rows):
-        out.append("* lowest p99")
+    out = [_heading(report), "", *table_lines(columns, rows)]
+    if footnote:
+        out.append(footnote)
     return "\n".join(out)
+
+
+def _best(lanes: list[dict[str, Any]], slo_ms: float | None) -> tuple[int | None, str]:
+    """Which row to mark and the line that says why (none with a single lane)."""
+    if len(lanes) < 2:
+        return None, ""
+    if slo_ms is not None:
+        verdict = best_of([report_standing(lane) for lane in lanes], slo_ms)
+        if verdict.best is None:
+            return None, verdict.reason
+        return [lane["name"] for lane in lanes].index(verdict.best), f"* {verdict.reason}"
+    p99s = [lane["latency_ms"]["p99"] for lane in lanes]
+    if any(p is None for p in p99s):
+        return None, ""
+    return p99s.index(min(p99s)), "* lowest p99"
 
 
 def table_lines(columns: Sequence[tuple[str, str, Any]], rows: list[list[str]]) -> list[str]:

@@ -6,8 +6,9 @@ among the rest the one with the most goodput (requests within the SLO per second
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from batchtui.engine.metrics import LaneStats
 from batchtui.tui import format as fmt
@@ -23,15 +24,43 @@ class Verdict:
     reason: str
 
 
-def qualifies(s: LaneStats, slo_ms: float) -> bool:
+class Standing(NamedTuple):
+    """What the rule reads of a lane, from live figures or from a run report alike."""
+
+    name: str
+    completed: int
+    p99: float | None
+    dropped: int  # rejected + failed
+    saturated: bool
+    goodput: float  # within the SLO per second (all completions when no SLO is set)
+
+
+def standing(s: LaneStats) -> Standing:
+    return Standing(
+        s.name, s.completed, s.latency.p99, s.rejected + s.failed, s.saturated, goodput(s)
+    )
+
+
+def report_standing(lane: Mapping[str, Any]) -> Standing:
+    """The same from a lane object of a ``batchtui.run/1`` report."""
+    good = lane.get("goodput_rps")
+    return Standing(
+        lane["name"],
+        lane["completed"],
+        lane["latency_ms"]["p99"],
+        lane["rejected"] + lane["failed"],
+        bool(lane.get("saturated")),
+        lane["throughput_rps"] if good is None else good,
+    )
+
+
+def qualifies(s: Standing, slo_ms: float) -> bool:
     """p99 within the SLO, no request rejected or failed, and keeping up with the load."""
-    p99 = s.latency.p99
     return (
         s.completed > 0
-        and p99 is not None
-        and p99 <= slo_ms
-        and s.rejected == 0
-        and s.failed == 0
+        and s.p99 is not None
+        and s.p99 <= slo_ms
+        and s.dropped == 0
         and not s.saturated
     )
 
@@ -42,6 +71,11 @@ def goodput(s: LaneStats) -> float:
 
 
 def best_lane(lanes: Sequence[LaneStats], slo_ms: float | None) -> Verdict:
+    """The dashboard's verdict on its lanes' figures (see `best_of`)."""
+    return best_of([standing(s) for s in lanes], slo_ms)
+
+
+def best_of(lanes: Sequence[Standing], slo_ms: float | None) -> Verdict:
     """The qualifying lane with the most goodput; lanes within `TIE` of the most are tied
     (all serve the whole load), and the one with the lower p99 wins."""
     if slo_ms is None:
@@ -52,11 +86,11 @@ def best_lane(lanes: Sequence[LaneStats], slo_ms: float | None) -> Verdict:
     fit = [s for s in lanes if qualifies(s, slo_ms)]
     if not fit:
         return Verdict(None, f"no lane meets {within} without drops")
-    most = max(goodput(s) for s in fit)
-    tied = [s for s in fit if goodput(s) >= (1.0 - TIE) * most]
-    best = min(tied, key=lambda s: s.latency.p99 or 0.0)
+    most = max(s.goodput for s in fit)
+    tied = [s for s in fit if s.goodput >= (1.0 - TIE) * most]
+    best = min(tied, key=lambda s: s.p99 or 0.0)
     return Verdict(
         best.name,
-        f"best: {best.name} ({within}, no drops, most goodput {fmt.rate(goodput(best))}/s"
+        f"best: {best.name} ({within}, no drops, most goodput {fmt.rate(best.goodput)}/s"
         + ("; tied: lower p99)" if len(tied) > 1 else ")"),
     )
