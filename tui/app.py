@@ -27,6 +27,7 @@ from batchtui.engine.policies import make_policy
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.session import (
     CancelCheck,
+    CheckCancelled,
     CheckLive,
     CommandFailed,
     Engine,
@@ -230,6 +231,10 @@ class BatchTuiApp(App[None]):
                     severity="warning" if why else "information",
                     timeout=5,
                 )
+            elif isinstance(event, CheckCancelled):
+                self._checking = None
+                self._note(event.lane, "live check cancelled")
+                self.notify(f"{event.lane}: live check cancelled", title="cancelled", timeout=2)
             elif isinstance(event, CommandFailed):
                 if event.command == "CheckLive" and self._checking is not None:
                     self._note(self._checking, event.message)

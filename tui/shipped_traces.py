@@ -13,7 +13,7 @@ SHIPPED_TRACES = {"azure-conv": "AzureLLMInferenceTrace_conv.csv"}
 NAMES_HELP = ", ".join(SHIPPED_TRACES)
 
 
-def resolve_trace(text: str) -> str:
+def resolve_trace(text: str, flag: str = "--trace") -> str:
     """The file ``--trace TEXT`` means: an existing file, else a shipped trace by name (or by
     its file name), else TEXT itself (the trace loader then says what is wrong with it)."""
     if Path(text).expanduser().exists():
@@ -24,6 +24,6 @@ def resolve_trace(text: str) -> str:
         return str(builtin_dir() / "traces" / file)
     if "/" not in text and "." not in text:  # a name, not a path
         raise ConfigError(
-            "--trace", f"no file or shipped trace named {text!r}; shipped traces: {NAMES_HELP}"
+            flag, f"no file or shipped trace named {text!r}; shipped traces: {NAMES_HELP}"
         )
     return text

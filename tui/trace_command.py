@@ -18,6 +18,7 @@ from batchtui.engine.load.spec import LOAD_PARAMS, TRACE_CHOICES
 from batchtui.engine.load.trace_summary import TraceSummary, summarize
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.param_flags import add_param_flag
+from batchtui.tui.shipped_traces import NAMES_HELP, resolve_trace
 
 COLUMN_FLAGS = {p.name: p.cli_flag for p in LOAD_PARAMS if p.name in TRACE_CHOICES}
 """Trace-reading setting -> flag, for turning an engine error back into what the user typed."""
@@ -46,7 +47,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         ),
     )
     p.set_defaults(handler=run)
-    p.add_argument("file", metavar="FILE", help="a trace file: CSV with a header, or JSON Lines")
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help=f"a trace file (CSV with a header, or JSON Lines) or a shipped trace: {NAMES_HELP}",
+    )
     g = p.add_argument_group("columns")
     add_column_arguments(g)
     g = p.add_argument_group("output")
@@ -59,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None:
         check_output_path(args.json, "--json")
     try:
-        trace = load_trace(args.file, args.time_column, args.size_column, args.time_unit)
+        path = resolve_trace(args.file, flag="trace")
+        trace = load_trace(path, args.time_column, args.size_column, args.time_unit)
     except ConfigError as e:
         raise e.at(COLUMN_FLAGS.get(e.where, e.where)) from None
     summary = summarize(trace)

@@ -4,6 +4,7 @@ from batchtui.engine.live.check import LiveCheck
 from batchtui.engine.session.engine import Engine
 from batchtui.engine.session.messages import (
     CancelCheck,
+    CheckCancelled,
     CheckLive,
     CommandFailed,
     EngineFailed,
@@ -22,6 +23,7 @@ from batchtui.engine.session.process import EngineClient
 
 __all__ = [
     "CancelCheck",
+    "CheckCancelled",
     "CheckLive",
     "CommandFailed",
     "Engine",

@@ -109,6 +109,13 @@ class CommandFailed:
 
 
 @dataclass(frozen=True)
+class CheckCancelled:
+    """The live check of ``lane`` was cancelled as asked; it has no figures."""
+
+    lane: str
+
+
+@dataclass(frozen=True)
 class EngineFailed:
     """The engine could not start or stopped on an error; it has exited.
 
@@ -136,4 +143,4 @@ class Snapshot:
     live_lane: str | None = None  # the lane served on the wall clock (the others wait)
 
 
-Event = Status | CommandFailed | EngineFailed | Snapshot | LiveCheck
+Event = Status | CommandFailed | CheckCancelled | EngineFailed | Snapshot | LiveCheck

@@ -19,6 +19,7 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.session.messages import (
     CancelCheck,
+    CheckCancelled,
     CheckLive,
     Command,
     CommandFailed,
@@ -214,7 +215,7 @@ def _check_live(
         result = paced.lab.check_live(lane, seconds, on_progress=progress)
     except _CheckInterrupted as e:
         if not e.stop:
-            conn.send(CommandFailed("CheckLive", f"{lane}: live check cancelled"))
+            conn.send(CheckCancelled(lane))
         raise
     finally:
         if not was_paused:

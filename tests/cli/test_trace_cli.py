@@ -139,3 +139,16 @@ def test_without_its_columns_the_alibaba_shape_is_refused_naming_them(
     code, _, err = run_cli(capsys, "run", "--pattern", "trace", "--trace", str(path))
     assert code == 2
     assert "no arrival-time column" in err and "found request_id, gmt_create" in err
+
+
+def test_a_shipped_trace_is_summarised_by_its_name(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "trace", "azure-conv")
+    assert code == 0, err
+    assert "19,366" in out  # the Azure conversation trace's rows
+
+
+def test_an_unknown_trace_name_lists_the_shipped_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "trace", "azure-chat")
+    assert code == 2
+    assert err.startswith("batchtui: error: trace: no file or shipped trace named 'azure-chat'")
+    assert "azure-conv" in err

@@ -166,6 +166,7 @@ async def test_a_live_check_can_be_cancelled_and_the_engine_carries_on() -> None
         frozen = app.snapshot.clock  # the clock stops during a check
         await pilot.press("v")  # cancel
         await wait_until(pilot, lambda: "cancelled" in str(app.query_one("#check-static").render()))
+        assert not any(n.title == "refused" for n in app._notifications)  # it was asked for
         await wait_until(pilot, lambda: app.snapshot.clock > frozen + 0.3, timeout=5)
         await pilot.press("q")
 
