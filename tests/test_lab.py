@@ -108,3 +108,27 @@ def test_a_live_check_serves_and_simulates_the_same_arrivals() -> None:
     assert check.live.latency.p50 == pytest.approx(check.sim.latency.p50, rel=0.3)
     with pytest.raises(ConfigError, match="seconds: must be between 0 and 60"):
         lab.check_live("dynamic", 0)
+
+
+def test_stretches_without_arrivals_are_skipped_and_the_report_is_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import batchtui.engine.lab as lab_module
+
+    scenario = Scenario(load=LoadSpec(rate_rps=0.01))
+    steps: list[float] = []
+    advance = Lab.advance_to
+
+    def counted(self: Lab, t: float) -> None:
+        steps.append(t)
+        advance(self, t)
+
+    monkeypatch.setattr(Lab, "advance_to", counted)
+    skipping = Lab(scenario).run(100_000.0)
+    assert len(steps) < 10_000  # not one step per virtual second
+    monkeypatch.setattr(lab_module, "MAX_CHUNK_S", lab_module.CHUNK_S)
+    steps.clear()
+    every_second = Lab(scenario).run(100_000.0)
+    assert len(steps) == 100_000
+    assert skipping == every_second
+    assert skipping["lanes"][0]["arrived"] > 900
