@@ -16,7 +16,7 @@ from batchtui.engine.metrics import LaneStats, lane_stats
 from batchtui.engine.metrics.history import forget_before
 from batchtui.engine.metrics.totals import RunningTotals
 from batchtui.engine.policies import make_policy
-from batchtui.engine.scenario import Scenario
+from batchtui.engine.scenario import SLO_MS, Scenario
 from batchtui.engine.service import ServiceTime
 from batchtui.engine.service.factory import Progress
 from batchtui.engine.sim.arrivals import Arrivals
@@ -254,11 +254,8 @@ class Lab:
 
     def set_slo(self, slo_ms: float) -> None:
         """Measure goodput against this p99 SLO (ms) from the next snapshot on."""
-        if isinstance(slo_ms, bool) or not isinstance(slo_ms, int | float):
-            raise ConfigError("slo_ms", f"must be a number, got {slo_ms!r}")
-        if not (math.isfinite(slo_ms) and slo_ms > 0):
-            raise ConfigError("slo_ms", f"must be a finite number > 0, got {slo_ms!r}")
-        self.scenario = dataclasses.replace(self.scenario, slo_ms=float(slo_ms))
+        slo = SLO_MS.check(slo_ms)
+        self.scenario = dataclasses.replace(self.scenario, slo_ms=float(slo))
 
     def reset_stats(self) -> None:
         """Start the statistics afresh from now (the simulation itself carries on)."""

@@ -17,11 +17,11 @@ from batchtui.tui.model_args import model_from_args, model_kind_and_params
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.scenario_args import (
     ANALYTIC_PARAMS,
-    BATCHER_FLAGS,
     SEED,
     ScenarioDefaults,
     _parse_lanes,
     apply_lane_flags,
+    batcher_flags,
     load_from_args,
 )
 
@@ -109,7 +109,7 @@ def _lanes(args: argparse.Namespace) -> tuple[LaneSpec, ...]:
     text = args.lanes if args.lanes is not None else ",".join(DEFAULT_GEN_LANES)
     lanes = _parse_lanes(text, GEN_LANE_KINDS)
     params: dict[str, dict[str, Any]] = {lane.name: {} for lane in lanes}
-    flags = {**BATCHER_FLAGS, **{p.name: p.cli_flag for p in CONTINUOUS_PARAMS}}
+    flags = {**batcher_flags(), **{p.name: p.cli_flag for p in CONTINUOUS_PARAMS}}
     apply_lane_flags(args, lanes, params, flags, _param_names)
     out = []
     for lane in lanes:
