@@ -21,7 +21,6 @@ from typing import Any
 from batchtui.engine.device import check_device_name
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import PATTERNS, LoadSpec
-from batchtui.engine.load.spec import USED_FIELDS
 from batchtui.engine.models import MODEL_KINDS, ModelSpec
 from batchtui.engine.params import Param
 from batchtui.engine.policies import POLICIES, make_policy
@@ -257,7 +256,7 @@ def _check_load(section: object, base_dir: Path | None, problems: list[Problem])
         _check(problems, "load", one, where=f"load.{key}")
     if len(problems) > before:
         return None
-    used = USED_FIELDS[str(pattern)]
+    used = PATTERNS[str(pattern)].reads
     for key in section:
         if key != "pattern" and key not in used:
             problems.append(

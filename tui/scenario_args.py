@@ -17,7 +17,8 @@ from typing import Any
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import LoadSpec
-from batchtui.engine.load.spec import LOAD_PARAMS, MAX_RATE_RPS, USED_FIELDS
+from batchtui.engine.load.patterns import PATTERNS, readers
+from batchtui.engine.load.spec import LOAD_PARAMS, MAX_RATE_RPS, load_params
 from batchtui.engine.models import MODEL_KINDS, ModelSpec
 from batchtui.engine.params import Param
 from batchtui.engine.policies import POLICIES
@@ -91,7 +92,7 @@ def add_scenario_arguments(
     )
 
     g = parser.add_argument_group("load")
-    for param in LOAD_PARAMS:
+    for param in load_params():
         default = None if param.name == "ramp_to_rps" else getattr(defaults.load, param.name)
         add_param_flag(g, param, default=default, help=_load_help(param), unset=unset)
 
@@ -136,10 +137,10 @@ def _load_help(param: Param) -> str:
         return f"{param.help}, or a shipped trace: {NAMES_HELP}; implies --pattern trace"
     if param.name == "ramp_to_rps":
         return "ramp: final rate (default: twice --rate, or the preset's)"
-    readers = [pattern for pattern, used in USED_FIELDS.items() if param.name in used]
-    if param.name == "pattern" or len(readers) > 2:
+    reading = readers(param.name)
+    if param.name == "pattern" or len(reading) > 2:
         return param.help
-    return f"{', '.join(readers)}: {param.help}"
+    return f"{', '.join(reading)}: {param.help}"
 
 
 def _batcher_help(param: Param) -> str:
@@ -225,11 +226,11 @@ def _load_from_args(args: argparse.Namespace, preset: Preset | None, base: LoadS
             )
     pattern = given.get("pattern", base.pattern)
     for name in given:
-        if name != "pattern" and name not in USED_FIELDS[pattern]:
-            readers = [p for p, used in USED_FIELDS.items() if name in used]
+        if name != "pattern" and name not in PATTERNS[pattern].reads:
+            reading = readers(name)
             raise ConfigError(
                 LOAD_FLAGS[name],
-                f"--pattern {pattern} does not read it; it is for --pattern {' or '.join(readers)}",
+                f"--pattern {pattern} does not read it; it is for --pattern {' or '.join(reading)}",
             )
     if pattern == "ramp" and "ramp_to_rps" not in given and base.pattern != "ramp":
         rate = given.get("rate_rps", base.rate_rps)

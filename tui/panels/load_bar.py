@@ -10,14 +10,13 @@ from textual.containers import Horizontal
 from textual.widgets import Select
 
 from batchtui.engine.load import LoadSpec
+from batchtui.engine.load.patterns import synthetic_patterns
 from batchtui.engine.load.spec import LOAD_PARAMS
 from batchtui.tui.messages import LoadChanged
 from batchtui.tui.panels.knob import param_slider
 from batchtui.tui.widgets.slider import Slider
 
 _PARAMS = {p.name: p for p in LOAD_PARAMS}
-
-SYNTHETIC = ("constant", "poisson", "gamma", "onoff", "ramp", "sine")
 
 
 class LoadBar(Horizontal):
@@ -28,7 +27,7 @@ class LoadBar(Horizontal):
         self.load = load
 
     def compose(self) -> ComposeResult:
-        patterns = list(SYNTHETIC) + (["trace"] if self.load.trace else [])
+        patterns = synthetic_patterns() + (["trace"] if self.load.trace else [])
         yield param_slider(
             _PARAMS["rate_rps"], self.load.rate_rps, check=self._checker("rate_rps"),
             name="arrival rate", id="load-rate",
