@@ -44,7 +44,7 @@ def main() -> None:
     runner = ModelRunner(ModelSpec(args.model), device=args.device, max_batch_size=32)
     runner.warm_up(32)
     print(f"machine: {machine()}")
-    print(f"model: {runner.describe()}; worker: {args.worker}")
+    print(f"model: {runner.to_json()}; worker: {args.worker}")
     print(f"{args.seconds:g} s at {args.overload:g}x the peak per round, max_queue 2000\n")
     print(
         f"{'round':>5} {'peak req/s':>10} {'at n':>5} {'live req/s':>10} {'/ peak':>7} "

@@ -74,7 +74,7 @@ def main() -> None:
     runner = ModelRunner(ModelSpec(args.model), device=args.device, max_batch_size=32)
     runner.warm_up(32)
     print(f"machine: {machine()}")
-    print(f"model: {runner.describe()}")
+    print(f"model: {runner.to_json()}")
     ratios: dict[tuple[str, str], list[float]] = {}
     for round_ in range(1, args.rounds + 1):
         table = profile_runner(runner, 32, repeats=9)

@@ -98,7 +98,7 @@ class Lab:
     @property
     def model(self) -> dict[str, Any]:
         """The model serving the batches, as JSON (kind, parameters, device)."""
-        return self._service.describe()
+        return self._service.to_json()
 
     @property
     def finished(self) -> bool:
@@ -243,7 +243,7 @@ class Lab:
         self._checks += 1
         return check_live(
             lane,
-            self.lanes[lane].describe_batcher(),
+            self.lanes[lane].batcher_json(),
             self.load,
             self._service,
             seconds,
@@ -288,7 +288,7 @@ class Lab:
             "duration_s": self._arrivals_end if self._arrivals_end is not None else self.clock,
             "seed": s.seed,
             "load": self._load.spec.to_dict(),
-            "model": self._service.describe(),
+            "model": self._service.to_json(),
             "device": self.scenario.device,
             "max_queue": s.max_queue,
             "max_inflight": s.max_inflight,

@@ -46,14 +46,14 @@ def _no_check(spec: LoadSpec) -> None:
 @dataclass(frozen=True)
 class Pattern:
     """One arrival pattern: ``arrivals`` (None: replayed by the trace reader), the mean number
-    of arrivals in a span (``expected``), its description, and checks between its knobs."""
+    of arrivals in a span (``expected``), its one-line summary, and checks between its knobs."""
 
     name: str
     reads: tuple[str, ...]
     """The LoadSpec settings it reads besides ``pattern``, so a UI shows only those knobs."""
     arrivals: Callable[[LoadSpec, float, Rng, Rng], s.ArrivalTimes] | None
     expected: Callable[[LoadSpec, float], float]
-    describe: Callable[[LoadSpec], str] = _RATE_ONLY
+    summary: Callable[[LoadSpec], str] = _RATE_ONLY
     check: Callable[[LoadSpec], None] = _no_check
 
 

@@ -35,7 +35,7 @@ class LaneLike(Protocol):
     tail: int
     clock: float
 
-    def describe_batcher(self) -> dict[str, Any]: ...
+    def batcher_json(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ def assemble(
     n_batches = sum(hist.values())
     return LaneStats(
         name=lane.name,
-        batcher=lane.describe_batcher(),
+        batcher=lane.batcher_json(),
         start_s=span.start,
         end_s=clock,
         arrived=arrived,

@@ -42,7 +42,7 @@ class Policy:
         self._params = self._checked(changes, self._params)
         self._apply()
 
-    def describe(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """This policy as JSON: its kind and parameters (the shape presets and reports use)."""
         return {"kind": self.kind, **self._params}
 

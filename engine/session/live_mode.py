@@ -30,7 +30,7 @@ class LiveMode:
     """
 
     def __init__(self, lab: Lab, lane: str, seed: int, window_s: float = 10.0) -> None:
-        batcher = lab.lanes[lane].describe_batcher()
+        batcher = lab.lanes[lane].batcher_json()
         self.lane = lane
         self._generator = LoadGenerator(lab.load, seed=seed)
         self.arrivals = Arrivals()

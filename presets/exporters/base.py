@@ -29,7 +29,7 @@ class Export:
 
 def describe_load(preset: Preset) -> str:
     """The load a preset was tuned for, in a few words (``poisson 2,000 req/s``)."""
-    return PATTERNS[preset.load.pattern].describe(preset.load)
+    return PATTERNS[preset.load.pattern].summary(preset.load)
 
 
 def describe_model(preset: Preset) -> str:

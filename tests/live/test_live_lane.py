@@ -89,7 +89,7 @@ class FailsAbove:
     def for_lane(self, arrivals: object = None) -> "FailsAbove":
         return self
 
-    def describe(self) -> dict:
+    def to_json(self) -> dict:
         return {"kind": "test"}
 
 
