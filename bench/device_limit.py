@@ -22,7 +22,7 @@ import statistics
 
 from common import machine, poisson_arrivals
 
-from batchtui.engine.live import LiveLane
+from batchtui.engine.live import WallClockLane
 from batchtui.engine.metrics import lane_stats
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.profiler import profile_runner
@@ -56,7 +56,7 @@ def main() -> None:
         rate = args.overload * peak.throughput_rps
         arrivals = poisson_arrivals(rate, args.seconds, seed=round_)
         policy = make_policy("static", max_batch_size=32, max_wait_ms=5.0)
-        lane = LiveLane(
+        lane = WallClockLane(
             "static", policy, RealService(runner, arrivals), arrivals, max_queue=2000,
             worker=args.worker,
         )  # fmt: skip

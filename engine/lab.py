@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.live import LiveLane
-from batchtui.engine.live.check import LiveCheck, check_live
+from batchtui.engine.live import WallClockLane
+from batchtui.engine.live.check import SideBySideCheck, check_live
 from batchtui.engine.load import LoadGenerator, LoadSpec
 from batchtui.engine.metrics import LaneStats, lane_stats
 from batchtui.engine.metrics.history import forget_before
@@ -60,7 +60,7 @@ class Lab:
         self._service = scenario.build_service(on_progress)
         self._load = LoadGenerator(scenario.load, seed=scenario.seed)
         self.arrivals = Arrivals()
-        self.lanes: dict[str, SimLane | LiveLane] = {}
+        self.lanes: dict[str, SimLane | WallClockLane] = {}
         for spec in scenario.lanes:
             policy = make_policy(spec.kind, **spec.params)
             service = self._service.for_lane(self.arrivals)
@@ -74,7 +74,7 @@ class Lab:
                     max_inflight=scenario.max_inflight,
                 )
             else:
-                self.lanes[spec.name] = LiveLane(
+                self.lanes[spec.name] = WallClockLane(
                     spec.name, policy, service, self.arrivals, max_queue=scenario.max_queue
                 )
         self.clock = 0.0
@@ -206,7 +206,7 @@ class Lab:
             progress = None
             if on_progress is not None:
                 progress = lambda f, i=i: on_progress((i + f) / len(lanes))  # noqa: E731
-            assert isinstance(lane, LiveLane)
+            assert isinstance(lane, WallClockLane)
             lane.run(on_progress=progress)
         self.clock = max(lane.clock for lane in lanes)
         return self.report()
@@ -233,7 +233,7 @@ class Lab:
 
     def check_live(
         self, lane: str, seconds: float, on_progress: Callable[[float], None] | None = None
-    ) -> LiveCheck:
+    ) -> SideBySideCheck:
         """Serve ``seconds`` of the current load with this lane's current settings on the
         wall clock, and simulate the same arrivals, for a side-by-side check."""
         if lane not in self.lanes:

@@ -26,21 +26,21 @@ from batchtui.engine.policies import make_policy
 from batchtui.engine.scenario import SLO_MS, Scenario
 from batchtui.engine.session import (
     CancelCheck,
-    CheckLive,
     CommandFailed,
     Engine,
     EngineClient,
     EngineFailed,
-    LiveCheck,
     Pause,
     ResetStats,
     Resume,
+    RunSideBySideCheck,
     SetLaneParams,
-    SetLive,
     SetLoad,
     SetSlo,
+    SideBySideCheck,
     Snapshot,
     Status,
+    SwitchToWallClock,
 )
 from batchtui.presets import Preset, resolve, save_preset, user_dir
 from batchtui.presets.from_lane import lane_preset, measured_figures
@@ -205,7 +205,7 @@ class BatchTuiApp(App[None]):
                 self._serving = (self.scenario, self.preset_name)
             elif isinstance(event, Status):
                 self.query_one(StatusLine).starting(event.stage, event.fraction)
-            elif isinstance(event, LiveCheck):
+            elif isinstance(event, SideBySideCheck):
                 self._checking = None
                 self.query_one(f"#lane-{event.lane}", LanePanel).show_check(event)
                 why = event.why_not
@@ -218,7 +218,7 @@ class BatchTuiApp(App[None]):
                     timeout=5,
                 )
             elif isinstance(event, CommandFailed):
-                if event.command == "CheckLive" and self._checking is not None:
+                if event.command == "RunSideBySideCheck" and self._checking is not None:
                     self.query_one(f"#lane-{self._checking}", LanePanel).check_ended(event.message)
                     self._checking = None
                 self.notify(event.message, title="refused", severity="error")
@@ -315,7 +315,7 @@ class BatchTuiApp(App[None]):
         """Serve the focused lane on the wall clock (the others wait), or back to the simulator."""
         lane = self.focused_lane()
         live = self.snapshot.live_lane if self.snapshot is not None else None
-        self._send(SetLive(None if live == lane else lane))
+        self._send(SwitchToWallClock(None if live == lane else lane))
         self.notify(
             f"{lane}: back to the simulator" if live == lane else f"{lane}: live, others wait",
             timeout=2,
@@ -330,7 +330,7 @@ class BatchTuiApp(App[None]):
         lane = self.focused_lane()
         self._checking = lane
         self.query_one(f"#lane-{lane}", LanePanel).checking(self.check_seconds)
-        self._send(CheckLive(lane, self.check_seconds))
+        self._send(RunSideBySideCheck(lane, self.check_seconds))
 
     def action_set_slo(self) -> None:
         """Ask for the p99 SLO that goodput and the best lane are judged against."""

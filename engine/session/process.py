@@ -19,7 +19,6 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.session.messages import (
     CancelCheck,
-    CheckLive,
     Command,
     CommandFailed,
     EngineFailed,
@@ -27,12 +26,13 @@ from batchtui.engine.session.messages import (
     Pause,
     ResetStats,
     Resume,
+    RunSideBySideCheck,
     SetLaneParams,
-    SetLive,
     SetLoad,
     SetSlo,
     Status,
     Stop,
+    SwitchToWallClock,
 )
 
 ENGINE_CPUS_ENV = "BATCHTUI_ENGINE_CPUS"  # cores the engine may use, set by the dashboard
@@ -178,11 +178,11 @@ def _apply(paced: Any, command: Command, conn: Connection, held: list[Command]) 
                 paced.set_load(load)
             case SetLaneParams(lane=lane, params=params):
                 paced.set_lane_params(lane, params)
-            case SetLive(lane=lane):
+            case SwitchToWallClock(lane=lane):
                 paced.set_live(lane)
             case SetSlo(ms=ms):
                 paced.set_slo(ms)
-            case CheckLive(lane=lane, seconds=seconds):
+            case RunSideBySideCheck(lane=lane, seconds=seconds):
                 _check_live(paced, lane, seconds, conn, held)
             case CancelCheck():
                 pass  # no check is running (it ended before the cancel arrived)
@@ -214,7 +214,7 @@ def _check_live(
         result = paced.lab.check_live(lane, seconds, on_progress=progress)
     except _CheckInterrupted as e:
         if not e.stop:
-            conn.send(CommandFailed("CheckLive", f"{lane}: live check cancelled"))
+            conn.send(CommandFailed("RunSideBySideCheck", f"{lane}: live check cancelled"))
         raise
     finally:
         if not was_paused:

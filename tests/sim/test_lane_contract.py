@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from batchtui.engine.live import LiveLane
+from batchtui.engine.live import WallClockLane
 from batchtui.engine.metrics import lane_stats
 from batchtui.engine.policies import Dispatch, Policy, QueueView, Static, Wait, make_policy
 from batchtui.engine.service import AnalyticCost
@@ -20,13 +20,13 @@ from tests.sim.helpers import arrivals_at
 RUNTIMES = ("sim", "live")
 
 
-def serve(runtime: str, policy: Policy, arrivals: Arrivals, **kw: Any) -> SimLane | LiveLane:
+def serve(runtime: str, policy: Policy, arrivals: Arrivals, **kw: Any) -> SimLane | WallClockLane:
     """Run ``policy`` over closed ``arrivals`` in one runtime, to the end."""
     if runtime == "sim":
         lane = SimLane("lane", policy, AnalyticCost(1.0, 0.1), arrivals, **kw)
         lane.advance(math.inf)
         return lane
-    live = LiveLane("lane", policy, AnalyticCost(1.0, 0.1), arrivals, **kw)
+    live = WallClockLane("lane", policy, AnalyticCost(1.0, 0.1), arrivals, **kw)
     live.run()
     return live
 

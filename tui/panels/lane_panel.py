@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.events import Resize
 
-from batchtui.engine.live.check import LiveCheck
+from batchtui.engine.live.check import SideBySideCheck
 from batchtui.engine.metrics import LaneStats
 from batchtui.engine.params import Param
 from batchtui.engine.policies import POLICIES
@@ -128,7 +128,7 @@ class LanePanel(Vertical):
             [[Text(f"engine stopped: {message}", style="bold red")]]
         )
 
-    def show_check(self, check: LiveCheck) -> None:
+    def show_check(self, check: SideBySideCheck) -> None:
         """The live check's figures beside the simulator's, on the same arrivals."""
         self.query_one(f"#check-{self.lane}", FlowText).update([check_parts(check)])
 
