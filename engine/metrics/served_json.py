@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
-from batchtui.engine.metrics.summary import Summary
+from typing import Any
 
 
-class Served(Protocol):
-    """What ``LaneStats`` and ``BatcherStats`` both hold about the batches they served."""
-
-    throughput_rps: float
-    offered_rps: float
-    device_busy: float
-    latency: Summary
-    queue_wait: Summary
-    service: Summary
-    batch_mean: float | None
-    batch_histogram: dict[int, int]
-
-
-def served_json(stats: Served) -> dict[str, Any]:
-    """Those figures as the ``batchtui.run/1`` lane object names them, in its order."""
+def served_json(stats: Any) -> dict[str, Any]:
+    """Those figures of a ``LaneStats`` or ``BatcherStats`` (same field names), as the
+    ``batchtui.run/1`` lane object names them, in its order."""
     return {
         "throughput_rps": stats.throughput_rps,
         "offered_rps": stats.offered_rps,
