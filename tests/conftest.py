@@ -10,9 +10,32 @@ from typing import Any
 
 import pytest
 
-from batchtui.engine.load.patterns import PATTERNS, Pattern, register_pattern
+from batchtui.engine.load.patterns import PATTERNS, Pattern, register_pattern, synthetic_patterns
 from batchtui.engine.plugins import ENV
 from batchtui.engine.policies import POLICIES, Policy, register_policy
+
+KINDS = [*POLICIES, "greedy"]
+"""Every registered policy, and a throwaway one that a plugin adds (tests/plugins/greedy.py)."""
+SYNTHETIC = [*synthetic_patterns(), "drops"]
+"""Every registered pattern that generates arrivals, and a throwaway plugin one
+(tests/plugins/drops.py); trace replay has its own tests (tests/load/test_replay.py)."""
+
+
+@pytest.fixture(params=KINDS)
+def policy_kind(request: pytest.FixtureRequest) -> str:
+    """Each policy kind in turn, the throwaway one registered for the test's duration: a test
+    that takes this runs for every registry entry, so a new one that breaks it fails."""
+    if request.param == "greedy":
+        request.getfixturevalue("greedy_policy")
+    return request.param
+
+
+@pytest.fixture(params=SYNTHETIC)
+def pattern_name(request: pytest.FixtureRequest) -> str:
+    """Each synthetic load pattern in turn, the throwaway one registered for the test."""
+    if request.param == "drops":
+        request.getfixturevalue("drops_pattern")
+    return request.param
 
 
 def _plugin(

@@ -32,9 +32,9 @@ from tests.tui.pilot import analytic_scenario, wait_until
 EXACT_FORMATS = ("json", "python")  # these carry any policy as it is
 
 
-def changed(kind: str) -> tuple[Param, int | float]:
-    """A knob of ``kind`` and a valid value other than its default."""
-    param = POLICIES[kind].PARAMS[-1]
+def changed(policy_kind: str) -> tuple[Param, int | float]:
+    """A knob of ``policy_kind`` and a valid value other than its default."""
+    param = POLICIES[policy_kind].PARAMS[-1]
     value = param.kind(param.default) * 2 or 1
     return param, value
 
@@ -47,12 +47,12 @@ def report_lanes(tmp_path: Path, capsys: pytest.CaptureFixture[str], *argv: str)
     return json.loads(out.read_text())["lanes"]
 
 
-def preset_doc(kind: str, **params: Any) -> dict[str, Any]:
+def preset_doc(policy_kind: str, **params: Any) -> dict[str, Any]:
     return {
         "format": "batchtui.preset/1",
-        "name": f"{kind}-test",
-        "description": f"A {kind} preset for the contract tests.",
-        "batcher": {"kind": kind, **params},
+        "name": f"{policy_kind}-test",
+        "description": f"A {policy_kind} preset for the contract tests.",
+        "batcher": {"kind": policy_kind, **params},
         "load": {"pattern": "poisson", "rate_rps": 1000.0},
         "model": {"kind": "analytic", "base_ms": 1.0, "per_item_ms": 0.1},
         "measured": {"batch_size": {"mean": 3.0, "p90": 5.0, "max": 8.0}},
@@ -60,70 +60,79 @@ def preset_doc(kind: str, **params: Any) -> dict[str, Any]:
 
 
 def test_every_policy_runs_with_its_flag_in_a_named_lane(
-    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    policy_kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    param, value = changed(kind)
-    lanes = report_lanes(tmp_path, capsys, "--lanes", f"x={kind}", param.cli_flag, str(value))
-    assert [(lane["name"], lane["batcher"]["kind"]) for lane in lanes] == [("x", kind)]
+    param, value = changed(policy_kind)
+    lanes = report_lanes(
+        tmp_path, capsys, "--lanes", f"x={policy_kind}", param.cli_flag, str(value)
+    )
+    assert [(lane["name"], lane["batcher"]["kind"]) for lane in lanes] == [("x", policy_kind)]
     assert lanes[0]["batcher"][param.name] == value
     assert lanes[0]["completed"] == lanes[0]["arrived"] > 0
 
 
 def test_every_policy_takes_set_for_one_lane_only(
-    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    policy_kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    param, value = changed(kind)
+    param, value = changed(policy_kind)
     lanes = report_lanes(
-        tmp_path, capsys, "--lanes", f"a={kind},b={kind}", "--set", f"a.{param.name}={value}"
+        tmp_path,
+        capsys,
+        "--lanes",
+        f"a={policy_kind},b={policy_kind}",
+        "--set",
+        f"a.{param.name}={value}",
     )
     assert [lane["batcher"][param.name] for lane in lanes] == [value, param.kind(param.default)]
 
 
 def test_every_policy_survives_save_load_and_runs_from_its_preset(
-    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    policy_kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    param, value = changed(kind)
-    preset = preset_from_dict(preset_doc(kind, **{param.name: value}))
+    param, value = changed(policy_kind)
+    preset = preset_from_dict(preset_doc(policy_kind, **{param.name: value}))
     path = tmp_path / "p.json"
     save_preset(preset, path)
     assert load_preset(path).batcher_params == preset.batcher_params
     lanes = report_lanes(tmp_path, capsys, "--preset", str(path))
-    mine = [lane for lane in lanes if lane["batcher"]["kind"] == kind]
+    mine = [lane for lane in lanes if lane["batcher"]["kind"] == policy_kind]
     assert mine and all(lane["batcher"][param.name] == value for lane in mine)
 
 
-def test_a_preset_with_a_bad_knob_is_refused_at_its_json_path(kind: str) -> None:
-    param = POLICIES[kind].PARAMS[0]
+def test_a_preset_with_a_bad_knob_is_refused_at_its_json_path(policy_kind: str) -> None:
+    param = POLICIES[policy_kind].PARAMS[0]
     with pytest.raises(ConfigError, match=f"batcher.{param.name}: must be"):
-        preset_from_dict(preset_doc(kind, **{param.name: -1}))
+        preset_from_dict(preset_doc(policy_kind, **{param.name: -1}))
 
 
 @pytest.mark.parametrize("fmt", list(EXPORTERS))
 def test_every_policy_exports_to_every_format_or_names_what_it_cannot_express(
-    kind: str, fmt: str
+    policy_kind: str, fmt: str
 ) -> None:
-    preset = preset_from_dict(preset_doc(kind))
-    policy = POLICIES[kind]
+    preset = preset_from_dict(preset_doc(policy_kind))
+    policy = POLICIES[policy_kind]
     names = {p.name for p in policy.PARAMS}
     if fmt in EXACT_FORMATS or {"max_batch_size", "max_wait_ms"} <= names:
         result = export(preset, fmt)
         assert str(preset.batcher_params["max_batch_size"]) in result.text
         if policy.SERVER_NOTE is not None and fmt not in EXACT_FORMATS:
-            assert any(f"{kind} batcher has no server equivalent" in n for n in result.notes)
+            assert any(f"{policy_kind} batcher has no server equivalent" in n for n in result.notes)
     else:
-        with pytest.raises(ConfigError, match=f"the {kind} batcher has no max_wait_ms"):
+        with pytest.raises(ConfigError, match=f"the {policy_kind} batcher has no max_wait_ms"):
             export(preset, fmt)
 
 
-async def test_every_policy_gets_its_sliders_in_the_dashboard_and_obeys_them(kind: str) -> None:
-    scenario = dataclasses.replace(analytic_scenario(), lanes=(LaneSpec("x", kind),))
+async def test_every_policy_gets_its_sliders_in_the_dashboard_and_obeys_them(
+    policy_kind: str,
+) -> None:
+    scenario = dataclasses.replace(analytic_scenario(), lanes=(LaneSpec("x", policy_kind),))
     app = BatchTuiApp(scenario)  # starts the real engine process, which must know the policy
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(pilot, lambda: app.snapshot is not None)
-        params = slider_params(POLICIES[kind].PARAMS)
+        params = slider_params(POLICIES[policy_kind].PARAMS)
         sliders = [app.query_one(f"#x-{p.name}", Slider) for p in params]
         assert [s.label for s in sliders] == [p.short[:6] for p in params]
-        param, value = changed(kind)
+        param, value = changed(policy_kind)
         app.query_one(f"#x-{param.name}", Slider).focus()
         await pilot.press("enter")  # type the value, as a user would
         await wait_until(pilot, lambda: isinstance(app.screen, ValuePrompt))
