@@ -16,7 +16,7 @@ from batchtui.engine.scenario import LaneSpec
 from batchtui.tui.model_args import model_from_args, model_kind_and_params
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.scenario_args import (
-    ANALYTIC_PARAMS,
+    SCENARIO_FLAGS,
     SEED,
     ScenarioDefaults,
     _parse_lanes,
@@ -37,14 +37,9 @@ GEN_PARAMS = (*CONTINUOUS_PARAMS, SLO_TTFT_MS, SLO_TPOT_MS)
 GEN_FLAGS = {p.name: p.cli_flag for p in GEN_PARAMS}
 NOT_READ = {
     "preset": "--preset",
-    "max_queue": "--max-queue",
-    "max_inflight": "--max-inflight",
-    "service": "--service",
     "profile": "--profile",
-    "slo_ms": "--slo-ms",
-    "device": "--device",
     "compile": "--compile",
-    **{p.name: p.cli_flag for p in ANALYTIC_PARAMS},
+    **{name: flag for name, flag in SCENARIO_FLAGS.items() if name not in ("seed", "lanes")},
 }
 """Scenario flags a generative run does not read (refused rather than ignored)."""
 
