@@ -22,7 +22,7 @@ import statistics
 
 from common import machine, poisson_arrivals
 
-from batchtui.engine.live import LiveLane
+from batchtui.engine.live import WallClockLane
 from batchtui.engine.metrics import lane_stats
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.profiler import profile_runner
@@ -44,7 +44,7 @@ def main() -> None:
     runner = ModelRunner(ModelSpec(args.model), device=args.device, max_batch_size=32)
     runner.warm_up(32)
     print(f"machine: {machine()}")
-    print(f"model: {runner.describe()}; worker: {args.worker}")
+    print(f"model: {runner.to_json()}; worker: {args.worker}")
     print(f"{args.seconds:g} s at {args.overload:g}x the peak per round, max_queue 2000\n")
     print(
         f"{'round':>5} {'peak req/s':>10} {'at n':>5} {'live req/s':>10} {'/ peak':>7} "
@@ -56,7 +56,7 @@ def main() -> None:
         rate = args.overload * peak.throughput_rps
         arrivals = poisson_arrivals(rate, args.seconds, seed=round_)
         policy = make_policy("static", max_batch_size=32, max_wait_ms=5.0)
-        lane = LiveLane(
+        lane = WallClockLane(
             "static", policy, RealService(runner, arrivals), arrivals, max_queue=2000,
             worker=args.worker,
         )  # fmt: skip

@@ -24,7 +24,7 @@ import statistics
 
 from common import machine, poisson_arrivals
 
-from batchtui.engine.live import LiveLane
+from batchtui.engine.live import WallClockLane
 from batchtui.engine.metrics import lane_stats
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.profiler import profile_runner
@@ -51,7 +51,9 @@ def compare(
     for kind in KINDS:
         sim = SimLane(kind, make_policy(kind, **PARAMS), sim_cost.for_lane(arrivals), arrivals)
         sim.advance(math.inf)
-        live = LiveLane(kind, make_policy(kind, **PARAMS), live_cost.for_lane(arrivals), arrivals)
+        live = WallClockLane(
+            kind, make_policy(kind, **PARAMS), live_cost.for_lane(arrivals), arrivals
+        )
         live.run()
         s, w = lane_stats(sim), lane_stats(live)
         ratios.setdefault((label, kind), []).append(w.latency.p50 / s.latency.p50)
@@ -74,7 +76,7 @@ def main() -> None:
     runner = ModelRunner(ModelSpec(args.model), device=args.device, max_batch_size=32)
     runner.warm_up(32)
     print(f"machine: {machine()}")
-    print(f"model: {runner.describe()}")
+    print(f"model: {runner.to_json()}")
     ratios: dict[tuple[str, str], list[float]] = {}
     for round_ in range(1, args.rounds + 1):
         table = profile_runner(runner, 32, repeats=9)

@@ -37,7 +37,7 @@ import os
 import numpy as np
 from open_loop import drive
 
-from batchtui.engine.live import LiveLane, WallClock
+from batchtui.engine.live import WallClock, WallClockLane
 from batchtui.engine.metrics import lane_stats
 from batchtui.engine.policies import Static
 from batchtui.engine.service import AnalyticCost
@@ -65,7 +65,7 @@ def ours(times: np.ndarray, worker: str | None) -> dict[str, float]:
     policy = Static(max_batch_size=MAX_BATCH, max_wait_ms=MAX_WAIT_MS)
     cost = AnalyticCost(BASE_MS, PER_ITEM_MS)
     if worker is not None:
-        lane = LiveLane("live", policy, cost, arrivals_of(times), worker=worker)
+        lane = WallClockLane("live", policy, cost, arrivals_of(times), worker=worker)
         lane.run()
     else:
         lane = SimLane("sim", policy, cost, arrivals_of(times))

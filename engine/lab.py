@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.live import LiveLane
-from batchtui.engine.live.check import LiveCheck, check_live
+from batchtui.engine.live import WallClockLane
+from batchtui.engine.live.check import SideBySideCheck, check_live
 from batchtui.engine.load import LoadGenerator, LoadSpec
 from batchtui.engine.metrics import LaneStats, lane_stats
 from batchtui.engine.metrics.history import forget_before
 from batchtui.engine.metrics.totals import RunningTotals
 from batchtui.engine.policies import make_policy
-from batchtui.engine.scenario import Scenario
+from batchtui.engine.scenario import SLO_MS, Scenario
 from batchtui.engine.service import ServiceTime
 from batchtui.engine.service.factory import Progress
 from batchtui.engine.sim.arrivals import Arrivals
@@ -61,7 +61,7 @@ class Lab:
         self._service = scenario.build_service(on_progress)
         self._load = LoadGenerator(scenario.load, seed=scenario.seed)
         self.arrivals = Arrivals()
-        self.lanes: dict[str, SimLane | LiveLane] = {}
+        self.lanes: dict[str, SimLane | WallClockLane] = {}
         for spec in scenario.lanes:
             policy = make_policy(spec.kind, **spec.params)
             service = self._service.for_lane(self.arrivals)
@@ -75,7 +75,7 @@ class Lab:
                     max_inflight=scenario.max_inflight,
                 )
             else:
-                self.lanes[spec.name] = LiveLane(
+                self.lanes[spec.name] = WallClockLane(
                     spec.name, policy, service, self.arrivals, max_queue=scenario.max_queue
                 )
         self.clock = 0.0
@@ -99,7 +99,7 @@ class Lab:
     @property
     def model(self) -> dict[str, Any]:
         """The model serving the batches, as JSON (kind, parameters, device)."""
-        return self._service.describe()
+        return self._service.to_json()
 
     @property
     def finished(self) -> bool:
@@ -211,7 +211,7 @@ class Lab:
             progress = None
             if on_progress is not None:
                 progress = lambda f, i=i: on_progress((i + f) / len(lanes))  # noqa: E731
-            assert isinstance(lane, LiveLane)
+            assert isinstance(lane, WallClockLane)
             lane.run(on_progress=progress)
         self.clock = max(lane.clock for lane in lanes)
         return self.report()
@@ -238,7 +238,7 @@ class Lab:
 
     def check_live(
         self, lane: str, seconds: float, on_progress: Callable[[float], None] | None = None
-    ) -> LiveCheck:
+    ) -> SideBySideCheck:
         """Serve ``seconds`` of the current load with this lane's current settings on the
         wall clock, and simulate the same arrivals, for a side-by-side check."""
         if lane not in self.lanes:
@@ -248,7 +248,7 @@ class Lab:
         self._checks += 1
         return check_live(
             lane,
-            self.lanes[lane].describe_batcher(),
+            self.lanes[lane].batcher_json(),
             self.load,
             self._service,
             seconds,
@@ -259,11 +259,8 @@ class Lab:
 
     def set_slo(self, slo_ms: float) -> None:
         """Measure goodput against this p99 SLO (ms) from the next snapshot on."""
-        if isinstance(slo_ms, bool) or not isinstance(slo_ms, int | float):
-            raise ConfigError("slo_ms", f"must be a number, got {slo_ms!r}")
-        if not (math.isfinite(slo_ms) and slo_ms > 0):
-            raise ConfigError("slo_ms", f"must be a finite number > 0, got {slo_ms!r}")
-        self.scenario = dataclasses.replace(self.scenario, slo_ms=float(slo_ms))
+        slo = SLO_MS.check(slo_ms)
+        self.scenario = dataclasses.replace(self.scenario, slo_ms=float(slo))
 
     def reset_stats(self) -> None:
         """Start the statistics afresh from now (the simulation itself carries on)."""
@@ -296,7 +293,7 @@ class Lab:
             "duration_s": self._arrivals_end if self._arrivals_end is not None else self.clock,
             "seed": s.seed,
             "load": self._load.spec.to_dict(),
-            "model": self._service.describe(),
+            "model": self._service.to_json(),
             "device": self.scenario.device,
             "max_queue": s.max_queue,
             "max_inflight": s.max_inflight,

@@ -22,6 +22,8 @@ class SliderRange:
     high: float
     scale: str = "log"  # "log" or "linear"
     zero: bool = False  # a log slider whose left end is 0 (e.g. "no wait")
+    ladder: str = "auto"  # the values keys stop at: auto, 1-2-5, pow2 or round
+    rank: int = 10  # sliders of one lane sort by this, then by declaration (the wait first)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,18 @@ class Param:
     def short(self) -> str:
         """The label a table or slider shows for this knob."""
         return self.label or self.name
+
+    @property
+    def slider_range(self) -> SliderRange | None:
+        """The declared slider, else a log one over the limits; None for a knob with no slider
+        (not a number, or unbounded)."""
+        if self.slider is not None:
+            return self.slider
+        if self.kind not in (int, float) or not math.isfinite(self.maximum):
+            return None
+        zero = self.minimum <= 0
+        floor = 0.01 if zero else self.minimum
+        return SliderRange(floor, self.maximum, zero=zero and self.kind is float)
 
     def check(self, value: object) -> int | float | str | bool:
         """The value as this knob's type, or a ConfigError saying what would be valid."""

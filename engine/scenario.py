@@ -11,11 +11,24 @@ from batchtui.engine.load import LoadSpec
 from batchtui.engine.load.spec import GEN_FIELDS
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_KINDS
+from batchtui.engine.params import Param
 from batchtui.engine.policies import POLICIES, make_policy
 from batchtui.engine.service import ServiceTime, build_service
 from batchtui.engine.service.factory import SERVICE_MODES, Progress
 
 DEFAULT_LANES = ("static", "dynamic", "predictive")
+
+MAX_QUEUE = Param(
+    "max_queue", int, None, 1, 2**31 - 1,
+    "admission control: reject arrivals beyond N waiting", metavar="N",
+)  # fmt: skip
+MAX_INFLIGHT = Param("max_inflight", int, 1, 1, 64, "batches on the device at once", metavar="N")
+SLO_MS = Param(
+    "slo_ms", float, None, 0.001, 3_600_000.0,
+    "latency SLO; reports goodput (requests/s finished within it)", unit="ms",
+)  # fmt: skip
+LIMIT_PARAMS = (MAX_QUEUE, MAX_INFLIGHT, SLO_MS)
+"""A scenario's limits, checked by ``Scenario.validate`` and offered as flags by the CLI."""
 
 
 @dataclass(frozen=True)
@@ -91,19 +104,7 @@ class Scenario:
                     "lanes", f"unknown batcher {lane.kind!r}; expected one of {', '.join(POLICIES)}"
                 )
             make_policy(lane.kind, **lane.params)
-        if self.max_queue is not None and (
-            isinstance(self.max_queue, bool)
-            or not isinstance(self.max_queue, int)
-            or self.max_queue < 1
-        ):
-            raise ConfigError("max_queue", f"must be a whole number >= 1, got {self.max_queue!r}")
-        if (
-            isinstance(self.max_inflight, bool)
-            or not isinstance(self.max_inflight, int)
-            or not (1 <= self.max_inflight <= 64)
-        ):
-            raise ConfigError(
-                "max_inflight", f"must be between 1 and 64, got {self.max_inflight!r}"
-            )
-        if self.slo_ms is not None and not self.slo_ms > 0:
-            raise ConfigError("slo_ms", f"must be > 0, got {self.slo_ms!r}")
+        for param in LIMIT_PARAMS:
+            value = getattr(self, param.name)
+            if value is not None or param.default is not None:
+                param.check(value)

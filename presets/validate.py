@@ -21,10 +21,10 @@ from typing import Any
 from batchtui.engine.device import check_device_name
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import PATTERNS, LoadSpec
-from batchtui.engine.load.spec import USED_FIELDS
 from batchtui.engine.models import MODEL_KINDS, ModelSpec
 from batchtui.engine.params import Param
 from batchtui.engine.policies import POLICIES, make_policy
+from batchtui.engine.scenario import SLO_MS
 from batchtui.engine.service.profile import load_profile
 from batchtui.presets.errors import PresetError, Problem
 from batchtui.presets.schema import (
@@ -40,7 +40,7 @@ from batchtui.presets.schema import (
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """Preset names double as file names (``NAME.json``) and command-line words."""
 
-SLO_P99_MS = Param("p99_ms", float, None, 0.001, 3_600_000.0, "p99 latency target, ms")
+SLO_P99_MS = dataclasses.replace(SLO_MS, name="p99_ms", help="p99 latency target, ms", unit="")
 """``slo.p99_ms``, checked like any engine parameter (an hour is the most we accept)."""
 BATCH_SIZE_FIGURES = ("mean", "p90", "max")
 """``measured.batch_size`` figures the exporters read; checked because they shape exports."""
@@ -256,7 +256,7 @@ def _check_load(section: object, base_dir: Path | None, problems: list[Problem])
         _check(problems, "load", one, where=f"load.{key}")
     if len(problems) > before:
         return None
-    used = USED_FIELDS[str(pattern)]
+    used = PATTERNS[str(pattern)].reads
     for key in section:
         if key != "pattern" and key not in used:
             problems.append(

@@ -24,25 +24,25 @@ from textual.containers import Horizontal
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.policies import make_policy
-from batchtui.engine.scenario import Scenario
+from batchtui.engine.scenario import SLO_MS, Scenario
 from batchtui.engine.session import (
     CancelCheck,
     CheckCancelled,
-    CheckLive,
     CommandFailed,
     Engine,
     EngineClient,
     EngineFailed,
-    LiveCheck,
     Pause,
     ResetStats,
     Resume,
+    RunSideBySideCheck,
     SetLaneParams,
-    SetLive,
     SetLoad,
     SetSlo,
+    SideBySideCheck,
     Snapshot,
     Status,
+    SwitchToWallClock,
 )
 from batchtui.engine.tune.job import TuneDone, TuneFailed, TuneJob, TuneProgress
 from batchtui.presets import Preset, resolve, save_preset, user_dir
@@ -219,7 +219,7 @@ class BatchTuiApp(App[None]):
                 self._serving = (self.scenario, self.preset_name)
             elif isinstance(event, Status):
                 self.query_one(StatusLine).starting(event.stage, event.fraction)
-            elif isinstance(event, LiveCheck):
+            elif isinstance(event, SideBySideCheck):
                 self._checking = None
                 self.query_one(f"#lane-{event.lane}", LanePanel).show_check(event)
                 why = event.why_not
@@ -236,7 +236,7 @@ class BatchTuiApp(App[None]):
                 self._note(event.lane, "live check cancelled")
                 self.notify(f"{event.lane}: live check cancelled", title="cancelled", timeout=2)
             elif isinstance(event, CommandFailed):
-                if event.command == "CheckLive" and self._checking is not None:
+                if event.command == "RunSideBySideCheck" and self._checking is not None:
                     self._note(self._checking, event.message)
                     self._checking = None
                 self.notify(event.message, title="refused", severity="error")
@@ -334,7 +334,7 @@ class BatchTuiApp(App[None]):
         """Serve the focused lane on the wall clock (the others wait), or back to the simulator."""
         lane = self.focused_lane()
         live = self.snapshot.live_lane if self.snapshot is not None else None
-        self._send(SetLive(None if live == lane else lane))
+        self._send(SwitchToWallClock(None if live == lane else lane))
         self.notify(
             f"{lane}: back to the simulator" if live == lane else f"{lane}: live, others wait",
             timeout=2,
@@ -349,7 +349,7 @@ class BatchTuiApp(App[None]):
         lane = self.focused_lane()
         self._checking = lane
         self.query_one(f"#lane-{lane}", LanePanel).checking(self.check_seconds)
-        self._send(CheckLive(lane, self.check_seconds))
+        self._send(RunSideBySideCheck(lane, self.check_seconds))
 
     def action_set_slo(self) -> None:
         """Ask for the p99 SLO that goodput and the best lane are judged against."""
@@ -520,8 +520,5 @@ class BatchTuiApp(App[None]):
 
 
 def _slo_check(text: str) -> float:
-    """A typed SLO in ms: a finite number > 0 (the engine's own rule, ``Scenario.validate``)."""
-    value = parse_number(text)
-    if not value > 0:
-        raise ValueError(f"slo_ms: must be > 0, got {text.strip()!r}")
-    return value
+    """A typed SLO in ms, checked by the engine's own declaration (``SLO_MS``)."""
+    return float(SLO_MS.check(parse_number(text)))

@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.plugins import check_plugins
 from batchtui.tui import (
     dashboard_command,
     export_command,
@@ -97,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``batchtui`` console script; returns the exit status."""
     parser = build_parser()
     try:
+        check_plugins()  # a plugin that failed to import is one line, not a traceback
         args = parser.parse_args(argv)
         if args.command is None:
             return dashboard_command.run(args)

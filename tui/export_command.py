@@ -18,8 +18,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "export",
         help="write a preset as server config, or as a Python service using batchtui's batcher",
         description=(
-            "Turn a preset into what a server reads. Dynamic and predictive batchers have no "
-            "server equivalent: the static settings that approximate them are exported, and "
+            "Turn a preset into what a server reads. Batchers other than static have no "
+            "server equivalent: the static settings that approximate them are exported (a "
+            "batcher with no max_batch_size and max_wait_ms is refused, naming them), and "
             "every output says in comments what does not carry over. --format python writes a "
             "module that runs the preset's own batcher (batchtui.engine.batcher): every kind, "
             "exactly."

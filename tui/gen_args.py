@@ -16,12 +16,12 @@ from batchtui.engine.scenario import LaneSpec
 from batchtui.tui.model_args import model_from_args, model_kind_and_params
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.scenario_args import (
-    ANALYTIC_PARAMS,
-    BATCHER_FLAGS,
+    SCENARIO_FLAGS,
     SEED,
     ScenarioDefaults,
     _parse_lanes,
     apply_lane_flags,
+    batcher_flags,
     load_from_args,
 )
 
@@ -37,14 +37,9 @@ GEN_PARAMS = (*CONTINUOUS_PARAMS, SLO_TTFT_MS, SLO_TPOT_MS)
 GEN_FLAGS = {p.name: p.cli_flag for p in GEN_PARAMS}
 NOT_READ = {
     "preset": "--preset",
-    "max_queue": "--max-queue",
-    "max_inflight": "--max-inflight",
-    "service": "--service",
     "profile": "--profile",
-    "slo_ms": "--slo-ms",
-    "device": "--device",
     "compile": "--compile",
-    **{p.name: p.cli_flag for p in ANALYTIC_PARAMS},
+    **{name: flag for name, flag in SCENARIO_FLAGS.items() if name not in ("seed", "lanes")},
 }
 """Scenario flags a generative run does not read (refused rather than ignored)."""
 
@@ -109,7 +104,7 @@ def _lanes(args: argparse.Namespace) -> tuple[LaneSpec, ...]:
     text = args.lanes if args.lanes is not None else ",".join(DEFAULT_GEN_LANES)
     lanes = _parse_lanes(text, GEN_LANE_KINDS)
     params: dict[str, dict[str, Any]] = {lane.name: {} for lane in lanes}
-    flags = {**BATCHER_FLAGS, **{p.name: p.cli_flag for p in CONTINUOUS_PARAMS}}
+    flags = {**batcher_flags(), **{p.name: p.cli_flag for p in CONTINUOUS_PARAMS}}
     apply_lane_flags(args, lanes, params, flags, _param_names)
     out = []
     for lane in lanes:

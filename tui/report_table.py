@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from batchtui.engine.policies import POLICIES
 from batchtui.tui.verdict import best_of, report_standing
 
 COLUMNS = (
@@ -104,12 +105,9 @@ def _heading(report: dict[str, Any]) -> str:
 
 
 def _batcher(batcher: dict[str, Any]) -> str:
-    short = {
-        "max_batch_size": "max",
-        "min_batch_size": "min",
-        "max_wait_ms": "wait",
-        "target_latency_ms": "target",
-    }
+    """A lane's settings by their declared short labels (``max=32 wait=5``)."""
+    policy = POLICIES.get(batcher.get("kind", ""))
+    short = {p.name: p.short for p in policy.PARAMS} if policy else {}
     parts = [f"{short.get(k, k)}={v:g}" for k, v in batcher.items() if k != "kind"]
     return " ".join(parts)
 

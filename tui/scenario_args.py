@@ -17,31 +17,26 @@ from typing import Any
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import LoadSpec
-from batchtui.engine.load.spec import LOAD_PARAMS, MAX_RATE_RPS, USED_FIELDS
+from batchtui.engine.load.patterns import PATTERNS, readers
+from batchtui.engine.load.spec import LOAD_PARAMS, MAX_RATE_RPS, load_params
 from batchtui.engine.models import MODEL_KINDS, ModelSpec
 from batchtui.engine.params import Param
 from batchtui.engine.policies import POLICIES
-from batchtui.engine.scenario import DEFAULT_LANES, LaneSpec, Scenario
+from batchtui.engine.scenario import DEFAULT_LANES, LIMIT_PARAMS, SLO_MS, LaneSpec, Scenario
 from batchtui.engine.service import load_profile
 from batchtui.presets import Preset, resolve
-from batchtui.presets.validate import SLO_P99_MS
 from batchtui.tui.model_args import add_model_arguments, model_flag, model_from_args
 from batchtui.tui.model_args import model_kind_and_params as _model_kind
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.shipped_traces import NAMES_HELP, resolve_trace
 
 SEED = Param("seed", int, 0, 0, 2**32 - 1, "seed of every random stream")
-SLO_MS = dataclasses.replace(
-    SLO_P99_MS,
-    name="slo_ms",
-    help="latency SLO; reports goodput (requests/s finished within it)",
-    unit="ms",
-)
 ANALYTIC_PARAMS: tuple[Param, ...] = MODEL_KINDS["analytic"]
 
 
-def _batcher_params() -> tuple[Param, ...]:
-    """Every knob of every registered policy, once each, in registry order."""
+def batcher_params() -> tuple[Param, ...]:
+    """Every knob of every registered policy, once each, in registry order (asked each time,
+    so a policy registered after import has its flags too)."""
     seen: dict[str, Param] = {}
     for policy in POLICIES.values():
         for param in policy.PARAMS:
@@ -49,14 +44,16 @@ def _batcher_params() -> tuple[Param, ...]:
     return tuple(seen.values())
 
 
-BATCHER_PARAMS = _batcher_params()
-
 LOAD_FLAGS = {p.name: p.cli_flag for p in LOAD_PARAMS}
-BATCHER_FLAGS = {p.name: p.cli_flag for p in BATCHER_PARAMS}
+
+
+def batcher_flags() -> dict[str, str]:
+    """Every registered policy knob's engine name -> its CLI flag."""
+    return {p.name: p.cli_flag for p in batcher_params()}
+
+
 SCENARIO_FLAGS = {
-    **{p.name: p.cli_flag for p in (*ANALYTIC_PARAMS, SEED, SLO_MS)},
-    "max_queue": "--max-queue",
-    "max_inflight": "--max-inflight",
+    **{p.name: p.cli_flag for p in (*ANALYTIC_PARAMS, *LIMIT_PARAMS, SEED)},
     "service": "--service",
     "device": "--device",
     "lanes": "--lanes",
@@ -95,12 +92,12 @@ def add_scenario_arguments(
     )
 
     g = parser.add_argument_group("load")
-    for param in LOAD_PARAMS:
+    for param in load_params():
         default = None if param.name == "ramp_to_rps" else getattr(defaults.load, param.name)
         add_param_flag(g, param, default=default, help=_load_help(param), unset=unset)
 
     g = parser.add_argument_group("batchers (apply to every lane that has the parameter)")
-    for param in BATCHER_PARAMS:
+    for param in batcher_params():
         add_param_flag(g, param, default=param.default, help=_batcher_help(param), unset=unset)
     g.add_argument(
         "--set",
@@ -129,22 +126,9 @@ def add_scenario_arguments(
     )
 
     g = parser.add_argument_group("limits")
-    shown = f"default: {defaults.max_queue:,}" if defaults.max_queue else "default: none"
-    g.add_argument(
-        "--max-queue",
-        type=int,
-        metavar="N",
-        default=unset,
-        help=f"admission control: reject arrivals beyond N waiting ({shown})",
-    )
-    g.add_argument(
-        "--max-inflight",
-        type=int,
-        metavar="N",
-        default=unset,
-        help="batches on the device at once (default: 1)",
-    )
-    add_param_flag(g, SLO_MS, default=defaults.slo_ms, unset=unset)
+    for param in LIMIT_PARAMS:
+        default = getattr(defaults, param.name, param.default)
+        add_param_flag(g, param, default=default, unset=unset)
 
 
 def _load_help(param: Param) -> str:
@@ -153,10 +137,10 @@ def _load_help(param: Param) -> str:
         return f"{param.help}, or a shipped trace: {NAMES_HELP}; implies --pattern trace"
     if param.name == "ramp_to_rps":
         return "ramp: final rate (default: twice --rate, or the preset's)"
-    readers = [pattern for pattern, used in USED_FIELDS.items() if param.name in used]
-    if param.name == "pattern" or len(readers) > 2:
+    reading = readers(param.name)
+    if param.name == "pattern" or len(reading) > 2:
         return param.help
-    return f"{', '.join(readers)}: {param.help}"
+    return f"{', '.join(reading)}: {param.help}"
 
 
 def _batcher_help(param: Param) -> str:
@@ -242,11 +226,11 @@ def _load_from_args(args: argparse.Namespace, preset: Preset | None, base: LoadS
             )
     pattern = given.get("pattern", base.pattern)
     for name in given:
-        if name != "pattern" and name not in USED_FIELDS[pattern]:
-            readers = [p for p, used in USED_FIELDS.items() if name in used]
+        if name != "pattern" and name not in PATTERNS[pattern].reads:
+            reading = readers(name)
             raise ConfigError(
                 LOAD_FLAGS[name],
-                f"--pattern {pattern} does not read it; it is for --pattern {' or '.join(readers)}",
+                f"--pattern {pattern} does not read it; it is for --pattern {' or '.join(reading)}",
             )
     if pattern == "ramp" and "ramp_to_rps" not in given and base.pattern != "ramp":
         rate = given.get("rate_rps", base.rate_rps)
@@ -317,14 +301,14 @@ def _lanes_from_args(args: argparse.Namespace, preset: Preset | None) -> tuple[L
         lane.name: dict(from_preset) if preset and preset.batcher_kind == lane.kind else {}
         for lane in lanes
     }
-    apply_lane_flags(args, lanes, params, BATCHER_FLAGS, _param_names)
+    apply_lane_flags(args, lanes, params, batcher_flags(), _param_names)
     out = []
     for lane in lanes:
         try:
             POLICIES[lane.kind](**params[lane.name])
         except ConfigError as e:
             given_by_set = any(s.startswith(f"{lane.name}.{e.where}=") for s in args.set)
-            flag = f"--set {lane.name}.{e.where}" if given_by_set else BATCHER_FLAGS.get(e.where)
+            flag = f"--set {lane.name}.{e.where}" if given_by_set else batcher_flags().get(e.where)
             if not given_by_set and preset and getattr(args, e.where, None) is None:
                 flag = f"--preset {args.preset}: batcher.{e.where}"
             raise e.at(flag or e.where) from None

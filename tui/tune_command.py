@@ -32,9 +32,9 @@ from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.progress import stage_progress
 from batchtui.tui.rate_flags import parse_rates
 from batchtui.tui.scenario_args import (
-    BATCHER_FLAGS,
     ScenarioDefaults,
     add_scenario_arguments,
+    batcher_flags,
     scenario_from_args,
 )
 from batchtui.tui.stop_request import StopRequest
@@ -200,7 +200,7 @@ def _check_preset_path(text: str) -> Path:
 
 def _fixed_knobs(args: argparse.Namespace, scenario: Scenario) -> dict[str, dict[str, Any]]:
     """Per lane, the knobs the user set by flag or --set: held as given, not searched."""
-    flagged = {name for name in BATCHER_FLAGS if getattr(args, name, None) is not None}
+    flagged = {name for name in batcher_flags() if getattr(args, name, None) is not None}
     out: dict[str, dict[str, Any]] = {}
     for lane in scenario.lanes:
         named = flagged | {

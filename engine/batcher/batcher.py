@@ -323,7 +323,7 @@ class Batcher:
             rows = self._history.since(start)
             running = list(self._running.values())
             counts = self._counts()
-            described = self.policy.describe()
+            described = self.policy.to_json()
         return batcher_stats(self.name, described, counts, rows, running, start, now)
 
     def counts(self) -> Counts:
@@ -380,7 +380,7 @@ class Batcher:
         return self._closing
 
     def __repr__(self) -> str:
-        return f"Batcher({self.name!r}, {self.policy.describe()})"
+        return f"Batcher({self.name!r}, {self.policy.to_json()})"
 
 
 def _checked(results: Any, n: int, name: str) -> tuple[list[Any], BaseException | None]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from batchtui.engine.batcher.history import BatchRow
+from batchtui.engine.metrics.served_json import served_json
 from batchtui.engine.metrics.summary import Summary, summarize
 
 
@@ -62,16 +63,7 @@ class BatcherStats(Counts):
             "cancelled": self.cancelled,
             "queued": self.queued,
             "in_flight": self.in_flight,
-            "throughput_rps": self.throughput_rps,
-            "offered_rps": self.offered_rps,
-            "device_busy": self.device_busy,
-            "latency_ms": self.latency.to_json(),
-            "queue_wait_ms": self.queue_wait.to_json(),
-            "service_ms": self.service.to_json(),
-            "batch_size": {
-                "mean": self.batch_mean,
-                "histogram": {str(k): v for k, v in self.batch_histogram.items()},
-            },
+            **served_json(self),
             "queue_depth": {"now": self.queued, "max": self.queue_depth_max},
             "dispatch_reasons": self.dispatch_reasons,
         }

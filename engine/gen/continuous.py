@@ -109,7 +109,7 @@ class Continuous:
         """The knobs, by their engine names."""
         return dict(self._params)
 
-    def describe(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """This batcher as JSON (the ``batcher`` object of reports)."""
         return {"kind": self.kind, **self._params}
 

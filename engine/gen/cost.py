@@ -45,6 +45,6 @@ class StepCost:
             + self.context_ms_per_token * context_tokens
         ) / 1000.0
 
-    def describe(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """The ``model`` object of generative reports."""
         return {"kind": "analytic-llm", **dataclasses.asdict(self)}

@@ -45,8 +45,8 @@ class BatchGeneration:
     def for_lane(self, arrivals: Arrivals | None = None) -> BatchGeneration:
         return self
 
-    def describe(self) -> dict[str, Any]:
-        return self._cost.describe()
+    def to_json(self) -> dict[str, Any]:
+        return self._cost.to_json()
 
 
 def run_request_level(policy: Policy, cost: StepCost, requests: GenRequests) -> Timeline:

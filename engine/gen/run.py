@@ -71,8 +71,8 @@ def serve(lane: LaneSpec, cost: StepCost, requests: GenRequests) -> tuple[dict[s
     """Run one lane over the requests: its batcher's description and its timeline."""
     policy = batcher(lane)
     if isinstance(policy, Continuous):
-        return policy.describe(), run_continuous(policy, cost, requests)
-    return policy.describe(), run_request_level(policy, cost, requests)
+        return policy.to_json(), run_continuous(policy, cost, requests)
+    return policy.to_json(), run_request_level(policy, cost, requests)
 
 
 def run_generative(scenario: GenScenario, duration_s: float) -> dict[str, Any]:
@@ -96,7 +96,7 @@ def run_generative(scenario: GenScenario, duration_s: float) -> dict[str, Any]:
         "duration_s": duration_s,
         "seed": scenario.seed,
         "load": scenario.load.to_dict(),
-        "model": cost.describe(),
+        "model": cost.to_json(),
         "slo_ttft_ms": scenario.slo_ttft_ms,
         "slo_tpot_ms": scenario.slo_tpot_ms,
         "requests": len(requests),

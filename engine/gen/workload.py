@@ -16,7 +16,7 @@ import numpy as np
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import LoadSpec
-from batchtui.engine.load.synthetic import arrival_times
+from batchtui.engine.load.patterns import arrival_times
 from batchtui.engine.load.trace import Trace, load_trace
 
 DEFAULT_PROMPT_TOKENS = 512.0

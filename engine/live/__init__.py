@@ -1,6 +1,6 @@
 """The live runtime: one lane served on the wall clock, latencies measured end to end."""
 
 from batchtui.engine.live.clock import WallClock
-from batchtui.engine.live.lane import LiveLane
+from batchtui.engine.live.lane import WallClockLane
 
-__all__ = ["LiveLane", "WallClock"]
+__all__ = ["WallClock", "WallClockLane"]

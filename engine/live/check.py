@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from batchtui.engine.live.lane import LiveLane
+from batchtui.engine.live.lane import WallClockLane
 from batchtui.engine.load import LoadGenerator, LoadSpec
 from batchtui.engine.metrics import LaneStats, lane_stats
 from batchtui.engine.policies import make_policy
@@ -25,7 +25,7 @@ DEPTH_APART = 2.0  # ...or whose mean queues differ more than 2x (and by more th
 
 
 @dataclass(frozen=True)
-class LiveCheck:
+class SideBySideCheck:
     """The same lane, the same arrivals: simulated and served live.
 
     ``comparable`` is False when the two sides' medians mean different things: either side
@@ -79,7 +79,7 @@ def check_live(
     seed: int = 0,
     max_queue: int | None = None,
     on_progress: Callable[[float], None] | None = None,
-) -> LiveCheck:
+) -> SideBySideCheck:
     """Serve ``seconds`` of ``load`` with ``batcher`` (kind and parameters) both ways."""
     params = {k: v for k, v in batcher.items() if k != "kind"}
     times, sizes = LoadGenerator(load, seed=seed).generate_until(seconds)
@@ -91,11 +91,11 @@ def check_live(
         max_queue=max_queue,
     )  # fmt: skip
     sim.advance(math.inf)
-    live = LiveLane(
+    live = WallClockLane(
         lane, make_policy(batcher["kind"], **params), service.for_lane(arrivals), arrivals,
         max_queue=max_queue,
     )  # fmt: skip
     live.run(on_progress=on_progress)
     sim_stats = lane_stats(sim, arrivals_end=seconds)
     live_stats = lane_stats(live, arrivals_end=seconds)
-    return LiveCheck(lane, seconds, sim_stats, live_stats)
+    return SideBySideCheck(lane, seconds, sim_stats, live_stats)

@@ -23,7 +23,7 @@ from batchtui.engine.sim.queue_index import NEVER, admit, admit_at, take
 LEAD_S = 0.05  # start the schedule this far ahead, so the first arrival is on time
 
 
-class LiveLane(LaneState):
+class WallClockLane(LaneState):
     """Serves ``arrivals`` (all known and closed) with ``policy`` in real time.
 
     After ``run`` it reads like a simulator lane: the same batch log, rejected ranges and

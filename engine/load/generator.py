@@ -9,9 +9,10 @@ from typing import Protocol
 import numpy as np
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.load.patterns import arrival_times
 from batchtui.engine.load.replay import TraceReplay
 from batchtui.engine.load.spec import LoadSpec
-from batchtui.engine.load.synthetic import SizeSampler, arrival_times
+from batchtui.engine.load.synthetic import SizeSampler
 
 
 class _Source(Protocol):

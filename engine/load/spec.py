@@ -10,17 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.load.patterns import MAX_RATE_RPS, PATTERNS, TRACE_CHOICES, pattern_of
 from batchtui.engine.load.trace import TIME_UNITS, Trace, check_trace_options, load_trace
 from batchtui.engine.params import Param, SliderRange, fmt
 
-PATTERNS = ("constant", "poisson", "gamma", "onoff", "ramp", "sine", "trace")
-MAX_RATE_RPS = 10_000_000.0
-"""Far beyond any one device, and small enough that a run's arrivals fit in memory."""
 MAX_SECONDS = 1_000_000.0
 """Longest burst, silence, ramp or period: 11.6 days, far beyond any run."""
 
 LOAD_PARAMS: tuple[Param, ...] = (
-    Param("pattern", str, "poisson", help="arrival pattern", choices=PATTERNS),
+    Param("pattern", str, "poisson", help="arrival pattern", choices=tuple(PATTERNS)),
     Param(
         "rate_rps", float, 2000.0, 0.0, MAX_RATE_RPS, "mean arrival rate",
         above=True, unit="req/s", flag="--rate", label="rate", slider=SliderRange(10, 200_000),
@@ -83,24 +81,20 @@ LOAD_PARAMS: tuple[Param, ...] = (
 )  # fmt: skip
 """Every LoadSpec setting, in field order: limits, help and flags are declared here only."""
 
+
+def load_params() -> tuple[Param, ...]:
+    """LOAD_PARAMS with the patterns registered now (a plugin's too) as ``pattern``'s choices."""
+    return tuple(
+        dataclasses.replace(p, choices=tuple(PATTERNS)) if p.name == "pattern" else p
+        for p in LOAD_PARAMS
+    )
+
+
 _DEFAULTS: dict[str, Any] = {p.name: p.default for p in LOAD_PARAMS}
-_SIZES = ("size", "size_cv", "prompt_tokens", "output_tokens", "prompt_cv", "output_cv")
-TRACE_CHOICES = ("time_column", "size_column", "time_unit")
 GEN_FIELDS = (
     "prompt_tokens", "output_tokens", "prompt_cv", "output_cv", "prompt_column", "output_column"
 )  # fmt: skip
 """Read by generative models only; None (the default) is left out of presets and reports."""
-
-USED_FIELDS: dict[str, tuple[str, ...]] = {
-    "constant": ("rate_rps", *_SIZES),
-    "poisson": ("rate_rps", *_SIZES),
-    "gamma": ("rate_rps", "burstiness", *_SIZES),
-    "onoff": ("rate_rps", "on_s", "off_s", *_SIZES),
-    "ramp": ("rate_rps", "ramp_to_rps", "ramp_s", *_SIZES),
-    "sine": ("rate_rps", "amplitude", "period_s", *_SIZES),
-    "trace": ("trace", "speed", "loop", *TRACE_CHOICES, "prompt_column", "output_column"),
-}
-"""The settings each pattern reads besides ``pattern``, so a UI shows only the knobs that matter."""
 
 
 @dataclass(frozen=True)
@@ -142,32 +136,26 @@ class LoadSpec:
         """
         # The trace choices first: their own messages say that None means "detect".
         check_trace_options(self.time_column, self.size_column, self.time_unit)
+        pattern = pattern_of(self.pattern)  # the registry now, plugins included
         for param in LOAD_PARAMS:
             value = getattr(self, param.name)
             if value is None and param.default is None:
                 continue  # an optional setting left out
+            if param.name == "pattern":
+                continue
             if param.name == "trace":
                 if not isinstance(value, (str, os.PathLike)):
                     raise ConfigError("trace", f"must be a file path, got {value!r}")
             else:
                 param.check(value)
-        if self.pattern == "onoff":
-            burst_rps = self.rate_rps * (self.on_s + self.off_s) / self.on_s
-            if burst_rps > MAX_RATE_RPS:
-                raise ConfigError(
-                    "off_s",
-                    f"bursts would arrive at {fmt(burst_rps)} req/s (rate_rps x (on_s + off_s) "
-                    f"/ on_s); keep that under {MAX_RATE_RPS:,.0f}",
-                )
-        if self.pattern == "trace":
-            self._validate_trace()
+        pattern.check(self)
 
     def read_trace(self) -> Trace:
         """The trace this spec replays, read with its column and time-unit choices (cached)."""
         assert self.trace is not None  # only asked of a trace pattern
         return load_trace(self.trace, self.time_column, self.size_column, self.time_unit)
 
-    def _validate_trace(self) -> None:
+    def check_trace(self) -> None:
         """Check the trace file can be read and, when looping, that it has a length to repeat."""
         if self.trace is None or not os.fspath(self.trace).strip():
             raise ConfigError("trace", "a trace file is needed when the pattern is 'trace'")
@@ -191,7 +179,7 @@ class LoadSpec:
         A trace column or time unit left to detection (None) is left out, as in a preset.
         """
         out: dict[str, Any] = {"pattern": self.pattern}
-        for name in USED_FIELDS.get(self.pattern, ()):
+        for name in PATTERNS[self.pattern].reads if self.pattern in PATTERNS else ():
             value = getattr(self, name)
             if value is None and (name in TRACE_CHOICES or name in GEN_FIELDS):
                 continue

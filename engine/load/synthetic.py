@@ -15,8 +15,6 @@ from typing import Protocol
 
 import numpy as np
 
-from batchtui.engine.load.spec import LoadSpec
-
 _MAX_BLOCK = 1 << 22
 _MAX_SIZE = 2**53  # a size beyond this cannot be held exactly, nor fits int64 after rounding
 
@@ -207,25 +205,6 @@ def sine(
         return mean_rps * (1.0 + amplitude * np.sin(2.0 * np.pi * elapsed / period_s))
 
     return Thinned(rate_at, mean_rps * (1.0 + amplitude), origin, candidates, coins)
-
-
-def arrival_times(spec: LoadSpec, origin: float, seed: np.random.SeedSequence) -> ArrivalTimes:
-    """The arrival process a synthetic spec describes, starting at `origin`."""
-    first, second = (np.random.default_rng(s) for s in seed.spawn(2))
-    rate = spec.rate_rps
-    if spec.pattern == "constant":
-        return Constant(rate, origin)
-    if spec.pattern == "poisson":
-        return poisson(rate, origin, first)
-    if spec.pattern == "gamma":
-        return gamma(rate, spec.burstiness, origin, first)
-    if spec.pattern == "onoff":
-        return OnOff(rate, spec.on_s, spec.off_s, origin, first)
-    if spec.pattern == "ramp":
-        return ramp(rate, spec.ramp_to_rps, spec.ramp_s, origin, first, second)
-    if spec.pattern == "sine":
-        return sine(rate, spec.amplitude, spec.period_s, origin, first, second)
-    raise ValueError(f"{spec.pattern!r} is not a synthetic pattern")
 
 
 class SizeSampler:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from batchtui.engine.metrics.served_json import served_json
 from batchtui.engine.metrics.summary import Summary, summarize
 from batchtui.engine.sim.arrivals import Arrivals
 from batchtui.engine.sim.batch_log import BatchArrays, BatchLog
@@ -34,7 +35,7 @@ class LaneLike(Protocol):
     tail: int
     clock: float
 
-    def describe_batcher(self) -> dict[str, Any]: ...
+    def batcher_json(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -87,16 +88,7 @@ class LaneStats:
             "completed": self.completed,
             "failed": self.failed,
             "rejected": self.rejected,
-            "throughput_rps": self.throughput_rps,
-            "offered_rps": self.offered_rps,
-            "device_busy": self.device_busy,
-            "latency_ms": self.latency.to_json(),
-            "queue_wait_ms": self.queue_wait.to_json(),
-            "service_ms": self.service.to_json(),
-            "batch_size": {
-                "mean": self.batch_mean,
-                "histogram": {str(k): v for k, v in self.batch_histogram.items()},
-            },
+            **served_json(self),
             "queue_depth": {"mean": self.queue_depth_mean, "max": self.queue_depth_max},
             "dispatch_reasons": self.dispatch_reasons,
             "saturated": self.saturated,
@@ -308,7 +300,7 @@ def assemble(
     n_batches = sum(hist.values())
     return LaneStats(
         name=lane.name,
-        batcher=lane.describe_batcher(),
+        batcher=lane.batcher_json(),
         start_s=span.start,
         end_s=clock,
         arrived=arrived,

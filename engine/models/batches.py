@@ -36,7 +36,7 @@ class Batches(Protocol):
         """Each request's part of the batch's output (padding stripped)."""
         ...
 
-    def describe(self, n: int) -> str:
+    def summary(self, n: int) -> str:
         """A batch of ``n`` as people read it in an error, e.g. ``[2, 64] float32``."""
         ...
 
@@ -99,9 +99,9 @@ class TensorBatches:
         """Row ``k`` of the output belongs to request ``k``."""
         return list(output.unbind(0))
 
-    def describe(self, n: int) -> str:
+    def summary(self, n: int) -> str:
         """The batch of ``n`` as people read it in an error."""
-        return self.spec.describe(n)
+        return self.spec.summary(n)
 
 
 class TokenBatches:
@@ -164,9 +164,9 @@ class TokenBatches:
         lengths = self.spec.lengths(sizes).tolist()
         return [output[k, :length] for k, length in enumerate(lengths)]
 
-    def describe(self, n: int) -> str:
+    def summary(self, n: int) -> str:
         """The batch of ``n`` as people read it in an error."""
-        return self.spec.describe(n)
+        return self.spec.summary(n)
 
 
 def _check_count(n: int, max_batch_size: int, grow: Callable[[int], None]) -> int:

@@ -31,7 +31,7 @@ class TensorInput:
     dtype: torch.dtype = torch.float32
     int_high: int = 100  # integer inputs are drawn from [0, int_high), e.g. a vocabulary
 
-    def describe(self, n: int) -> str:
+    def summary(self, n: int) -> str:
         """The batch of ``n`` as people read it in an error, e.g. ``[2, 3, 32, 32] float32``."""
         return f"{[n, *self.shape]} {_dtype_name(self.dtype)}"
 
@@ -49,7 +49,7 @@ class TokenInput:
         scaled = np.rint(np.asarray(sizes, dtype=np.float64) * self.tokens_per_size)
         return np.clip(scaled, 1, self.max_seq_len).astype(np.int64)
 
-    def describe(self, n: int) -> str:
+    def summary(self, n: int) -> str:
         """The batch of ``n`` as people read it in an error."""
         return f"[{n}, <= {self.max_seq_len}] token ids with a padding mask"
 

@@ -114,4 +114,4 @@ def profile_runner(
         ProfilePoint(n, statistics.median(ts), min(ts), max(ts), len(ts))
         for n, ts in samples.items()
     )
-    return ProfileTable(runner.describe(), request_size, points, idle_ms)
+    return ProfileTable(runner.to_json(), request_size, points, idle_ms)

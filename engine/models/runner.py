@@ -75,7 +75,7 @@ class ModelRunner:
         self.warm_up_failure: tuple[int, str] | None = None  # (batch size, why) if warm-up failed
         self._check_sample(loaded)
 
-    def describe(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """This model as JSON for reports: kind, parameters, device and weight count."""
         return {
             "kind": self.spec.kind,
@@ -143,7 +143,7 @@ class ModelRunner:
         # (one short, one as long as allowed) is reported now, not mid-run.
         for n in range(1, min(2, self.max_batch_size) + 1):
             sizes = np.array([1.0, 1e12][:n])
-            what = f"{loaded.label}: failed on a sample batch {self._batches.describe(n)}"
+            what = f"{loaded.label}: failed on a sample batch {self._batches.summary(n)}"
             try:
                 with torch.inference_mode():
                     output = self._forward(*self._batches.build(0, sizes))

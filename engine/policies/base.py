@@ -20,6 +20,12 @@ class Policy:
 
     kind: ClassVar[str]
     PARAMS: ClassVar[tuple[Param, ...]]
+    SERVER_NOTE: ClassVar[str | None] = (
+        "batchtui's {kind} batcher has no server equivalent: a server batches by a size limit "
+        "and a wait only."
+    )
+    """What a server's static batcher (Triton, TorchServe, ...) loses of this policy, as a
+    template over its parameters; None: a size limit and a wait express it exactly."""
 
     def __init__(self, **params: Any) -> None:
         self._params = self._checked(params, None)
@@ -36,9 +42,23 @@ class Policy:
         self._params = self._checked(changes, self._params)
         self._apply()
 
-    def describe(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """This policy as JSON: its kind and parameters (the shape presets and reports use)."""
         return {"kind": self.kind, **self._params}
+
+    @classmethod
+    def server_limits(cls, params: dict[str, Any]) -> tuple[int, float]:
+        """The batch size limit and wait (ms) a server's static batcher stands in with; a
+        policy without ``max_batch_size`` and ``max_wait_ms`` overrides this or cannot export."""
+        missing = [n for n in ("max_batch_size", "max_wait_ms") if n not in params]
+        if missing:
+            raise ConfigError(
+                "batcher",
+                f"the {cls.kind} batcher has no {' or '.join(missing)}, so a server's static "
+                "batcher (a size limit and a wait) cannot express it; export --format python "
+                "runs it exactly",
+            )
+        return int(params["max_batch_size"]), float(params["max_wait_ms"])
 
     def reset(self) -> None:
         """Forget what was learned from history (parameters stay)."""

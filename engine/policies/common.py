@@ -12,7 +12,7 @@ MAX_BATCH_SIZE = Param(
     65536,
     "largest batch sent to the device (Triton: max_batch_size)",
     label="max",
-    slider=SliderRange(1, 1024),
+    slider=SliderRange(1, 65536, ladder="pow2", rank=1),
 )
 MAX_WAIT_MS = Param(
     "max_wait_ms",
@@ -24,7 +24,7 @@ MAX_WAIT_MS = Param(
     "(Triton: max_queue_delay_microseconds)",
     unit="ms",
     label="wait",
-    slider=SliderRange(0.05, 1000.0, zero=True),
+    slider=SliderRange(0.01, 60_000.0, zero=True, rank=0),
 )
 TARGET_LATENCY_MS = Param(
     "target_latency_ms",
@@ -35,7 +35,7 @@ TARGET_LATENCY_MS = Param(
     "end-to-end latency the policy aims to stay under (queue wait + batch service)",
     unit="ms",
     label="target",
-    slider=SliderRange(0.1, 10_000.0),
+    slider=SliderRange(0.001, 600_000.0, rank=3),
 )
 MIN_BATCH_SIZE = Param(
     "min_batch_size",
@@ -45,5 +45,5 @@ MIN_BATCH_SIZE = Param(
     65536,
     "a smaller batch is held back while the oldest request's wait budget allows",
     label="min",
-    slider=SliderRange(1, 1024),
+    slider=SliderRange(1, 65536, ladder="pow2", rank=2),
 )

@@ -44,6 +44,12 @@ class Dynamic(Policy):
     """
 
     kind = "dynamic"
+    SERVER_NOTE = (
+        "batchtui's dynamic batcher has no server equivalent: it sends what is queued as soon "
+        "as the device is free (holding batches under min_batch_size={min_batch_size} only "
+        "within its wait budget) and moves its batch ceiling by AIMD against "
+        "target_latency_ms={target_latency_ms:g}."
+    )
     PARAMS = (MIN_BATCH_SIZE, MAX_BATCH_SIZE, MAX_WAIT_MS, TARGET_LATENCY_MS)
 
     def _check_together(self, p: dict[str, Any]) -> None:

@@ -43,6 +43,11 @@ class Predictive(Policy):
     """
 
     kind = "predictive"
+    SERVER_NOTE = (
+        "batchtui's predictive batcher has no server equivalent: it learns the batch cost "
+        "t(n) = a + b*n and the arrival rate, and waits only for the smallest batch the "
+        "device can sustain, within target_latency_ms={target_latency_ms:g}."
+    )
     PARAMS = (MAX_BATCH_SIZE, MAX_WAIT_MS, TARGET_LATENCY_MS)
 
     def _apply(self) -> None:

@@ -20,6 +20,7 @@ class Static(Policy):
 
     kind = "static"
     PARAMS = (MAX_BATCH_SIZE, MAX_WAIT_MS)
+    SERVER_NOTE = None  # every server's batcher is this one
 
     def _apply(self) -> None:
         self._max_batch = int(self._params["max_batch_size"])

@@ -56,7 +56,7 @@ class AnalyticCost:
     def for_lane(self, arrivals: object = None) -> AnalyticCost:
         return AnalyticCost(self.base_ms, self.per_item_ms, self.noise_cv, self.seed)
 
-    def describe(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": "analytic",
             "base_ms": self.base_ms,

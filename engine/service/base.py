@@ -40,6 +40,6 @@ class ServiceTime(Protocol):
         random numbers), and it reads request sizes from ``arrivals`` where sizes matter."""
         ...
 
-    def describe(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """This source as JSON, the ``model`` entry of reports and presets."""
         ...

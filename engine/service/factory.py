@@ -51,6 +51,6 @@ def build_service(
     runner.warm_up(max_batch_size, progress=report(f"warming up {model.kind}"))
     if service == "profile":
         table = profile_runner(runner, max_batch_size, progress=report(f"profiling {model.kind}"))
-        source = f"{model.kind} on {runner.describe()['device']}, measured"
+        source = f"{model.kind} on {runner.to_json()['device']}, measured"
         return ProfileCost(table.medians_ms(), source=source)
     return RealService(runner)

@@ -54,7 +54,7 @@ class ProfileCost:
     def for_lane(self, arrivals: object = None) -> ProfileCost:
         return ProfileCost(self.points, self.source)
 
-    def describe(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": "profile",
             "source": self.source,

@@ -44,5 +44,5 @@ class RealService:
     def for_lane(self, arrivals: Arrivals | None = None) -> RealService:
         return RealService(self.runner, arrivals or self.arrivals)
 
-    def describe(self) -> dict[str, Any]:
-        return self.runner.describe()
+    def to_json(self) -> dict[str, Any]:
+        return self.runner.to_json()

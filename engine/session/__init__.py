@@ -1,43 +1,43 @@
 """Sessions: a Lab paced to the wall clock, run in a child process for the dashboard."""
 
-from batchtui.engine.live.check import LiveCheck
+from batchtui.engine.live.check import SideBySideCheck
 from batchtui.engine.session.engine import Engine
 from batchtui.engine.session.messages import (
     CancelCheck,
     CheckCancelled,
-    CheckLive,
     CommandFailed,
     EngineFailed,
     Pause,
     ResetStats,
     Resume,
+    RunSideBySideCheck,
     SetLaneParams,
-    SetLive,
     SetLoad,
     SetSlo,
     Snapshot,
     Status,
     Stop,
+    SwitchToWallClock,
 )
 from batchtui.engine.session.process import EngineClient
 
 __all__ = [
     "CancelCheck",
     "CheckCancelled",
-    "CheckLive",
     "CommandFailed",
     "Engine",
     "EngineClient",
     "EngineFailed",
-    "LiveCheck",
     "Pause",
     "ResetStats",
     "Resume",
+    "RunSideBySideCheck",
     "SetLaneParams",
-    "SetLive",
     "SetLoad",
     "SetSlo",
+    "SideBySideCheck",
     "Snapshot",
     "Status",
     "Stop",
+    "SwitchToWallClock",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from batchtui.engine.live.check import LiveCheck
+from batchtui.engine.live.check import SideBySideCheck
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import LaneStats
 
@@ -45,7 +45,7 @@ class SetLaneParams:
 
 
 @dataclass(frozen=True)
-class CheckLive:
+class RunSideBySideCheck:
     """Serve a few seconds of the current load live with one lane's settings (the clock
     stops meanwhile), and simulate the same arrivals, to verify what the simulator shows."""
 
@@ -59,7 +59,7 @@ class CancelCheck:
 
 
 @dataclass(frozen=True)
-class SetLive:
+class SwitchToWallClock:
     """Serve this lane on the wall clock from now on, the others waiting (None: all back to
     the simulator)."""
 
@@ -84,9 +84,9 @@ Command = (
     | ResetStats
     | SetLoad
     | SetLaneParams
-    | CheckLive
+    | RunSideBySideCheck
     | CancelCheck
-    | SetLive
+    | SwitchToWallClock
     | SetSlo
     | Stop
 )
@@ -143,4 +143,4 @@ class Snapshot:
     live_lane: str | None = None  # the lane served on the wall clock (the others wait)
 
 
-Event = Status | CommandFailed | CheckCancelled | EngineFailed | Snapshot | LiveCheck
+Event = Status | CommandFailed | CheckCancelled | EngineFailed | Snapshot | SideBySideCheck

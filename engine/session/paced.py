@@ -16,8 +16,8 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.lab import Lab
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import LaneStats
-from batchtui.engine.session.live_mode import LiveMode
 from batchtui.engine.session.messages import Snapshot
+from batchtui.engine.session.wall_clock_mode import WallClockMode
 
 LIVE_SLICE_S = 0.02  # a live lane is served in slices this long, between commands
 MAX_STEP_S = 0.25  # never simulate more than this much virtual time in one step
@@ -41,7 +41,7 @@ class PacedLab:
         self.paused = False
         self.pace = 1.0
         self._total: tuple[Any, ...] | None = None
-        self.live: LiveMode | None = None
+        self.live: WallClockMode | None = None
         self._live_lane: str | None = None  # the lane to serve live (kept across a pause)
         self._live_starts = 0
 
@@ -86,7 +86,7 @@ class PacedLab:
     def _start_live(self, lane: str) -> None:
         self._live_starts += 1
         seed = self.lab.scenario.seed + 7919 * self._live_starts
-        self.live = LiveMode(self.lab, lane, seed=seed, window_s=self.window_s)
+        self.live = WallClockMode(self.lab, lane, seed=seed, window_s=self.window_s)
 
     def _stop_live(self) -> None:
         if self.live is not None:

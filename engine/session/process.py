@@ -20,7 +20,6 @@ from batchtui.engine.scenario import Scenario
 from batchtui.engine.session.messages import (
     CancelCheck,
     CheckCancelled,
-    CheckLive,
     Command,
     CommandFailed,
     EngineFailed,
@@ -28,12 +27,13 @@ from batchtui.engine.session.messages import (
     Pause,
     ResetStats,
     Resume,
+    RunSideBySideCheck,
     SetLaneParams,
-    SetLive,
     SetLoad,
     SetSlo,
     Status,
     Stop,
+    SwitchToWallClock,
 )
 
 ENGINE_CPUS_ENV = "BATCHTUI_ENGINE_CPUS"  # cores the engine may use, set by the dashboard
@@ -179,11 +179,11 @@ def _apply(paced: Any, command: Command, conn: Connection, held: list[Command]) 
                 paced.set_load(load)
             case SetLaneParams(lane=lane, params=params):
                 paced.set_lane_params(lane, params)
-            case SetLive(lane=lane):
+            case SwitchToWallClock(lane=lane):
                 paced.set_live(lane)
             case SetSlo(ms=ms):
                 paced.set_slo(ms)
-            case CheckLive(lane=lane, seconds=seconds):
+            case RunSideBySideCheck(lane=lane, seconds=seconds):
                 _check_live(paced, lane, seconds, conn, held)
             case CancelCheck():
                 pass  # no check is running (it ended before the cancel arrived)

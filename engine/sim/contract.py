@@ -52,9 +52,9 @@ class LaneState:
         self._wake_at = -math.inf  # when to ask the policy again (-inf: when a slot is free)
         self._wake_size = NEVER  # ...or when this many requests wait
 
-    def describe_batcher(self) -> dict[str, object]:
+    def batcher_json(self) -> dict[str, object]:
         """The policy as JSON: kind and current parameters."""
-        return self.policy.describe()
+        return self.policy.to_json()
 
     def forget(self, arrivals: int, batches: int) -> None:
         """Drop the oldest ``batches`` log rows; the shared arrivals dropped their oldest

@@ -15,6 +15,10 @@ from batchtui.engine.policies import POLICIES
 
 MS_CAP_X_SLO = 2.0
 """A wait or latency target beyond twice the SLO can only break it: the ms knobs stop there."""
+MAX_SEARCHED_BATCH = 1024
+"""Batch-size knobs are searched up to here (the sliders reach their full limits): a real
+model is profiled up to the largest batch searched, and past 1,024 that takes minutes. A
+larger size can still be fixed with its flag."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ def knob_from_param(param: Param, slo_ms: float | None) -> Knob | None:
         return None
     low = max(param.slider.low, param.minimum)
     high = min(param.slider.high, param.maximum)
+    if param.kind is int:
+        high = max(low, min(high, MAX_SEARCHED_BATCH))
     if param.unit == "ms" and slo_ms is not None:
         high = max(low, min(high, MS_CAP_X_SLO * slo_ms))
     return Knob(param.name, low, high, param.kind is int, param.slider.scale == "log")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batchtui.engine.lab import Lab
-from batchtui.engine.load.spec import USED_FIELDS
+from batchtui.engine.load.patterns import PATTERNS
 from batchtui.engine.metrics import LaneStats
 from batchtui.engine.scenario import LaneSpec, Scenario
 from batchtui.engine.tune.objectives import (
@@ -97,7 +97,7 @@ def lane_scenario(setup: TrialSetup, params: dict[str, Any], rate: float | None)
     load = sc.load
     if rate is not None:
         load = dataclasses.replace(load, rate_rps=float(rate))
-        if "rate_rps" not in USED_FIELDS[load.pattern]:
+        if "rate_rps" not in PATTERNS[load.pattern].reads:
             load = dataclasses.replace(load, pattern="poisson")
     return dataclasses.replace(
         sc, load=load, lanes=(LaneSpec(lane.name, lane.kind, {**lane.params, **params}),)

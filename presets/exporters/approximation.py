@@ -1,8 +1,9 @@
 """The static settings that stand in for a batcher on a server that only has static batching.
 
-Every server here batches by a size limit and a wait. A static preset maps exactly; a dynamic
-or predictive one has no equivalent, so we export the static settings closest to what it did
-(from the preset's ``measured`` batch sizes when it has them) and say so.
+Every server here batches by a size limit and a wait. A static preset maps exactly; another
+policy has no equivalent (its ``SERVER_NOTE`` says what is lost), so we export the static
+settings closest to what it did (from the preset's ``measured`` batch sizes when it has them)
+and say so. A policy without a size limit and a wait is refused by its ``server_limits``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from batchtui.engine.policies import POLICIES
 from batchtui.presets.schema import Preset
 
 
@@ -28,14 +30,14 @@ class ServerSettings:
 def server_settings(preset: Preset) -> ServerSettings:
     """The static settings that approximate ``preset``'s batcher, and what that loses."""
     params = preset.batcher_params
-    cap = int(params["max_batch_size"])
-    wait = float(params["max_wait_ms"])
+    policy = POLICIES[preset.batcher_kind]
+    cap, wait = policy.server_limits(params)
     notes = _model_notes(preset)
-    if preset.batcher_kind == "static":
+    if policy.SERVER_NOTE is None:
         return ServerSettings(cap, cap, (cap,), wait, notes)
 
     typical = _typical_batch(preset, cap)
-    what = _ADAPTIVE[preset.batcher_kind].format(**params)
+    what = policy.SERVER_NOTE.format(kind=policy.kind, **params)
     if typical is None:
         approx = (
             f"This preset has no measured batch sizes, so the policy's limits are exported "
@@ -53,21 +55,6 @@ def server_settings(preset: Preset) -> ServerSettings:
     )
     preferred = tuple(sorted({typical, cap}))
     return ServerSettings(cap, typical, preferred, wait, (f"{what} {approx}", *notes))
-
-
-_ADAPTIVE = {
-    "dynamic": (
-        "batchtui's dynamic batcher has no server equivalent: it sends what is queued as soon "
-        "as the device is free (holding batches under min_batch_size={min_batch_size} only "
-        "within its wait budget) and moves its batch ceiling by AIMD against "
-        "target_latency_ms={target_latency_ms:g}."
-    ),
-    "predictive": (
-        "batchtui's predictive batcher has no server equivalent: it learns the batch cost "
-        "t(n) = a + b*n and the arrival rate, and waits only for the smallest batch the "
-        "device can sustain, within target_latency_ms={target_latency_ms:g}."
-    ),
-}
 
 
 def _typical_batch(preset: Preset, cap: int) -> int | None:

@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from batchtui.engine.load.patterns import PATTERNS
 from batchtui.presets.schema import Preset
 
 COMMENT_WIDTH = 96
@@ -28,17 +29,7 @@ class Export:
 
 def describe_load(preset: Preset) -> str:
     """The load a preset was tuned for, in a few words (``poisson 2,000 req/s``)."""
-    load = preset.load
-    if load.pattern == "trace":
-        loop = ", looped" if load.loop else ""
-        return f"trace {load.trace} at {load.speed:g}x speed{loop}"
-    extra = {
-        "gamma": f", burstiness {load.burstiness:g}",
-        "onoff": f", {load.on_s:g} s on / {load.off_s:g} s off",
-        "ramp": f", ramping to {load.ramp_to_rps:,.0f} req/s over {load.ramp_s:g} s",
-        "sine": f", +/-{load.amplitude:.0%} over {load.period_s:g} s",
-    }.get(load.pattern, "")
-    return f"{load.pattern} {load.rate_rps:,.0f} req/s{extra}"
+    return PATTERNS[preset.load.pattern].summary(preset.load)
 
 
 def describe_model(preset: Preset) -> str:

@@ -28,7 +28,7 @@ def test_importing_the_batcher_needs_neither_torch_nor_textual() -> None:
 def test_from_preset_runs_the_presets_batcher(name: str) -> None:
     batcher = Batcher.from_preset(name, lambda items: items)
     preset = resolve(name)
-    assert batcher.policy.describe() == {"kind": preset.batcher_kind, **preset.batcher_params}
+    assert batcher.policy.to_json() == {"kind": preset.batcher_kind, **preset.batcher_params}
     assert batcher.name == name
 
 

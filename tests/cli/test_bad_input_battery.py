@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from batchtui.engine.load.spec import USED_FIELDS
+from batchtui.engine.load.patterns import readers
 from batchtui.tui.cli import build_parser
 from batchtui.tui.gen_args import GEN_FLAGS
 from tests.cli.run import run_cli
@@ -60,8 +60,8 @@ def _commands() -> dict[str, argparse.ArgumentParser]:
 def _context(dest: str, flag: str) -> list[str]:
     if flag in CONTEXT:
         return CONTEXT[flag]
-    readers = [pattern for pattern, used in USED_FIELDS.items() if dest in used]
-    return [] if "poisson" in readers or not readers else ["--pattern", readers[0]]
+    reading = readers(dest)
+    return [] if "poisson" in reading or not reading else ["--pattern", reading[0]]
 
 
 CASES = [

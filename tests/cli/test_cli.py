@@ -113,7 +113,7 @@ def test_analytic_model_flags_shape_the_service_time(
         (["--set", "static.max_wiat_ms=3"], "--set static.max_wiat_ms: unknown parameter"),
         (["--set", "nolane.max_wait_ms=3"], "--set: no lane 'nolane'"),
         (["--set", "static.max_wait_ms=abc"], "--set static.max_wait_ms: must be a number"),
-        (["--max-queue", "0"], "--max-queue: must be a whole number >= 1, got 0"),
+        (["--max-queue", "0"], "--max-queue: must be >= 1, got 0"),
         (["--duration", "0"], "--duration: must be > 0"),
         (["--base-ms", "-1"], "--base-ms: must be >= 0, got -1"),
         (["--profile", "/no/profile.json"], "--profile: cannot read '/no/profile.json'"),

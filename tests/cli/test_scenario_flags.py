@@ -12,10 +12,6 @@ import pytest
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.models import ModelSpec
-from batchtui.engine.policies import POLICIES
-from batchtui.engine.policies.base import Policy
-from batchtui.engine.policies.common import MAX_BATCH_SIZE
-from batchtui.engine.policies.decisions import FULL, Decision, Dispatch, QueueView
 from batchtui.presets import builtin_dir, resolve
 from batchtui.tui.cli import CliError, build_parser
 from batchtui.tui.dashboard_command import dashboard_scenario_from_args
@@ -171,16 +167,6 @@ def test_a_preset_batcher_goes_to_every_lane_of_its_kind() -> None:
     ]
 
 
-class Greedy(Policy):
-    """A throwaway policy: send what is queued, up to the batch limit."""
-
-    kind = "greedy"
-    PARAMS = (MAX_BATCH_SIZE,)
-
-    def decide(self, now: float, queue: QueueView) -> Decision:
-        return Dispatch(min(queue.length, int(self._params["max_batch_size"])), FULL)
-
-
 def _greedy_preset(tmp_path: Path) -> Path:
     doc = json.loads((builtin_dir() / "low-latency.json").read_text())
     doc.update(name="g", batcher={"kind": "greedy", "max_batch_size": 7})
@@ -189,10 +175,10 @@ def _greedy_preset(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.usefixtures("greedy_policy")
 def test_a_preset_of_a_kind_in_no_default_lane_gets_a_lane_of_its_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(POLICIES, "greedy", Greedy)
     preset, report = _greedy_preset(tmp_path), tmp_path / "r.json"
     code, _, err = run_cli(
         capsys,
@@ -208,14 +194,14 @@ def test_a_preset_of_a_kind_in_no_default_lane_gets_a_lane_of_its_own(
     assert code == 0, err
     lanes = json.loads(report.read_text())["lanes"]
     assert [lane["name"] for lane in lanes] == ["static", "dynamic", "predictive", "greedy"]
-    assert lanes[3]["batcher"] == {"kind": "greedy", "max_batch_size": 7}
+    assert lanes[3]["batcher"] == {"kind": "greedy", "max_batch_size": 7, "hold_ms": 0.5}
     assert lanes[3]["completed"] == lanes[3]["arrived"] > 0
 
 
+@pytest.mark.usefixtures("greedy_policy")
 def test_a_preset_of_a_kind_that_no_given_lane_runs_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(POLICIES, "greedy", Greedy)
     argv = ["--preset", str(_greedy_preset(tmp_path)), "--lanes", "static"]
     code, _, err = run_cli(capsys, "run", *argv)
     assert code == 2

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from batchtui.engine.lab import Lab
-from batchtui.engine.live import LiveLane
+from batchtui.engine.live import WallClockLane
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import lane_stats
 from batchtui.engine.models import ModelSpec
@@ -32,7 +32,7 @@ def test_live_agrees_with_the_simulator_on_the_same_arrivals(worker: str) -> Non
     arrivals = arrivals_at(*poisson(2000, 0.6, seed=1))
     sim = SimLane("sim", Static(max_batch_size=16, max_wait_ms=4), AnalyticCost(2, 0.05), arrivals)
     sim.advance(math.inf)
-    live = LiveLane(
+    live = WallClockLane(
         "live",
         Static(max_batch_size=16, max_wait_ms=4),
         AnalyticCost(2, 0.05),
@@ -53,7 +53,7 @@ def test_latency_counts_from_the_scheduled_arrival_under_overload() -> None:
     # waits for the 19 before it. A runtime that timed from when it got round to a
     # request (coordinated omission) would report about 10 ms for everyone.
     times = np.arange(20) * 0.002
-    live = LiveLane(
+    live = WallClockLane(
         "l", Static(max_batch_size=1, max_wait_ms=0), AnalyticCost(10, 0), arrivals_at(*times)
     )
     live.run()
@@ -64,7 +64,9 @@ def test_latency_counts_from_the_scheduled_arrival_under_overload() -> None:
 
 def test_bounded_queue_rejects_and_accounts_for_every_request() -> None:
     arrivals = arrivals_at(*poisson(20000, 0.2, seed=2))
-    live = LiveLane("l", Dynamic(max_batch_size=8), AnalyticCost(2, 0.05), arrivals, max_queue=30)
+    live = WallClockLane(
+        "l", Dynamic(max_batch_size=8), AnalyticCost(2, 0.05), arrivals, max_queue=30
+    )
     live.run()
     s = lane_stats(live)
     assert s.rejected > 0
@@ -89,13 +91,13 @@ class FailsAbove:
     def for_lane(self, arrivals: object = None) -> "FailsAbove":
         return self
 
-    def describe(self) -> dict:
+    def to_json(self) -> dict:
         return {"kind": "test"}
 
 
 def test_a_failing_batch_fails_its_requests_and_serving_goes_on() -> None:
     times = [0.0] * 8 + [0.05, 0.06]
-    live = LiveLane(
+    live = WallClockLane(
         "l", Static(max_batch_size=8, max_wait_ms=1), FailsAbove(4), arrivals_at(*times)
     )
     live.run()
@@ -142,7 +144,7 @@ def test_a_real_model_that_raises_fails_those_batches_and_serving_goes_on(runtim
         lane = SimLane("l", policy, RealService(runner, arrivals), arrivals)
         lane.advance(math.inf)
     else:
-        lane = LiveLane("l", policy, RealService(runner, arrivals), arrivals)
+        lane = WallClockLane("l", policy, RealService(runner, arrivals), arrivals)
         lane.run()
     s = lane_stats(lane)
     assert (s.failed, s.completed, s.arrived) == (8, 2, 10)

@@ -36,7 +36,7 @@ def test_each_builtin_serves_batches_of_several_sizes(
 
 @pytest.mark.parametrize("kind", BUILTINS)
 def test_each_builtin_describes_itself_as_json(runners: dict[str, ModelRunner], kind: str) -> None:
-    described = runners[kind].describe()
+    described = runners[kind].to_json()
     assert described["kind"] == kind
     assert described["device"] == "cpu"
     assert described["parameters"] > 10_000

@@ -27,7 +27,7 @@ def test_a_torchscript_file_loads_with_the_input_shape_given(torchscript_file: P
     spec = ModelSpec("torchscript", {"path": str(torchscript_file), "input_shape": "8"})
     runner = ModelRunner(spec, device="cpu", max_batch_size=16)
     _serves_batches(runner, (4,))
-    assert runner.describe()["parameters"] == 8 * 16 + 16 + 16 * 4 + 4
+    assert runner.to_json()["parameters"] == 8 * 16 + 16 + 16 * 4 + 4
 
 
 def test_a_torch_export_file_takes_its_input_from_the_example(export_file: Path) -> None:

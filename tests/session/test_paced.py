@@ -8,7 +8,7 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.lab import Lab
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.scenario import Scenario
-from batchtui.engine.session import live_mode
+from batchtui.engine.session import wall_clock_mode
 from batchtui.engine.session.paced import PacedLab
 
 
@@ -130,7 +130,7 @@ def test_a_long_session_holds_only_its_window_of_history() -> None:
 
 
 def test_the_live_lane_holds_only_its_window_of_history(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(live_mode, "FORGET_EVERY_S", 0.1)
+    monkeypatch.setattr(wall_clock_mode, "FORGET_EVERY_S", 0.1)
     p = PacedLab(Lab(Scenario(load=LoadSpec(pattern="constant", rate_rps=1000))), window_s=0.2)
     p.set_live("static")
     deadline = time.perf_counter() + 0.8

@@ -80,7 +80,7 @@ class FailsAbove:
     def for_lane(self, arrivals: object = None) -> "FailsAbove":
         return FailsAbove(self.limit)
 
-    def describe(self) -> dict:
+    def to_json(self) -> dict:
         return {"kind": "test"}
 
 

@@ -217,7 +217,7 @@ async def test_s_sets_the_slo_in_the_running_engine_and_a_bad_one_is_refused() -
         await pilot.press(*"0", "enter")  # replaces the selected "20"
         await pilot.pause(0.2)
         assert app.screen is prompt  # refused, still asking
-        assert "must be > 0" in str(prompt.query_one("#prompt-error").render())
+        assert "must be >= 0.001, got 0" in str(prompt.query_one("#prompt-error").render())
         prompt.query_one("#prompt-input").value = "2.5"
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.snapshot.recent[0].slo_ms == 2.5, timeout=10)

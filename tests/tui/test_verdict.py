@@ -6,7 +6,7 @@ import dataclasses
 from functools import cache
 
 from batchtui.engine.lab import Lab
-from batchtui.engine.live.check import LiveCheck
+from batchtui.engine.live.check import SideBySideCheck
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import LaneStats
 from batchtui.engine.models import ModelSpec
@@ -63,10 +63,10 @@ def test_when_no_lane_qualifies_the_verdict_says_so() -> None:
 
 def test_a_live_check_with_a_saturated_side_is_marked_not_comparable() -> None:
     calm, busy = lanes(1000.0)[0], lanes(20_000.0)[0]
-    fair = LiveCheck("static", 5.0, sim=calm, live=calm)
+    fair = SideBySideCheck("static", 5.0, sim=calm, live=calm)
     assert fair.why_not is None
     assert "NOT COMPARABLE" not in " ".join(p.plain for p in check_parts(fair))
-    skewed = LiveCheck("static", 5.0, sim=busy, live=calm)
+    skewed = SideBySideCheck("static", 5.0, sim=busy, live=calm)
     assert skewed.why_not is not None and "simulated lane is saturated" in skewed.why_not
     shown = " ".join(p.plain for p in check_parts(skewed))
     assert "NOT COMPARABLE" in shown and "(sim " not in shown[:20]

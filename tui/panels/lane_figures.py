@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from batchtui.engine.live.check import LiveCheck
+from batchtui.engine.live.check import SideBySideCheck
 from batchtui.engine.metrics import LaneStats
 from batchtui.tui import format as fmt
 
@@ -68,7 +68,7 @@ def reason_parts(s: LaneStats) -> Row:
     return [Text(f"{name} {count / total:.0%}", style="dim") for name, count in ranked]
 
 
-def check_parts(check: LiveCheck) -> Row:
+def check_parts(check: SideBySideCheck) -> Row:
     """The live check beside the simulator on the same arrivals (ms), or, when one side is
     saturated, marked as not comparable: such a latency measures queue growth, not batching."""
     live, sim = check.live.latency, check.sim.latency

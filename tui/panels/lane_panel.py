@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -10,59 +9,31 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.events import Resize
 
-from batchtui.engine.live.check import LiveCheck
+from batchtui.engine.live.check import SideBySideCheck
 from batchtui.engine.metrics import LaneStats
 from batchtui.engine.params import Param
 from batchtui.engine.policies import POLICIES
 from batchtui.tui.messages import LaneParamsChanged
+from batchtui.tui.panels.knob import param_slider, slider_params
 from batchtui.tui.panels.lane_figures import alarm_parts, check_parts, figure_rows, reason_parts
 from batchtui.tui.widgets.charts import BatchHistogram, QueueDepthChart
 from batchtui.tui.widgets.flow_text import FlowText
-from batchtui.tui.widgets.slider import Ladder, Slider
+from batchtui.tui.widgets.slider import Slider
 
-
-@dataclass(frozen=True)
-class Knob:
-    """How one policy parameter looks as a slider; its range is the parameter's own."""
-
-    label: str
-    unit: str = ""
-    ladder: Ladder = "auto"
-    log_floor: float = 0.01  # where the log track starts when the parameter allows 0
-
-
-KNOBS = {
-    "max_wait_ms": Knob("wait", "ms"),
-    "max_batch_size": Knob("max", ladder="pow2"),
-    "min_batch_size": Knob("min", ladder="pow2"),
-    "target_latency_ms": Knob("target", "ms"),
-}
-"""Labels and ladders of the knobs we know; any other parameter gets its own name as label."""
 CHART_INTERVAL_S = 1.0  # charts redraw at most once a second (measured: see bench/RESULTS.md)
 CHART_MIN_WIDTH = 20  # narrower, a chart drops its axes (see charts._Area.fit)
 CHART_MIN_HEIGHT = 6
 
 
 def knob_slider(param: Param, value: float, lane: str) -> Slider:
-    """A slider over `param`'s whole range whose typed values pass `param.check`."""
-    knob = KNOBS.get(param.name, Knob(param.name.removesuffix("_ms")[:6]))
-    integer = param.kind is int
-    zero = param.minimum <= 0
-    minimum = knob.log_floor if zero else param.minimum
-    return Slider(
-        minimum,
-        param.maximum,
-        float(value),
-        scale="log",
-        integer=integer,
-        zero=zero and not integer,
-        ladder=knob.ladder,
-        check=param.check,  # type: ignore[arg-type]
-        label=knob.label,
-        unit=knob.unit,
-        label_width=6,
+    """A lane's slider for ``param``, whose typed values pass ``param.check``."""
+    return param_slider(
+        param,
+        value,
+        check=param.check,
         name=f"{lane} {param.name}",  # the typed-value prompt's title
         id=f"{lane}-{param.name}",
+        label_width=6,
         classes="lane-slider",
     )
 
@@ -85,15 +56,14 @@ class LanePanel(Vertical):
         self.lane = lane
         self.kind = kind
         self._params = dict(params)
-        self._table = {p.name: p for p in POLICIES[kind].PARAMS} if kind in POLICIES else {}
+        self._declared = POLICIES[kind].PARAMS if kind in POLICIES else ()
+        self._table = {p.name: p for p in self._declared}
 
     def compose(self) -> ComposeResult:
         yield FlowText([[self._title()]], sep=" ", classes="lane-title", id=f"title-{self.lane}")
-        known = list(KNOBS)
-        for name in sorted(self._table, key=lambda n: known.index(n) if n in known else 99):
-            param = self._table[name]
-            if name in self._params and param.kind in (int, float):
-                yield knob_slider(param, self._params[name], self.lane)
+        for param in slider_params(self._declared):
+            if param.name in self._params:
+                yield knob_slider(param, self._params[param.name], self.lane)
         yield FlowText(
             [[Text("waiting for the engine…", style="dim")]],
             classes="lane-numbers",
@@ -159,7 +129,7 @@ class LanePanel(Vertical):
             [[Text(f"engine stopped: {message}", style="bold red")]]
         )
 
-    def show_check(self, check: LiveCheck) -> None:
+    def show_check(self, check: SideBySideCheck) -> None:
         """The live check's figures beside the simulator's, on the same arrivals."""
         self.query_one(f"#check-{self.lane}", FlowText).update([check_parts(check)])
 

@@ -10,10 +10,13 @@ from textual.containers import Horizontal
 from textual.widgets import Select
 
 from batchtui.engine.load import LoadSpec
+from batchtui.engine.load.patterns import synthetic_patterns
+from batchtui.engine.load.spec import LOAD_PARAMS
 from batchtui.tui.messages import LoadChanged
+from batchtui.tui.panels.knob import param_slider
 from batchtui.tui.widgets.slider import Slider
 
-SYNTHETIC = ("constant", "poisson", "gamma", "onoff", "ramp", "sine")
+_PARAMS = {p.name: p for p in LOAD_PARAMS}
 
 
 class LoadBar(Horizontal):
@@ -24,18 +27,18 @@ class LoadBar(Horizontal):
         self.load = load
 
     def compose(self) -> ComposeResult:
-        patterns = list(SYNTHETIC) + (["trace"] if self.load.trace else [])
-        yield Slider(
-            10.0, 200_000.0, self.load.rate_rps, scale="log", label="rate", unit="req/s",
-            check=self._checker("rate_rps"), name="arrival rate", id="load-rate",
+        patterns = synthetic_patterns() + (["trace"] if self.load.trace else [])
+        yield param_slider(
+            _PARAMS["rate_rps"], self.load.rate_rps, check=self._checker("rate_rps"),
+            name="arrival rate", id="load-rate",
         )  # fmt: skip
         yield Select(
             [(p, p) for p in patterns], value=self.load.pattern, allow_blank=False,
             id="load-pattern",
         )  # fmt: skip
-        yield Slider(
-            0.05, 20.0, self.load.burstiness, scale="log", label="burst",
-            check=self._checker("burstiness"), name="burstiness (gamma)", id="load-burstiness",
+        yield param_slider(
+            _PARAMS["burstiness"], self.load.burstiness, check=self._checker("burstiness"),
+            name="burstiness (gamma)", id="load-burstiness",
         )  # fmt: skip
 
     def _checker(self, field: str) -> Callable[[float], float]:

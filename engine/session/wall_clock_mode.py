@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from batchtui.engine.lab import Lab
-from batchtui.engine.live import LiveLane
+from batchtui.engine.live import WallClockLane
 from batchtui.engine.load import LoadGenerator, LoadSpec
 from batchtui.engine.metrics import LaneStats, lane_stats
 from batchtui.engine.metrics.history import forget_before
@@ -22,7 +22,7 @@ LOOKAHEAD_S = 0.05  # arrivals are generated this far ahead of the wall clock
 FORGET_EVERY_S = 1.0  # history older than the window is dropped about this often
 
 
-class LiveMode:
+class WallClockMode:
     """Serves ``lane``'s current settings live, in slices of wall time (``serve_for``).
 
     Open-ended, so its history is bounded like the simulated lanes': only the last
@@ -30,14 +30,14 @@ class LiveMode:
     """
 
     def __init__(self, lab: Lab, lane: str, seed: int, window_s: float = 10.0) -> None:
-        batcher = lab.lanes[lane].describe_batcher()
+        batcher = lab.lanes[lane].batcher_json()
         self.lane = lane
         self._generator = LoadGenerator(lab.load, seed=seed)
         self.arrivals = Arrivals()
         self._since = 0.0
         self._window_s = window_s
         self._slo_ms = lab.scenario.slo_ms
-        self.live = LiveLane(
+        self.live = WallClockLane(
             lane,
             make_policy(str(batcher["kind"]), **{k: v for k, v in batcher.items() if k != "kind"}),
             lab.service.for_lane(self.arrivals),
