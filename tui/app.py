@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -73,6 +75,7 @@ EXIT_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
 )
 """Signals that end the dashboard cleanly: terminal restored, engine stopped, non-zero exit."""
+EXIT_GRACE_S = 2.0  # after a signal, the process ends within this even if the terminal is gone
 
 
 class BatchTuiApp(App[None]):
@@ -183,6 +186,11 @@ class BatchTuiApp(App[None]):
     def _exit_on_signal(self, sig: int) -> None:
         self.stop_engine()
         self.exit(return_code=128 + int(sig))
+        # When the terminal itself is gone (SIGHUP from a closed window), restoring it can
+        # block for good; the engine is already stopped, so end the process regardless.
+        guard = threading.Timer(EXIT_GRACE_S, os._exit, args=(128 + int(sig),))
+        guard.daemon = True
+        guard.start()
 
     def on_resize(self, event: Any) -> None:
         self._apply_compact(event.size.width, event.size.height)

@@ -27,6 +27,13 @@ def poisson(rate: float, seconds: float, seed: int) -> np.ndarray:
     return times[times < seconds]
 
 
+# Wall-clock measurements: on a shared 2-core machine one scheduler stall of a few ms can
+# push a median past its bound, so these run again (at most twice) before they fail. The
+# bounds themselves stay as strict as the claims they check.
+WALL_CLOCK = pytest.mark.flaky(reruns=2)
+
+
+@WALL_CLOCK
 @pytest.mark.parametrize("worker", ["inline", "thread"])
 def test_live_agrees_with_the_simulator_on_the_same_arrivals(worker: str) -> None:
     arrivals = arrivals_at(*poisson(2000, 0.6, seed=1))
@@ -48,6 +55,7 @@ def test_live_agrees_with_the_simulator_on_the_same_arrivals(worker: str) -> Non
     assert w.latency.mean >= s.latency.mean * 0.99
 
 
+@WALL_CLOCK
 def test_latency_counts_from_the_scheduled_arrival_under_overload() -> None:
     # 10 ms batches of one, a request every 2 ms: the queue grows, and the 20th request
     # waits for the 19 before it. A runtime that timed from when it got round to a
@@ -106,6 +114,7 @@ def test_a_failing_batch_fails_its_requests_and_serving_goes_on() -> None:
     assert s.failure_reasons == {"out of memory at batch size 8": 1}
 
 
+@WALL_CLOCK
 def test_lab_runs_lanes_live_one_after_another_with_the_same_report_shape() -> None:
     scenario = Scenario(
         load=LoadSpec(rate_rps=1000),

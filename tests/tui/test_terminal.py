@@ -140,3 +140,17 @@ def test_a_signal_restores_the_terminal_stops_the_engine_and_exits_non_zero(
     while any(alive(p) for p in engine) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(p) for p in engine)
+
+
+def test_closing_the_terminal_window_ends_the_dashboard_and_its_engine(
+    terminal: Callable[[str], Terminal],
+) -> None:
+    term = terminal("--model analytic")
+    term.wait_for(figures_shown)
+    pid = batchtui_pid(term)
+    processes = {pid, *descendants(pid)}
+    term.close()  # the pty goes away and everything in it gets SIGHUP
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(p) for p in processes)
