@@ -54,6 +54,12 @@ def measured_figures(
     return out
 
 
+def device_label(model: Mapping[str, Any]) -> str:
+    """What the figures were measured on, from a model's JSON: the device's name when a torch
+    model ran (``Intel Xeon …``, ``NVIDIA H100``), else the model kind (``analytic``)."""
+    return str(model.get("device_name") or model.get("device") or model.get("kind") or "unknown")
+
+
 def batch_size_figures(histogram: Mapping[int, int]) -> dict[str, float | int]:
     """Mean, 90th percentile (nearest rank: a size that really occurred) and max of batch
     sizes from their histogram; empty when no batch ran."""

@@ -48,7 +48,7 @@ from batchtui.engine.session import (
 )
 from batchtui.engine.tune.job import TuneDone, TuneFailed, TuneJob, TuneProgress
 from batchtui.presets import Preset, resolve, save_preset, user_dir
-from batchtui.presets.from_lane import lane_preset, measured_figures
+from batchtui.presets.from_lane import device_label, lane_preset, measured_figures
 from batchtui.tui import format as fmt
 from batchtui.tui.commands import DashboardCommands
 from batchtui.tui.dashboard_scenario import dashboard_scenario
@@ -496,8 +496,7 @@ class BatchTuiApp(App[None]):
             recent = next(s for s in snap.recent if s.name == lane)
             total = next(s for s in snap.total if s.name == lane)
             batcher, load = dict(total.batcher), snap.load
-            device = snap.model.get("device_name") or snap.model.get("kind") or "unknown"
-            measured = measured_figures(recent, device=str(device))
+            measured = measured_figures(recent, device=device_label(snap.model))
         return lane_preset(
             name=name,
             description=f"Exported from the dashboard: the {spec.kind} lane {lane!r}.",

@@ -15,7 +15,7 @@ from batchtui.engine.load.volume import expected_arrivals, trace_span_s
 from batchtui.engine.params import Param, fmt
 from batchtui.engine.scenario import Scenario
 from batchtui.presets import save_preset
-from batchtui.presets.from_lane import lane_preset, measured_figures
+from batchtui.presets.from_lane import device_label, lane_preset, measured_figures
 from batchtui.presets.validate import NAME_PATTERN
 from batchtui.tui.gen_args import add_gen_arguments, is_generative, refuse_gen_flags
 from batchtui.tui.gen_run import run_generative_command
@@ -160,8 +160,6 @@ def _preset_target(text: str, scenario: Scenario) -> tuple[str, Path]:
 def _save_preset(lab: Lab, scenario: Scenario, lane: str, path: Path) -> None:
     """The lane's settings with the figures of the whole run, written through presets/."""
     stats = next(s for s in lab.snapshot().lanes if s.name == lane)
-    model = lab.model
-    device = str(model.get("device_name") or model.get("device") or model.get("kind"))
     name = path.stem if NAME_PATTERN.fullmatch(path.stem) else lane
     preset = lane_preset(
         name=name,
@@ -171,7 +169,7 @@ def _save_preset(lab: Lab, scenario: Scenario, lane: str, path: Path) -> None:
         model=scenario.model,
         device=scenario.device,
         slo_ms=scenario.slo_ms,
-        measured=measured_figures(stats, device=device),
+        measured=measured_figures(stats, device=device_label(lab.model)),
     )
     try:
         save_preset(preset, path)

@@ -39,7 +39,7 @@ from batchtui.engine.session.messages import (
 ENGINE_CPUS_ENV = "BATCHTUI_ENGINE_CPUS"  # cores the engine may use, set by the dashboard
 TICK_S = 0.02  # how often the engine steps the simulation
 SNAPSHOT_S = 0.2  # how often it sends figures (the dashboard refreshes numbers at ~5 Hz)
-TOTALS_S = 1.0  # how often the since-reset totals are recomputed (they grow with history)
+TOTALS_S = 1.0  # how often the since-reset totals are sent (folded from running sums)
 TOTALS_SHARE = 10.0  # ...but at most every TOTALS_SHARE times what computing them took
 STOP_GRACE_S = 0.4  # how long ``close`` waits for the engine to stop itself before ending it
 
@@ -156,7 +156,7 @@ def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -
                 spent = time.perf_counter() - now
                 next_snapshot = now + SNAPSHOT_S
                 if with_total:
-                    # Totals cost time in proportion to the history: space them out so they
+                    # Totals cost a pass over the held window: space them out so they
                     # never take more than a tenth of the engine's time.
                     next_totals = now + max(TOTALS_S, TOTALS_SHARE * spent)
     except (EOFError, BrokenPipeError, OSError):
