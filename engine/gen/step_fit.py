@@ -1,15 +1,18 @@
 """Fit the analytic-llm coefficients to measured steps: non-negative, least relative error.
 
 Step times span orders of magnitude (one decode vs a 1k-token prefill), so each point is
-weighted by 1/measured: the fit minimises relative, not absolute, error. The coefficients
-are kept non-negative (a negative cost per token would make longer steps cheaper): with four
-coefficients, the exact non-negative solution is the best of the 15 supports' unconstrained
-fits that come out non-negative.
+weighted by 1/measured: the fit minimises relative, not absolute, error. Each kind of step
+(prefill, decode, mixed) weighs the same in all, however many points it has: the few mixed
+steps, which pay a second call's overhead, are what a continuous lane mostly runs. The
+coefficients are kept non-negative (a negative cost per token would make longer steps
+cheaper): with four of them, the exact non-negative solution is the best of the 15 supports'
+unconstrained fits that come out non-negative.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,7 +51,8 @@ def fit_step_cost(points: Sequence[StepPoint]) -> StepFit:
     y = np.array([p.median_ms for p in points], dtype=float)
     if not np.all(y > 0):
         raise ConfigError("points", "every measured step must take > 0 ms")
-    w = 1.0 / y
+    per_kind = Counter(p.kind for p in points)
+    w = 1.0 / (y * np.sqrt([per_kind[p.kind] for p in points]))
     best: tuple[float, np.ndarray] | None = None
     for size in range(1, 5):
         for support in itertools.combinations(range(4), size):

@@ -110,13 +110,13 @@ def measure_steps(
             n = shape.decode_seqs
             pool, length = pools.get(shape.context, []), lengths.get(shape.context, [])
             context = sum(length[:n])
-            _sync(device)
+            synchronize(device)
             started = time.perf_counter()
             if chunks:
                 _states(model.prefill(chunks, [None] * len(chunks)), len(chunks), "prefill")
             if n:
                 pool[:n] = _states(model.decode(pool[:n]), n, "decode")
-            _sync(device)
+            synchronize(device)
             ms = (time.perf_counter() - started) * 1000.0
             length[:n] = [k + 1 for k in length[:n]]
             if round_:  # the first round warms up
@@ -134,7 +134,7 @@ def _states(out: object, n: int, method: str) -> list[Any]:
     return list(out)
 
 
-def _sync(device: torch.device) -> None:
+def synchronize(device: torch.device) -> None:
     """Wait for the device's queued work: its clock time is only real after this."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)

@@ -67,6 +67,24 @@ def test_the_fit_weighs_relative_error_so_small_steps_count() -> None:
     )
 
 
+def test_each_kind_of_step_weighs_the_same_however_many_points_it_has() -> None:
+    # Mixed steps pay a second call's fixed cost (1 ms) that one step_ms cannot express.
+    truth = StepCost(1.0, 0.02, 0.2, 0.001)
+    alone = [(t, 0, 0) for t in (16, 64, 256, 512)] + [(0, n, 100 * n) for n in (1, 4, 16, 32)]
+    points = [dataclasses.replace(p, kind="prefill" if p.decode_seqs == 0 else "decode")
+              for p in priced(truth, alone)]  # fmt: skip
+    mixed = [dataclasses.replace(p, median_ms=p.median_ms + 1.0)
+             for p in priced(truth, [(64, 4, 400), (256, 16, 1600)])]  # fmt: skip
+
+    def mixed_error(fit_points: list[StepPoint]) -> float:
+        fit = fit_step_cost(fit_points)
+        return max(abs(f / p.median_ms - 1) for f, p in zip(fit.fitted_ms[-2:], mixed, strict=True))
+
+    equal = mixed_error([dataclasses.replace(p, kind="decode") for p in points + mixed])
+    # One formula cannot price both exactly; weighing the kinds alike moves it toward mixed.
+    assert 0.0 < mixed_error(points + mixed) < equal - 0.01
+
+
 def test_fewer_than_four_points_cannot_fit_four_coefficients() -> None:
     with pytest.raises(ConfigError, match="needs >= 4 points, got 3"):
         fit_step_cost(priced(StepCost(), SHAPES[:3]))
