@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
+from pathlib import Path
 
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import LaneStats
@@ -103,7 +104,8 @@ def lane_preset(
         doc["slo"] = {"p99_ms": slo_ms}
     if measured is not None:
         doc["measured"] = dict(measured)
-    return preset_from_dict(doc, source=f"preset {name!r}")
+    # Relative trace and model paths were typed relative to the working directory.
+    return preset_from_dict(doc, source=f"preset {name!r}", base_dir=Path.cwd())
 
 
 def _round(x: float | None) -> float | None:
