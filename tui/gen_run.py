@@ -13,8 +13,10 @@ from batchtui.engine.gen import run_generative
 from batchtui.engine.load.volume import expected_arrivals, trace_span_s
 from batchtui.engine.params import fmt
 from batchtui.tui.gen_args import gen_scenario_from_args
+from batchtui.tui.gen_preset import save_gen_preset
 from batchtui.tui.gen_report import format_gen_report
 from batchtui.tui.json_output import write_json_atomically
+from batchtui.tui.preset_target import preset_target
 from batchtui.tui.scenario_args import ScenarioDefaults
 
 MAX_GEN_REQUESTS = 2_000_000
@@ -28,6 +30,8 @@ def run_generative_command(
     if args.mode != "sim":
         raise ConfigError("--mode", "generative models run in the simulator only (--mode sim)")
     scenario = gen_scenario_from_args(args, defaults)
+    lanes = [lane.name for lane in scenario.lanes]
+    save = preset_target(args.save_preset, lanes) if args.save_preset is not None else None
     span = trace_span_s(scenario.load)
     run_s = duration
     if span is not None and span < duration:
@@ -51,8 +55,12 @@ def run_generative_command(
         report["duration_s"] = span  # the arrivals' real span, not the nudge past the last one
     if json_path is not None:
         write_json_atomically(json_path, report)
+    if save is not None:
+        save_gen_preset(report, scenario, *save, report["duration_s"])
     if not args.quiet:
         print(format_gen_report(report))
         if json_path is not None:
             print(f"report written to {args.json}")
+        if save is not None:
+            print(f"preset of lane {save[0]} written to {save[1]}")
     return 0
