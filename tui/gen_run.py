@@ -14,7 +14,7 @@ from batchtui.engine.load.volume import expected_arrivals, trace_span_s
 from batchtui.engine.params import fmt
 from batchtui.tui.gen_args import gen_scenario_from_args
 from batchtui.tui.gen_preset import save_gen_preset
-from batchtui.tui.gen_report import format_gen_report
+from batchtui.tui.gen_report import format_gen_report, gen_saturation_warnings
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.preset_target import preset_target
 from batchtui.tui.scenario_args import ScenarioDefaults
@@ -63,4 +63,6 @@ def run_generative_command(
             print(f"report written to {args.json}")
         if save is not None:
             print(f"preset of lane {save[0]} written to {save[1]}")
+    for warning in gen_saturation_warnings(report):
+        print(warning, file=sys.stderr)
     return 0

@@ -1,5 +1,5 @@
 """Generative presets on the command line: ``run --preset``, ``run --save-preset`` and back,
-the dashboard's one-line refusal."""
+the dashboard's one-line refusal, and the saturation warnings of a generative run."""
 
 from __future__ import annotations
 
@@ -101,3 +101,21 @@ def test_save_preset_names_a_lane_of_the_generative_run(
     )  # fmt: skip
     assert not out.exists()
 
+
+def test_an_overloaded_lane_is_warned_about_and_a_light_load_is_not(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run_cli(
+        capsys, "run", "--model", "analytic-llm", "--rate", "30", "--duration", "60",
+        "--lanes", "static,continuous", "--quiet",
+    )  # fmt: skip
+    assert code == 0
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("warning: ") for line in lines)
+    assert lines[0].startswith("warning: static is saturated: offered 29.70 req/s, it finished ")
+    assert lines[1].startswith("warning: continuous is saturated: ")
+    code, _, err = run_cli(
+        capsys, "run", "--model", "analytic-llm", "--rate", "2", "--duration", "120",
+        "--lanes", "static,continuous", "--quiet",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
