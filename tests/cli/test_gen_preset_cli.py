@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from batchtui.presets import load_preset
+from batchtui.presets.exporters import export
 from tests.cli.run import assert_refused, run_cli
 
 GEN = ["run", "--model", "analytic-llm", "--rate", "4", "--duration", "20"]
@@ -43,6 +44,7 @@ def test_a_saved_continuous_lane_runs_again_from_its_preset_with_the_same_figure
     assert measured["tpot_ms"]["p50"] == pytest.approx(lane["tpot_ms"]["p50"], rel=1e-3)
     assert measured["goodput_rps"] == pytest.approx(lane["goodput_rps"], rel=1e-3)
     assert measured["kv_cache"]["capacity_tokens"] == 65536
+    assert "--max-num-seqs 16 \\" in export(preset, "vllm").text
 
     code, _, err = run_cli(
         capsys, "run", "--preset", str(path), "--duration", "20", "--lanes", "continuous",
