@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from batchtui.presets import load_preset
+from batchtui.engine.errors import ConfigError
+from batchtui.presets import load_preset, resolve
 from batchtui.presets.exporters import export
+from batchtui.tui.dashboard_scenario import dashboard_scenario
 from tests.cli.run import assert_refused, run_cli
 
 GEN = ["run", "--model", "analytic-llm", "--rate", "4", "--duration", "20"]
@@ -121,3 +123,12 @@ def test_an_overloaded_lane_is_warned_about_and_a_light_load_is_not(
         "--lanes", "static,continuous", "--quiet",
     )  # fmt: skip
     assert (code, err) == (0, "")
+
+
+def test_the_dashboards_load_dialog_refuses_a_generative_preset_with_the_same_words() -> None:
+    with pytest.raises(ConfigError) as err:
+        dashboard_scenario(resolve("chat-continuous"))  # what the `l` dialog builds
+    assert str(err.value).startswith(
+        "preset: chat-continuous is a generative preset (model analytic-llm): run it with "
+        "'batchtui run --preset chat-continuous'"
+    )
