@@ -3,6 +3,12 @@
 A ``Preset`` is built only by the validator (``batchtui.presets.validate``), so every one
 that exists is valid. ``to_dict`` writes the canonical document: every parameter spelled
 out, so a saved preset means the same thing even if a later batchtui changes a default.
+
+Two format versions: ``batchtui.preset/1`` holds request-level scenarios; ``/2`` adds
+generative ones (a model in GENERATIVE_KINDS, the ``continuous`` batcher, token lengths,
+TTFT/TPOT targets). Each preset is written with the lowest version that holds it, so a
+request-level preset stays readable by a batchtui that knows only ``/1``, and an older
+batchtui given a generative one says it needs a newer version instead of misreading it.
 """
 
 from __future__ import annotations
@@ -17,10 +23,16 @@ from typing import Any
 
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
+from batchtui.engine.models.spec import GENERATIVE_KINDS
 
 PRESET_FORMAT = "batchtui.preset/1"
+GEN_PRESET_FORMAT = "batchtui.preset/2"
+"""Generative scenarios (``/1`` plus generative models, the continuous batcher, token SLOs)."""
 FORMAT_PREFIX = "batchtui.preset/"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The newest version this batchtui reads (it reads every older one too)."""
+REQUEST_SIZE_FIELDS = ("size", "size_cv")
+"""Load settings generative presets leave out: their requests are sized in tokens."""
 
 REQUIRED_KEYS = ("format", "name", "batcher", "load", "model")
 TOP_LEVEL_KEYS = (
@@ -48,20 +60,42 @@ class Preset:
     slo_p99_ms: float | None = None
     measured: Mapping[str, Any] | None = None
     base_dir: Path | None = field(default=None, compare=False, repr=False)
+    slo_ttft_ms: float | None = None
+    slo_tpot_ms: float | None = None
+    """Generative presets' targets (``slo.ttft_ms`` / ``slo.tpot_ms``), in place of p99."""
+
+    @property
+    def generative(self) -> bool:
+        """Whether the model serves token by token (engine/gen), not batch by batch."""
+        return self.model.kind in GENERATIVE_KINDS
+
+    @property
+    def format(self) -> str:
+        """The version this preset is written as: the lowest that holds it."""
+        return GEN_PRESET_FORMAT if self.generative else PRESET_FORMAT
+
+    def slo_dict(self) -> dict[str, float]:
+        """The ``slo`` object: the p99 target, or the TTFT/TPOT targets; empty if none."""
+        targets = {
+            "p99_ms": self.slo_p99_ms,
+            "ttft_ms": self.slo_ttft_ms,
+            "tpot_ms": self.slo_tpot_ms,
+        }
+        return {k: v for k, v in targets.items() if v is not None}
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON document of this preset (what ``save_preset`` writes)."""
         doc: dict[str, Any] = {
-            "format": PRESET_FORMAT,
+            "format": self.format,
             "name": self.name,
             "description": self.description,
             "batcher": {"kind": self.batcher_kind, **self.batcher_params},
-            "load": self.load.to_dict(),
+            "load": load_dict(self.load, generative=self.generative),
             "model": {"kind": self.model.kind, **self.model.params},
             "device": self.device,
         }
-        if self.slo_p99_ms is not None:
-            doc["slo"] = {"p99_ms": self.slo_p99_ms}
+        if self.slo_dict():
+            doc["slo"] = self.slo_dict()
         if self.measured is not None:
             doc["measured"] = copy.deepcopy(dict(self.measured))
         return doc
@@ -96,6 +130,16 @@ class Preset:
     def resolve_path(self, path: str | os.PathLike[str]) -> Path:
         """``path`` as given when absolute (or ``~``), else relative to the preset's folder."""
         return resolve_relative(path, self.base_dir)
+
+
+def load_dict(load: LoadSpec, *, generative: bool) -> dict[str, Any]:
+    """A load as a preset writes it: what its pattern reads, less the request-size settings a
+    generative model does not read (its prompt and output tokens size its requests)."""
+    out = load.to_dict()
+    if generative:
+        for name in REQUEST_SIZE_FIELDS:
+            out.pop(name, None)
+    return out
 
 
 def _is_absolute(path: str | os.PathLike[str]) -> bool:

@@ -20,8 +20,16 @@ from typing import Any
 
 from batchtui.engine.device import check_device_name
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.run import GEN_POLICIES
+from batchtui.engine.gen.workload import (
+    DEFAULT_OUTPUT_TOKENS,
+    DEFAULT_PROMPT_TOKENS,
+    check_token_columns,
+)
 from batchtui.engine.load import PATTERNS, LoadSpec
+from batchtui.engine.load.spec import GEN_FIELDS
 from batchtui.engine.models import MODEL_KINDS, ModelSpec
+from batchtui.engine.models.spec import GENERATIVE_KINDS
 from batchtui.engine.params import Param
 from batchtui.engine.policies import POLICIES, make_policy
 from batchtui.engine.scenario import SLO_MS
@@ -30,7 +38,9 @@ from batchtui.presets.errors import PresetError, Problem
 from batchtui.presets.schema import (
     FORMAT_PREFIX,
     FORMAT_VERSION,
+    GEN_PRESET_FORMAT,
     PRESET_FORMAT,
+    REQUEST_SIZE_FIELDS,
     REQUIRED_KEYS,
     TOP_LEVEL_KEYS,
     Preset,
@@ -42,6 +52,19 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 SLO_P99_MS = dataclasses.replace(SLO_MS, name="p99_ms", help="p99 latency target, ms", unit="")
 """``slo.p99_ms``, checked like any engine parameter (an hour is the most we accept)."""
+GEN_SLOS = (
+    dataclasses.replace(SLO_MS, name="ttft_ms", help="time-to-first-token target, ms", unit=""),
+    dataclasses.replace(SLO_MS, name="tpot_ms", help="time-per-output-token target, ms", unit=""),
+)
+"""A generative preset's ``slo`` keys (``run --slo-ttft-ms`` / ``--slo-tpot-ms``)."""
+GEN_DEFAULTS = {
+    "prompt_tokens": DEFAULT_PROMPT_TOKENS,
+    "output_tokens": DEFAULT_OUTPUT_TOKENS,
+    "prompt_cv": 0.0,
+    "output_cv": 0.0,
+}
+"""Token lengths a synthetic generative load leaves out, spelled out as the engine reads them."""
+GENERATIVE = ", ".join(sorted(GENERATIVE_KINDS))
 BATCH_SIZE_FIGURES = ("mean", "p90", "max")
 """``measured.batch_size`` figures the exporters read; checked because they shape exports."""
 
@@ -66,6 +89,15 @@ def preset_from_dict(
     stop = _check_format(doc, problems)
     if stop:
         raise PresetError(source, problems)
+    generative = _names_generative_model(doc.get("model"))
+    if generative and doc.get("format") == PRESET_FORMAT:
+        problems.append(
+            Problem(
+                "format",
+                f"a generative preset (model {doc['model']['kind']}) is {GEN_PRESET_FORMAT!r}; "
+                f"{PRESET_FORMAT} holds request-level scenarios only",
+            )
+        )
     for key in doc:
         if key not in TOP_LEVEL_KEYS:
             problems.append(_unknown(str(key), key, TOP_LEVEL_KEYS, "key"))
@@ -75,11 +107,11 @@ def preset_from_dict(
 
     name = _check_name(doc.get("name"), problems) if "name" in doc else ""
     description = _check_description(doc.get("description", ""), problems)
-    batcher = _check_batcher(doc["batcher"], problems) if "batcher" in doc else None
-    load = _check_load(doc["load"], base_dir, problems) if "load" in doc else None
+    batcher = _check_batcher(doc["batcher"], generative, problems) if "batcher" in doc else None
+    load = _check_load(doc["load"], base_dir, generative, problems) if "load" in doc else None
     model = _check_model(doc["model"], base_dir, problems) if "model" in doc else None
     device = _check(problems, "device", lambda: check_device_name(doc.get("device", "auto")))
-    slo = _check_slo(doc["slo"], problems) if "slo" in doc else None
+    slo = _check_slo(doc["slo"], generative, problems) if "slo" in doc else {}
     measured = _check_measured(doc["measured"], problems) if "measured" in doc else None
 
     if problems or batcher is None or load is None or model is None or device is None:
@@ -92,7 +124,9 @@ def preset_from_dict(
         load=load,
         model=model,
         device=device,
-        slo_p99_ms=slo,
+        slo_p99_ms=slo.get("p99_ms"),
+        slo_ttft_ms=slo.get("ttft_ms"),
+        slo_tpot_ms=slo.get("tpot_ms"),
         measured=None if measured is None else MappingProxyType(measured),
         base_dir=base_dir,
     )
@@ -148,7 +182,7 @@ def _check_format(doc: Mapping[str, Any], problems: list[Problem]) -> bool:
         problems.append(Problem("format", f"is required: {PRESET_FORMAT!r}"))
         return False
     fmt = doc["format"]
-    if fmt == PRESET_FORMAT:
+    if fmt in (PRESET_FORMAT, GEN_PRESET_FORMAT):
         return False
     match = re.fullmatch(re.escape(FORMAT_PREFIX) + r"(\d+)", fmt) if isinstance(fmt, str) else None
     if match and int(match.group(1)) > FORMAT_VERSION:
@@ -156,15 +190,23 @@ def _check_format(doc: Mapping[str, Any], problems: list[Problem]) -> bool:
             Problem(
                 "format",
                 f"this file was written by a newer batchtui (format {fmt}); "
-                f"this version reads {PRESET_FORMAT}",
+                f"this version reads {PRESET_FORMAT} and {GEN_PRESET_FORMAT}",
             )
         )
         return True
     if isinstance(fmt, str) and fmt.startswith("batchtui.") and not match:
         problems.append(Problem("format", f"this is a {fmt} document, not a preset"))
         return True
-    problems.append(Problem("format", f"expected {PRESET_FORMAT!r}, got {fmt!r}"))
+    expected = f"{PRESET_FORMAT!r} or {GEN_PRESET_FORMAT!r} (generative)"
+    problems.append(Problem("format", f"expected {expected}, got {fmt!r}"))
     return False
+
+
+def _names_generative_model(section: object) -> bool:
+    """Whether the document's model is generative (read before the model is checked, so the
+    batcher, load and SLO are checked against the right kind of scenario)."""
+    kind = section.get("kind") if isinstance(section, dict) else None
+    return isinstance(kind, str) and kind in GENERATIVE_KINDS
 
 
 def _check_name(value: object, problems: list[Problem]) -> str:
@@ -188,22 +230,36 @@ def _check_description(value: object, problems: list[Problem]) -> str:
 
 
 def _check_batcher(
-    section: object, problems: list[Problem]
+    section: object, generative: bool, problems: list[Problem]
 ) -> tuple[str, dict[str, int | float]] | None:
-    """(kind, every parameter) of a valid batcher section, else None with problems recorded."""
+    """(kind, every parameter) of a valid batcher section, else None with problems recorded.
+
+    ``continuous`` schedules token by token, so it needs a generative model; the
+    request-level policies run on either kind of model."""
     if not _is_object("batcher", section, problems):
         return None
     assert isinstance(section, dict)
-    kind = _check_kind("batcher", section, POLICIES, "batcher", problems)
+    batchers = {**POLICIES, **GEN_POLICIES}  # asked each time: a plugin may register a policy
+    kind = _check_kind("batcher", section, batchers, "batcher", problems)
     if kind is None:
         return None
-    tables = {k: cls.PARAMS for k, cls in POLICIES.items()}
+    if kind in GEN_POLICIES and not generative:
+        problems.append(
+            Problem(
+                "batcher.kind",
+                f"{kind} schedules generated tokens, so it needs a generative model "
+                f"(model.kind {GENERATIVE}); the request-level batchers are {', '.join(POLICIES)}",
+            )
+        )
+        return None
+    tables = {k: cls.PARAMS for k, cls in batchers.items()}
     given = {k: v for k, v in section.items() if k != "kind"}
     before = len(problems)
     _check_params("batcher", kind, tables, given, problems)
     if len(problems) > before:
         return None
-    policy = _check(problems, "batcher", lambda: make_policy(kind, **given))
+    make = GEN_POLICIES[kind] if kind in GEN_POLICIES else functools.partial(make_policy, kind)
+    policy = _check(problems, "batcher", lambda: make(**given))
     return None if policy is None else (kind, policy.params)
 
 
@@ -232,12 +288,26 @@ def _check_model(
     return spec
 
 
-def _check_load(section: object, base_dir: Path | None, problems: list[Problem]) -> LoadSpec | None:
-    """The LoadSpec as written (trace path unresolved), else None with problems recorded."""
+def _check_load(
+    section: object, base_dir: Path | None, generative: bool, problems: list[Problem]
+) -> LoadSpec | None:
+    """The LoadSpec as written (trace path unresolved), else None with problems recorded.
+
+    Token lengths belong to generative presets, request sizes to the others; a synthetic
+    generative load gets every token length spelled out."""
     if not _is_object("load", section, problems):
         return None
     assert isinstance(section, dict)
     before = len(problems)
+    for key in section:
+        if key in GEN_FIELDS and not generative:
+            message = f"is read by generative models only (model.kind {GENERATIVE})"
+            problems.append(Problem(f"load.{key}", message))
+        elif key in REQUEST_SIZE_FIELDS and generative:
+            message = "is not read by generative models: prompt_tokens and prompt_cv size them"
+            problems.append(Problem(f"load.{key}", message))
+    if len(problems) > before:
+        return None
     pattern = section.get("pattern")
     if "pattern" not in section:
         problems.append(Problem("load.pattern", "is required"))
@@ -272,23 +342,59 @@ def _check_load(section: object, base_dir: Path | None, problems: list[Problem])
     if isinstance(written, str):
         resolved["trace"] = str(resolve_relative(written, base_dir))
     spec = _check(problems, "load", lambda: LoadSpec.from_dict(resolved))
+    if spec is not None and generative:
+        spec = _check_tokens(spec, problems)
     if spec is None or not isinstance(written, str):
         return spec
     return dataclasses.replace(spec, trace=written)
 
 
-def _check_slo(section: object, problems: list[Problem]) -> float | None:
+def _check_tokens(spec: LoadSpec, problems: list[Problem]) -> LoadSpec | None:
+    """A generative load with its token lengths spelled out (synthetic), or its token columns
+    found (a trace); None with a problem at ``load.prompt_column``/``.output_column``."""
+    if spec.pattern != "trace":
+        filled = {k: v for k, v in GEN_DEFAULTS.items() if getattr(spec, k) is None}
+        return dataclasses.replace(spec, **filled)
+    found = _check(problems, "load", lambda: check_token_columns(spec) or True)
+    return None if found is None else spec
+
+
+def _check_slo(section: object, generative: bool, problems: list[Problem]) -> dict[str, float]:
+    """The targets by key: ``p99_ms`` for request-level presets, ``ttft_ms`` and/or
+    ``tpot_ms`` for generative ones (vLLM's goodput convention); empty with problems."""
     if not _is_object("slo", section, problems):
-        return None
+        return {}
     assert isinstance(section, dict)
+    params = GEN_SLOS if generative else (SLO_P99_MS,)
+    names = tuple(p.name for p in params)
+    other = (SLO_P99_MS,) if generative else GEN_SLOS
     for key in section:
-        if key != "p99_ms":
-            problems.append(_unknown(f"slo.{key}", key, ("p99_ms",), "key"))
-    if "p99_ms" not in section:
-        problems.append(Problem("slo.p99_ms", "is required (the p99 latency target, ms)"))
-        return None
-    value = _check(problems, "slo", lambda: SLO_P99_MS.check(section["p99_ms"]))
-    return None if value is None else float(value)
+        if key in names:
+            continue
+        if any(p.name == key for p in other):
+            what = "request-level" if generative else f"generative (model.kind {GENERATIVE})"
+            problems.append(
+                Problem(
+                    f"slo.{key}",
+                    f"is a target of {what} presets; this one's are {' and '.join(names)}",
+                )
+            )
+        else:
+            problems.append(_unknown(f"slo.{key}", key, names, "key"))
+    if not any(name in section for name in names):
+        if generative:
+            message = "is required, or tpot_ms, or both (ms to the first token / per output token)"
+        else:
+            message = "is required (the p99 latency target, ms)"
+        problems.append(Problem(f"slo.{names[0]}", message))
+        return {}
+    out: dict[str, float] = {}
+    for param in params:
+        if param.name in section:
+            value = _check(problems, "slo", lambda p=param: p.check(section[p.name]))
+            if value is not None:
+                out[param.name] = float(value)
+    return out
 
 
 def _check_measured(section: object, problems: list[Problem]) -> dict[str, Any] | None:

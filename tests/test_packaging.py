@@ -3,6 +3,7 @@
 import json
 
 from batchtui.presets import PRESET_FORMAT, builtin_preset_files
+from batchtui.presets.schema import GEN_PRESET_FORMAT
 
 
 def test_builtin_presets_ship_as_package_data() -> None:
@@ -10,7 +11,7 @@ def test_builtin_presets_ship_as_package_data() -> None:
     assert "balanced.json" in [p.name for p in presets]
     for preset in presets:
         doc = json.loads(preset.read_text())
-        assert doc["format"] == PRESET_FORMAT
+        assert doc["format"] in (PRESET_FORMAT, GEN_PRESET_FORMAT)
         assert doc["name"] == preset.name.removesuffix(".json")
         assert {"batcher", "load", "model"} <= doc.keys()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import DEFAULT_LANES, LaneSpec, Scenario
 from batchtui.presets import Preset
+from batchtui.tui.scenario_args import generative_preset_refusal
 
 DEFAULT_RATE_RPS = 1000.0  # moderate for the default model on a small CPU; slide it up
 DEFAULT_SLO_MS = 20.0
@@ -25,6 +27,8 @@ def dashboard_scenario(
         )
         for kind in DEFAULT_LANES
     )
+    if preset is not None and preset.generative:
+        raise ConfigError("preset", generative_preset_refusal(preset, preset.name))
     if preset is not None:
         return Scenario(
             load=preset.run_load(),

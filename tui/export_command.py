@@ -23,7 +23,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "batcher with no max_batch_size and max_wait_ms is refused, naming them), and "
             "every output says in comments what does not carry over. --format python writes a "
             "module that runs the preset's own batcher (batchtui.engine.batcher): every kind, "
-            "exactly."
+            "exactly. Generative presets with the continuous batcher export to vllm, sglang "
+            "and tgi: a shell script that starts the engine with its own flags."
         ),
     )
     p.add_argument("preset", metavar="NAME|PATH", help="a preset name (see 'batchtui presets')")
@@ -31,7 +32,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--format",
         choices=tuple(EXPORTERS),
         default="json",
-        help="what to write (default: json, the preset itself)",
+        help="what to write (default: json, the preset itself); vllm, sglang and tgi take "
+        "generative presets, the others request-level ones",
     )
     p.add_argument("-o", "--output", metavar="PATH", help="write to PATH instead of stdout")
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")

@@ -14,6 +14,8 @@ from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_KINDS
 from batchtui.engine.params import Param
 from batchtui.engine.scenario import LaneSpec
+from batchtui.presets import Preset, resolve
+from batchtui.tui.gen_preset import preset_model, preset_params, preset_slos, with_preset_lane
 from batchtui.tui.model_args import model_from_args, model_kind_and_params
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.scenario_args import (
@@ -37,7 +39,6 @@ SLO_TPOT_MS = Param(
 GEN_PARAMS = (*CONTINUOUS_PARAMS, SLO_TTFT_MS, SLO_TPOT_MS)
 GEN_FLAGS = {p.name: p.cli_flag for p in GEN_PARAMS}
 NOT_READ = {
-    "preset": "--preset",
     "profile": "--profile",
     "compile": "--compile",
     **{name: flag for name, flag in SCENARIO_FLAGS.items() if name not in ("seed", "lanes")},
@@ -63,8 +64,11 @@ def add_gen_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def is_generative(args: argparse.Namespace) -> bool:
-    """Whether ``--model`` names a generative model."""
-    return bool(args.model) and model_kind_and_params(args.model)[0] in GENERATIVE_KINDS
+    """Whether ``--model`` names a generative model (or, without ``--model``, ``--preset``
+    a generative preset)."""
+    if not args.model:
+        return bool(args.preset) and resolve(args.preset).generative
+    return model_kind_and_params(args.model)[0] in GENERATIVE_KINDS
 
 
 def refuse_gen_flags(args: argparse.Namespace) -> None:
@@ -86,16 +90,22 @@ def gen_scenario_from_args(
             continue
         if getattr(args, name, None) not in (None, False):
             raise ConfigError(flag, "is not read by generative runs (--model analytic-llm)")
-    load = load_from_args(args, defaults.load)
-    model = fitted if fitted is not None else model_from_args(args, "analytic-llm")
+    preset = resolve(args.preset) if args.preset else None
+    load = load_from_args(args, preset.run_load() if preset else defaults.load)
+    if fitted is not None:
+        model = fitted
+    elif preset is not None and not args.model:
+        model = preset_model(args, preset)
+    else:
+        model = model_from_args(args, "analytic-llm")
     slos = {p.name: checked(p, getattr(args, p.name)) for p in (SLO_TTFT_MS, SLO_TPOT_MS)
             if getattr(args, p.name) is not None}  # fmt: skip
     scenario = GenScenario(
         load=load,
         model=model,
-        lanes=_lanes(args),
+        lanes=_lanes(args, preset),
         seed=checked(SEED, SEED.default if args.seed is None else args.seed),
-        **slos,
+        **{**preset_slos(preset), **slos},
     )
     try:
         scenario.validate()
@@ -105,11 +115,11 @@ def gen_scenario_from_args(
     return scenario
 
 
-def _lanes(args: argparse.Namespace) -> tuple[LaneSpec, ...]:
+def _lanes(args: argparse.Namespace, preset: Preset | None) -> tuple[LaneSpec, ...]:
     """``--lanes`` (any batcher or continuous), with batcher flags, knobs and ``--set``."""
     text = args.lanes if args.lanes is not None else ",".join(DEFAULT_GEN_LANES)
-    lanes = _parse_lanes(text, GEN_LANE_KINDS)
-    params: dict[str, dict[str, Any]] = {lane.name: {} for lane in lanes}
+    lanes = with_preset_lane(_parse_lanes(text, GEN_LANE_KINDS), preset, args.lanes is not None)
+    params: dict[str, dict[str, Any]] = {lane.name: preset_params(lane, preset) for lane in lanes}
     flags = {**batcher_flags(), **{p.name: p.cli_flag for p in CONTINUOUS_PARAMS}}
     apply_lane_flags(args, lanes, params, flags, _param_names)
     out = []

@@ -21,7 +21,8 @@ COLUMNS = (
     ("preempt", ">", lambda lane: f"{lane['preemptions']:,}"),
     ("done", ">", lambda lane: f"{lane['completed']:,}/{lane['arrived']:,}"),
 )
-"""Milliseconds for TTFT/TPOT; KV peak as a share of capacity when the lane has one."""
+"""Milliseconds for TTFT/TPOT; KV peak in tokens for every lane (the continuous lane's
+capacity is in its batcher column, ``kv=``), so lanes compare in one unit."""
 
 
 def format_gen_report(report: dict[str, Any]) -> str:
@@ -66,8 +67,25 @@ def _goodput(lane: dict[str, Any]) -> str:
 
 
 def _kv(kv: dict[str, Any]) -> str:
-    if kv["max_tokens"] is None:
-        return "-"
-    if kv["capacity_tokens"]:
-        return f"{kv['max_tokens'] / kv['capacity_tokens']:.0%}"
-    return f"{kv['max_tokens']:,}"
+    return "-" if kv["max_tokens"] is None else f"{kv['max_tokens']:,}"
+
+
+def gen_saturation_warnings(report: dict[str, Any]) -> list[str]:
+    """One line per lane that fell behind its arrivals (``saturated``, see
+    engine/gen/saturation.py), and one per lane that rejected requests it can never fit."""
+    out = []
+    for lane in report["lanes"]:
+        if lane.get("saturated"):
+            offered = lane["arrived"] / report["duration_s"] if report["duration_s"] else 0.0
+            out.append(
+                f"warning: {lane['name']} is saturated: offered {offered:,.2f} req/s, it "
+                f"finished {lane['served_share']:.0%} as many requests as arrived over the "
+                "middle half of the run, so its backlog grew (its TTFT measures that growth)"
+            )
+        if lane["rejected"]:
+            capacity = lane["kv_cache"]["capacity_tokens"]
+            out.append(
+                f"warning: {lane['name']} rejected {lane['rejected']:,} of {lane['arrived']:,} "
+                f"requests: prompt + output can never fit its KV cache ({capacity:,} tokens)"
+            )
+    return out

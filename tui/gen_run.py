@@ -18,10 +18,12 @@ from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
 from batchtui.engine.params import fmt
 from batchtui.tui.gen_args import gen_scenario_from_args
+from batchtui.tui.gen_preset import save_gen_preset
 from batchtui.tui.gen_profile import check_profile_model, fitted_model, quick_profile
-from batchtui.tui.gen_report import format_gen_report
+from batchtui.tui.gen_report import format_gen_report, gen_saturation_warnings
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.model_args import model_from_args
+from batchtui.tui.preset_target import preset_target
 from batchtui.tui.scenario_args import ScenarioDefaults
 
 MAX_GEN_REQUESTS = 2_000_000
@@ -45,6 +47,8 @@ def run_generative_command(
         profile = _profile_for_run(args, spec)
         fitted, fitted_from = fitted_model(profile, args.profile)
         scenario = dataclasses.replace(scenario, model=fitted)
+    lanes = [lane.name for lane in scenario.lanes]
+    save = preset_target(args.save_preset, lanes) if args.save_preset is not None else None
     span = trace_span_s(scenario.load)
     run_s = duration
     if span is not None and span < duration:
@@ -70,10 +74,16 @@ def run_generative_command(
         report["duration_s"] = span  # the arrivals' real span, not the nudge past the last one
     if json_path is not None:
         write_json_atomically(json_path, report)
+    if save is not None:
+        save_gen_preset(report, scenario, *save, report["duration_s"])
     if not args.quiet:
         print(format_gen_report(report))
         if json_path is not None:
             print(f"report written to {args.json}")
+        if save is not None:
+            print(f"preset of lane {save[0]} written to {save[1]}")
+    for warning in gen_saturation_warnings(report):
+        print(warning, file=sys.stderr)
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from batchtui.presets import CatalogEntry, PresetError, list_presets, user_dir
 
-DESCRIPTION_WIDTH = 72
+DESCRIPTION_WIDTH = 64
 """Descriptions are cut to this, so a row fits a 120-column terminal."""
 
 
@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_catalog(entries: list[CatalogEntry]) -> str:
-    """One row per preset: name, batcher kind, origin and a one-line description."""
-    headers = ["name", "batcher", "origin", "description"]
+    """One row per preset: name, batcher kind, scenario (request-level or generative), origin
+    and a one-line description."""
+    headers = ["name", "batcher", "scenario", "origin", "description"]
     rows = [_row(e) for e in entries]
     if not rows:
         return "no presets found"
@@ -54,8 +55,10 @@ def _row(entry: CatalogEntry) -> list[str]:
             first = str(err.problems[0])
         else:
             first = err.message if err is not None else "cannot be read"
-        return [entry.name, "?", origin, _one_line(f"INVALID: {first}")]
-    return [entry.name, entry.preset.batcher_kind, origin, _one_line(entry.preset.description)]
+        return [entry.name, "?", "?", origin, _one_line(f"INVALID: {first}")]
+    preset = entry.preset
+    scenario = "generative" if preset.generative else "request"
+    return [entry.name, preset.batcher_kind, scenario, origin, _one_line(preset.description)]
 
 
 def _one_line(text: str) -> str:

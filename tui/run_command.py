@@ -16,12 +16,12 @@ from batchtui.engine.params import Param, fmt
 from batchtui.engine.scenario import Scenario
 from batchtui.presets import save_preset
 from batchtui.presets.from_lane import device_label, lane_preset, measured_figures
-from batchtui.presets.validate import NAME_PATTERN
 from batchtui.tui.gen_args import add_gen_arguments, is_generative, refuse_gen_flags
 from batchtui.tui.gen_run import run_generative_command
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.output_path import check_output_path
 from batchtui.tui.param_flags import add_param_flag, checked
+from batchtui.tui.preset_target import preset_name, preset_target
 from batchtui.tui.progress import stage_progress, stderr_progress
 from batchtui.tui.report_table import format_report, saturation_warnings
 from batchtui.tui.scenario_args import (
@@ -87,12 +87,11 @@ def run(args: argparse.Namespace) -> int:
     duration = checked(DURATION, args.duration)
     json_path = check_output_path("--json", args.json) if args.json is not None else None
     if is_generative(args):
-        if args.save_preset is not None:
-            raise ConfigError("--save-preset", "presets do not hold generative scenarios yet")
         return run_generative_command(args, duration, json_path, DEFAULTS)
     refuse_gen_flags(args)
     scenario = scenario_from_args(args, DEFAULTS)
-    save = _preset_target(args.save_preset, scenario) if args.save_preset is not None else None
+    lanes = [lane.name for lane in scenario.lanes]
+    save = preset_target(args.save_preset, lanes) if args.save_preset is not None else None
     span = trace_span_s(scenario.load)
     if span is not None and span < duration:
         print(
@@ -136,33 +135,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _preset_target(text: str, scenario: Scenario) -> tuple[str, Path]:
-    """The lane and file ``--save-preset`` names, checked before the run."""
-    lanes = [lane.name for lane in scenario.lanes]
-    lane, eq, path_text = text.partition("=")
-    if not eq:
-        if len(lanes) > 1:
-            raise ConfigError(
-                "--save-preset",
-                f"name the lane, e.g. {lanes[0]}={text} (lanes: {', '.join(lanes)})",
-            )
-        lane, path_text = lanes[0], text
-    if lane not in lanes:
-        raise ConfigError("--save-preset", f"no lane {lane!r}; lanes are {', '.join(lanes)}")
-    path = check_output_path("--save-preset", path_text)
-    if path.exists():
-        raise ConfigError(
-            "--save-preset", f"{path_text} already exists (a preset is never overwritten)"
-        )
-    return lane, path
-
-
 def _save_preset(lab: Lab, scenario: Scenario, lane: str, path: Path) -> None:
     """The lane's settings with the figures of the whole run, written through presets/."""
     stats = next(s for s in lab.snapshot().lanes if s.name == lane)
-    name = path.stem if NAME_PATTERN.fullmatch(path.stem) else lane
     preset = lane_preset(
-        name=name,
+        name=preset_name(path, lane),
         description=f"Saved by batchtui run: the {stats.batcher['kind']} lane {lane!r}.",
         batcher=stats.batcher,
         load=scenario.load,

@@ -177,6 +177,8 @@ def scenario_from_args(args: argparse.Namespace, defaults: ScenarioDefaults) -> 
     """A validated Scenario, every problem reported by the flag that caused it."""
     args = argparse.Namespace(**{**_blank(), **vars(args)})
     preset = resolve(args.preset) if args.preset else None
+    if preset is not None and preset.generative:
+        raise ConfigError("--preset", generative_preset_refusal(preset, args.preset))
     load = _load_from_args(args, preset, defaults.load)
     model = _model_from_args(args, preset.run_model() if preset else None, defaults.model)
     lanes = _lanes_from_args(args, preset)
@@ -201,6 +203,16 @@ def scenario_from_args(args: argparse.Namespace, defaults: ScenarioDefaults) -> 
     except ConfigError as e:
         raise e.at(flag_for(e.where, model.kind)) from None
     return scenario
+
+
+def generative_preset_refusal(preset: Preset, named: str) -> str:
+    """Why a request-level scenario (the dashboard's, or a run on a request-level model)
+    cannot start from a generative preset, and what runs it."""
+    return (
+        f"{named} is a generative preset (model {preset.model.kind}): run it with "
+        f"'batchtui run --preset {named}'; the dashboard and request-level models do not run "
+        "generative scenarios yet"
+    )
 
 
 def load_from_args(args: argparse.Namespace, base: LoadSpec) -> LoadSpec:

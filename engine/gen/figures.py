@@ -3,7 +3,8 @@
 Conventions follow vLLM's ``benchmark_serving``: TPOT is (last token - first token) /
 (output tokens - 1), over requests with more than one output token; goodput counts the
 requests that meet every SLO given (a one-token request meets any TPOT SLO), per second of
-the run (from the first arrival at 0 to the last token).
+the run (from the first arrival at 0 to the last token). ``saturated`` says whether the lane
+fell behind its arrivals (engine/gen/saturation.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from batchtui.engine.gen.saturation import saturation
 from batchtui.engine.gen.timeline import Timeline
 from batchtui.engine.gen.workload import GenRequests
 from batchtui.engine.metrics.summary import summarize
@@ -36,6 +38,10 @@ def lane_figures(
     multi = output > 1
     tpot = (last[multi] - first[multi]) / (output[multi] - 1)
     span = float(np.nanmax(tl.last)) if done.any() else 0.0
+    admitted = ~tl.rejected  # a rejection is no backlog (reported by its own count)
+    share, saturated = saturation(
+        requests.times[admitted], np.where(done, tl.last, np.nan)[admitted]
+    )
     per_s = (lambda x: float(x) / span) if span > 0 else (lambda x: 0.0)
     out: dict[str, Any] = {
         "name": name,
@@ -55,6 +61,8 @@ def lane_figures(
         "steps": len(tl.step_end),
         "seqs_per_step": _histogram(tl.step_seqs),
         "kv_cache": _kv_use(tl),
+        "served_share": share,
+        "saturated": saturated,
     }
     if slo_ttft_ms is not None or slo_tpot_ms is not None:
         good = np.ones(len(ttft), dtype=bool)

@@ -28,8 +28,16 @@ class Export:
 
 
 def describe_load(preset: Preset) -> str:
-    """The load a preset was tuned for, in a few words (``poisson 2,000 req/s``)."""
-    return PATTERNS[preset.load.pattern].summary(preset.load)
+    """The load a preset was tuned for, in a few words (``poisson 2,000 req/s``), with the
+    token lengths of a synthetic generative load."""
+    load = preset.load
+    words = PATTERNS[load.pattern].summary(load)
+    if preset.generative and load.prompt_tokens is not None and load.output_tokens is not None:
+        words += (
+            f", prompts {load.prompt_tokens:g} tokens (cv {load.prompt_cv or 0:g}), "
+            f"outputs {load.output_tokens:g} (cv {load.output_cv or 0:g})"
+        )
+    return words
 
 
 def describe_model(preset: Preset) -> str:
@@ -41,6 +49,11 @@ def describe_model(preset: Preset) -> str:
         return f"analytic cost t(n) = {p['base_ms']:g} + {p['per_item_ms']:g}*n ms{noise}"
     if model.kind == "profile":
         return f"measured profile {p['path']}"
+    if model.kind == "analytic-llm":
+        return (
+            f"analytic step cost {p['step_ms']:g} + {p['prefill_ms_per_token']:g}*prefill + "
+            f"{p['decode_ms_per_seq']:g}*seqs + {p['context_ms_per_token']:g}*context ms"
+        )
     return f"{model.kind} model on device {preset.device}"
 
 
@@ -52,19 +65,26 @@ def comment_header(prefix: str, preset: Preset, target: str, notes: Iterable[str
     """
     lines = [
         f"batchtui preset {preset.name!r} ({preset.batcher_kind} batcher) for {target}.",
-        f"Tuned for: {describe_load(preset)}; {describe_model(preset)}"
-        + (f"; p99 target {preset.slo_p99_ms:g} ms." if preset.slo_p99_ms else "."),
+        f"Tuned for: {describe_load(preset)}; {describe_model(preset)}{_targets(preset)}.",
     ]
     notes = list(notes)
     if notes:
         lines.append("Notes:")
     out: list[str] = []
-    for line in lines:
-        out += textwrap.wrap(line, COMMENT_WIDTH - len(prefix) - 1) or [""]
+    width = COMMENT_WIDTH - len(prefix) - 1
+    for line in lines:  # never split at a hyphen: flags (--max-num-seqs) stay whole
+        out += textwrap.wrap(line, width, break_on_hyphens=False) or [""]
     for note in notes:
         out += textwrap.wrap(
-            note, COMMENT_WIDTH - len(prefix) - 1, initial_indent="- ", subsequent_indent="  "
+            note, width, initial_indent="- ", subsequent_indent="  ", break_on_hyphens=False
         )
     # ASCII only: some readers (Java .properties files) assume Latin-1.
     out = [line.encode("ascii", "backslashreplace").decode("ascii") for line in out]
     return "".join(f"{prefix} {line}".rstrip() + "\n" for line in out)
+
+
+def _targets(preset: Preset) -> str:
+    """``; p99 target 10 ms`` or ``; TTFT target 1000 ms, TPOT target 100 ms``; empty if none."""
+    names = {"p99_ms": "p99", "ttft_ms": "TTFT", "tpot_ms": "TPOT"}
+    parts = [f"{names[k]} target {v:g} ms" for k, v in preset.slo_dict().items()]
+    return f"; {', '.join(parts)}" if parts else ""

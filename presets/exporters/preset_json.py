@@ -7,6 +7,7 @@ from batchtui.presets.schema import Preset
 from batchtui.presets.storage import preset_text
 
 FORMAT = "json"
+SERVES = "any"
 
 
 def export(preset: Preset) -> Export:

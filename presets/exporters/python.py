@@ -12,6 +12,7 @@ from batchtui.presets.exporters.base import Export, comment_header
 from batchtui.presets.schema import Preset
 
 FORMAT = "python"
+SERVES = "request"
 MODULE = "batched_service"
 
 

@@ -7,6 +7,7 @@ from batchtui.presets.exporters.base import Export, comment_header
 from batchtui.presets.schema import Preset
 
 FORMAT = "ray"
+SERVES = "request"
 
 
 def export(preset: Preset) -> Export:

@@ -7,6 +7,7 @@ from batchtui.presets.exporters.base import Export, comment_header
 from batchtui.presets.schema import Preset
 
 FORMAT = "tfserving"
+SERVES = "request"
 MAX_ENQUEUED_BATCHES = 100
 """A generous queue bound: presets have no queue limit, and the notes say so."""
 

@@ -10,6 +10,7 @@ from batchtui.presets.exporters.base import Export, comment_header
 from batchtui.presets.schema import Preset
 
 FORMAT = "torchserve"
+SERVES = "request"
 MODEL_NAME = "model"
 """A placeholder for the model's name; the notes ask the user to rename it."""
 

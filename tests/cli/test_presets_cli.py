@@ -47,13 +47,14 @@ def test_presets_lists_the_builtins_with_kind_origin_and_a_one_line_description(
     code, out, err = run_cli(capsys, "presets")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["name", "batcher", "origin", "description"]
+    assert lines[0].split() == ["name", "batcher", "scenario", "origin", "description"]
     rows = {line.split()[0]: line for line in lines[2:] if line and line[0] != " "}
     for name in ("balanced", "low-latency", "max-throughput", "bursty", "azure-conv-trace"):
         assert name in rows
-        assert rows[name].split()[1:3] == ["static", "builtin"]
+        assert rows[name].split()[1:4] == ["static", "request", "builtin"]
+    assert rows["chat-continuous"].split()[1:4] == ["continuous", "generative", "builtin"]
     assert (
-        "The default settings as a preset: a starting point, not a tuned result."
+        "The default settings as a preset: a starting point, not a tuned…"  # cut to fit
         in (rows["balanced"])
     )
     assert all(len(line) <= 120 for line in lines)
@@ -68,13 +69,13 @@ def test_presets_shows_user_presets_first_and_marks_broken_and_hidden_ones(
     extra = write(tmp_path / "extra.json", VALID)
     code, out, _ = run_cli(capsys, "presets", str(extra))
     assert code == 0
-    rows = [line.split(None, 3) for line in out.splitlines()[2:] if line.strip()]
-    assert rows[0][:3] == ["balanced", "static", "user"]
-    assert rows[1][:3] == ["typo", "?", "user"]
-    assert rows[1][3].startswith("INVALID: batchr: unknown key; did you mean 'batcher'?")
-    hidden = next(row for row in rows if row[0] == "balanced" and row[2] == "builtin")
-    assert hidden[3].startswith("(hidden by user)")
-    assert rows[-2][:3] == ["extra", "static", "path"]
+    rows = [line.split(None, 4) for line in out.splitlines()[2:] if line.strip()]
+    assert rows[0][:4] == ["balanced", "static", "request", "user"]
+    assert rows[1][:4] == ["typo", "?", "?", "user"]
+    assert rows[1][4].startswith("INVALID: batchr: unknown key; did you mean 'batcher'?")
+    hidden = next(row for row in rows if row[0] == "balanced" and row[3] == "builtin")
+    assert hidden[4].startswith("(hidden by user)")
+    assert rows[-2][:4] == ["extra", "static", "request", "path"]
     assert out.rstrip().endswith(f"your presets folder: {user_folder}")
 
 
@@ -193,7 +194,7 @@ def test_every_command_reports_a_broken_preset_the_same_way(
 
 
 def test_a_real_process_reports_a_broken_preset_without_a_traceback(tmp_path: Path) -> None:
-    path = write(tmp_path / "bad.json", '{"format": "batchtui.preset/2"}')
+    path = write(tmp_path / "bad.json", '{"format": "batchtui.preset/3"}')
     exe = Path(sys.executable).with_name("batchtui")
     done = subprocess.run(
         [exe, "run", "--preset", str(path)], capture_output=True, text=True, timeout=60
@@ -201,8 +202,8 @@ def test_a_real_process_reports_a_broken_preset_without_a_traceback(tmp_path: Pa
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == (
         f"batchtui: error: {path}: not a valid preset\n"
-        "  format: this file was written by a newer batchtui (format batchtui.preset/2); "
-        "this version reads batchtui.preset/1\n"
+        "  format: this file was written by a newer batchtui (format batchtui.preset/3); "
+        "this version reads batchtui.preset/1 and batchtui.preset/2\n"
     )
 
 

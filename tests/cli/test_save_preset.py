@@ -56,3 +56,20 @@ def test_a_bad_save_preset_is_refused_before_the_run(
     assert code == 2
     assert err.startswith(f"batchtui: error: {message}") and out == ""
     assert (tmp_path / "taken.json").read_text() == "{}"
+
+
+def test_a_saved_preset_finds_a_trace_given_relative_to_the_working_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "t.csv").write_text("TIMESTAMP\n0.0\n0.001\n0.002\n0.5\n")
+    (tmp_path / "presets").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(
+        capsys, "run", "--trace", "data/t.csv", "--lanes", "static", "--quiet",
+        "--save-preset", "presets/traced.json",
+    )  # fmt: skip
+    assert code == 0, err
+    monkeypatch.chdir(tmp_path / "presets")  # read from elsewhere: the trace is still found
+    preset = load_preset("traced.json")
+    assert Path(preset.run_load().trace or "") == tmp_path / "data" / "t.csv"

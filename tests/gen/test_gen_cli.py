@@ -63,9 +63,13 @@ def test_a_request_that_can_never_fit_the_kv_cache_is_counted_as_rejected(
         capsys, *GEN, "--lanes", "continuous", "--kv-cache-tokens", "256", "--quiet",
         "--json", str(out_file),
     )  # fmt: skip
-    assert (code, err) == (0, "")
     (lane,) = json.loads(out_file.read_text())["lanes"]
     assert lane["completed"] == 0 and lane["rejected"] == lane["arrived"] > 0
+    assert code == 0
+    assert err == (
+        f"warning: continuous rejected {lane['arrived']} of {lane['arrived']} requests: "
+        "prompt + output can never fit its KV cache (256 tokens)\n"
+    )
 
 
 @pytest.mark.parametrize(

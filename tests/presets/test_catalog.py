@@ -66,9 +66,8 @@ def test_an_unknown_name_lists_the_available_ones(
     message = str(err.value)
     assert message.startswith("fastest: no preset of that name")
     assert str(user_folder) in message
-    assert "available: azure-conv-trace, balanced, bursty, low-latency, max-throughput, mine" in (
-        message
-    )
+    available = "azure-conv-trace, balanced, bursty, chat-continuous, low-latency, max-throughput"
+    assert f"available: {available}, mine" in message
 
 
 def test_listing_shows_user_presets_builtins_and_extra_paths_in_that_order(

@@ -13,10 +13,10 @@ import pytest
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import LoadSpec
 from batchtui.presets import Preset, builtin_dir, load_preset, preset_from_dict
-from batchtui.presets.exporters import EXPORTERS, export
+from batchtui.presets.exporters import EXPORTERS, SERVES, export
 from tests.presets import pbtxt
 
-FORMATS = list(EXPORTERS)
+FORMATS = [f for f in EXPORTERS if SERVES[f] != "generative"]  # generative ones: test_gen_*
 SERVERS = [f for f in FORMATS if f not in ("json", "python")]  # formats that approximate
 
 
@@ -45,7 +45,10 @@ def call_kwargs(source: str, name: str) -> dict[str, Any]:
 
 
 def test_every_format_is_offered() -> None:
-    assert FORMATS == ["json", "triton", "torchserve", "ray", "tfserving", "litserve", "python"]
+    assert list(EXPORTERS) == [
+        "json", "triton", "torchserve", "ray", "tfserving", "litserve", "python",
+        "vllm", "sglang", "tgi",
+    ]  # fmt: skip
 
 
 def test_an_unknown_format_names_the_valid_ones(valid_doc: dict[str, Any]) -> None:
@@ -204,7 +207,12 @@ def test_a_static_preset_exports_exactly_with_no_approximation_note(
         assert not any("no server equivalent" in n for n in export(make(valid_doc), fmt).notes)
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in builtin_dir().glob("*.json")))
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        p.stem for p in builtin_dir().glob("*.json") if not load_preset(p).generative
+    ),  # generative built-ins: tests/presets/test_gen_exporters.py
+)
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_builtin_exports_to_every_format(name: str, fmt: str) -> None:
     result = export(load_preset(builtin_dir() / f"{name}.json"), fmt)

@@ -124,13 +124,13 @@ BROKEN_DOCUMENTS = [
     ("trace without a file", changed(load={"pattern": "trace"}),
      "load.trace: a trace file is needed when the pattern is 'trace'"),
     # other format versions
-    ("newer version", changed(format="batchtui.preset/2"),
-     "format: this file was written by a newer batchtui (format batchtui.preset/2); "
-     "this version reads batchtui.preset/1"),
+    ("newer version", changed(format="batchtui.preset/3"),
+     "format: this file was written by a newer batchtui (format batchtui.preset/3); "
+     "this version reads batchtui.preset/1 and batchtui.preset/2"),
     ("a run report", changed(format="batchtui.run/1"),
      "format: this is a batchtui.run/1 document, not a preset"),
     ("someone else's format", changed(format="acme/1"),
-     "format: expected 'batchtui.preset/1', got 'acme/1'"),
+     "format: expected 'batchtui.preset/1' or 'batchtui.preset/2' (generative), got 'acme/1'"),
     # huge numbers
     ("batch size 10**30", changed(batcher__max_batch_size=10**30),
      "batcher.max_batch_size: must be <= 65536"),
