@@ -113,6 +113,28 @@ class Continuous:
         """This batcher as JSON (the ``batcher`` object of reports)."""
         return {"kind": self.kind, **self._params}
 
+    def update(self, **params: Any) -> None:
+        """Change knobs between steps (a dashboard slider); all are checked before any applies.
+        A smaller KV cache than is held now is reclaimed by preemption at the next step;
+        ``block_size`` is fixed once requests hold blocks of it."""
+        merged = validate(PARAMS, {**self._params, **params})
+        if merged["block_size"] != self.block_size and self.used_blocks:
+            raise ConfigError("block_size", "cannot change while requests hold KV blocks")
+        total = int(merged["kv_cache_tokens"]) // int(merged["block_size"])
+        if total < 1:
+            raise ConfigError(
+                "kv_cache_tokens", f"must hold at least one block of {merged['block_size']} tokens"
+            )
+        used = self.used_blocks
+        self._params = merged
+        self.max_num_seqs = int(merged["max_num_seqs"])
+        self.budget = int(merged["max_num_batched_tokens"])
+        self.chunked = bool(merged["chunked_prefill"])
+        self.threshold = int(merged["long_prefill_token_threshold"])
+        self.block_size = int(merged["block_size"])
+        self.total_blocks = total
+        self.free_blocks = total - used  # below zero: the next schedule preempts to fit
+
     def fits(self, prompt: int, output: int) -> bool:
         """Whether a request can ever finish: its whole sequence fits the KV cache and, without
         chunked prefill, one step's budget (a recompute prefills all of it at once)."""
