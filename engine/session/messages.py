@@ -12,6 +12,7 @@ from typing import Any
 from batchtui.engine.live.check import SideBySideCheck
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import LaneStats
+from batchtui.engine.session.gen_messages import GenSnapshot, SetTokenSlo
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ Command = (
     | CancelCheck
     | SwitchToWallClock
     | SetSlo
+    | SetTokenSlo
     | Stop
 )
 
@@ -143,4 +145,12 @@ class Snapshot:
     live_lane: str | None = None  # the lane served on the wall clock (the others wait)
 
 
-Event = Status | CommandFailed | CheckCancelled | EngineFailed | Snapshot | SideBySideCheck
+Event = (
+    Status
+    | CommandFailed
+    | CheckCancelled
+    | EngineFailed
+    | Snapshot
+    | GenSnapshot
+    | SideBySideCheck
+)
