@@ -22,16 +22,17 @@ from collections import deque
 from typing import Any, ClassVar, NamedTuple
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.params import Param, validate
+from batchtui.engine.params import Param, SliderRange, validate
 
 PARAMS: tuple[Param, ...] = (
     Param(
         "max_num_seqs", int, 256, 1, 65536, "most sequences in one step (vLLM: --max-num-seqs)",
-        label="seqs",
+        label="seqs", slider=SliderRange(1, 4096, ladder="pow2", rank=0),
     ),
     Param(
         "max_num_batched_tokens", int, 2048, 1, 10_000_000,
         "token budget of one step (vLLM: --max-num-batched-tokens)", label="tokens",
+        slider=SliderRange(16, 65536, ladder="pow2", rank=1),
     ),
     Param(
         "chunked_prefill", bool, True,
@@ -41,11 +42,13 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "long_prefill_token_threshold", int, 0, 0, 10_000_000,
         "most tokens one prefill takes per step; 0 = no limit (vLLM: "
-        "--long-prefill-token-threshold)",
+        "--long-prefill-token-threshold)", label="chunk",
+        slider=SliderRange(16, 65536, zero=True, ladder="pow2", rank=2),
     ),
     Param(
         "kv_cache_tokens", int, 65536, 1, 1 << 40,
-        "KV-cache capacity in tokens (vLLM: num_gpu_blocks x block_size)",
+        "KV-cache capacity in tokens (vLLM: num_gpu_blocks x block_size)", label="kv",
+        slider=SliderRange(1024, 1 << 22, ladder="pow2", rank=3),
     ),
     Param("block_size", int, 16, 1, 65536, "tokens per KV-cache block (vLLM: --block-size)"),
 )  # fmt: skip

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics.summary import Summary
+from batchtui.engine.session.messages import Snapshot
 
 
 @dataclass(frozen=True)
@@ -53,17 +53,11 @@ class GenLaneStats:
 
 
 @dataclass(frozen=True)
-class GenSnapshot:
-    """Every generative lane's figures at one instant, as the dashboard shows them."""
+class GenSnapshot(Snapshot):
+    """Every generative lane's figures at one instant: a Snapshot (so whatever waits for one
+    takes it) whose lanes are GenLaneStats, with the token SLOs in force."""
 
-    clock: float
-    pace: float
-    paused: bool
-    load: LoadSpec
-    model: dict[str, Any]
-    window_s: float
-    recent: tuple[GenLaneStats, ...]  # over the last window_s
-    total: tuple[GenLaneStats, ...]  # since the last reset
+    recent: tuple[GenLaneStats, ...]  # type: ignore[assignment]  # over the last window_s
+    total: tuple[GenLaneStats, ...]  # type: ignore[assignment]  # since the last reset
     slo_ttft_ms: float | None = None
     slo_tpot_ms: float | None = None
-    live_lane: str | None = None  # always None: generative lanes are simulated

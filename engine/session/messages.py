@@ -12,7 +12,6 @@ from typing import Any
 from batchtui.engine.live.check import SideBySideCheck
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import LaneStats
-from batchtui.engine.session.gen_messages import GenSnapshot, SetTokenSlo
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,6 @@ Command = (
     | CancelCheck
     | SwitchToWallClock
     | SetSlo
-    | SetTokenSlo
     | Stop
 )
 
@@ -145,12 +143,4 @@ class Snapshot:
     live_lane: str | None = None  # the lane served on the wall clock (the others wait)
 
 
-Event = (
-    Status
-    | CommandFailed
-    | CheckCancelled
-    | EngineFailed
-    | Snapshot
-    | GenSnapshot
-    | SideBySideCheck
-)
+Event = Status | CommandFailed | CheckCancelled | EngineFailed | Snapshot | SideBySideCheck
