@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 
 from batchtui.engine.errors import ConfigError
@@ -31,8 +32,21 @@ NOT_HERE = frozenset({"toggle_live", "check_live", "tune", "export", "load_prese
 """Keys of the request-level dashboard a generative one does not offer (hidden)."""
 
 
-class GenDashboardApp(BatchTuiApp):
+def _gen_binding(binding: Binding) -> Binding:
+    if binding.action == "set_slo":
+        return dataclasses.replace(binding, tooltip="Set the TTFT/TPOT SLOs (goodput, best lane)")
+    return binding
+
+
+class GenDashboardApp(BatchTuiApp, inherit_bindings=False):
     """Load bar (rate, prompt and output tokens), a panel per lane, comparison, footer."""
+
+    # The request-level dashboard's keys less those not offered here: the footer, the help
+    # screen and the command palette are built from this list.
+    BINDINGS = [
+        *App.BINDINGS,
+        *(_gen_binding(b) for b in BatchTuiApp.BINDINGS if b.action not in NOT_HERE),
+    ]
 
     def __init__(self, scenario: GenScenario, **options: Any) -> None:
         super().__init__(scenario, **options)  # type: ignore[arg-type]  # duck-typed Scenario
@@ -57,11 +71,6 @@ class GenDashboardApp(BatchTuiApp):
 
     def _initial_params(self, spec: Any) -> dict[str, Any]:
         return dict(batcher(spec).params)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in NOT_HERE:
-            return False
-        return super().check_action(action, parameters)
 
     def _draw(self, snap: Any) -> None:
         short = self.has_class("short")

@@ -13,11 +13,13 @@ from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics.summary import Summary
 from batchtui.engine.session.gen_messages import GenLaneStats, GenSnapshot
 from batchtui.tui.cli import build_parser
+from batchtui.tui.commands import app_bindings
 from batchtui.tui.dashboard_command import dashboard_scenario_from_args
 from batchtui.tui.gen_app import GenDashboardApp, token_slos
 from batchtui.tui.panels.gen_comparison import GenComparison, verdict
 from batchtui.tui.panels.gen_figures import gen_figure_rows
 from batchtui.tui.panels.gen_lane_panel import GenLanePanel
+from batchtui.tui.screens.help import HelpScreen, key_rows
 from batchtui.tui.widgets.flow_text import FlowText
 from batchtui.tui.widgets.key_footer import KeyFooter
 from batchtui.tui.widgets.slider import Slider
@@ -121,6 +123,12 @@ async def test_keys_only_a_real_model_has_are_not_offered() -> None:
         await pilot.press("m", "v", "t")  # nothing happens, nothing breaks
         await pilot.pause(0.3)
         assert app.snapshot.live_lane is None and app.engine is not None
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        keys = dict(key_rows(app, app_bindings(app)))  # the help's table of keys
+        assert keys["s"] == "Set the TTFT/TPOT SLOs (goodput, best lane)"
+        assert not {"m", "v", "t", "e", "l"} & set(keys)
+        await pilot.press("escape")
         await pilot.press("q")
 
 
