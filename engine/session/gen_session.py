@@ -90,10 +90,9 @@ class GenSession:
             lane.records.forget_before(cut, self._since)
             if isinstance(lane, RequestLevelLane):
                 request_level.append(lane)
-        if not request_level:
-            return
-        # Every batch row is already a record; the arrivals behind every queue can go.
-        shift = min(lane.head for lane in request_level)
+        # Every batch row is already a record; the arrivals behind every queue can go (all
+        # of them when no lane reads them: the continuous lane keeps its own).
+        shift = min((lane.head for lane in request_level), default=len(self._arrivals))
         self._arrivals.forget(shift)
         del self._prompt[:shift], self._output[:shift]
         for lane in request_level:

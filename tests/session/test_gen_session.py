@@ -79,6 +79,15 @@ def test_every_request_is_accounted_for_and_memory_stays_flat() -> None:
     assert max(sizes[1:]) < 3 * min(sizes[1:]) and max(sizes) < 600
 
 
+def test_a_continuous_lane_alone_keeps_no_shared_arrivals() -> None:
+    session = GenSession(GenScenario(load=LOAD, lanes=(LaneSpec("c", "continuous"),)))
+    session.bound_history(5.0)
+    run_for(session, 30.0)
+    assert len(session._arrivals) < 20 and len(session._prompt) == len(session._arrivals)
+    stats = session.snapshot()[0]
+    assert stats.arrived == stats.completed + stats.rejected + stats.in_progress > 100
+
+
 def test_window_figures_are_the_recent_ones_and_totals_count_since_the_reset() -> None:
     session = GenSession(GenScenario(load=LOAD, seed=2))
     session.bound_history(5.0)
