@@ -302,6 +302,10 @@ class BatchTuiApp(App[None]):
             return
         self._last_numbers = now
         self._drawn = snap
+        self._draw(snap)
+
+    def _draw(self, snap: Snapshot) -> None:
+        """Show a new snapshot: status, lanes, comparison and load."""
         slo_ms = self.scenario.slo_ms
         short = self.has_class("short")
         self.query_one(StatusLine).running(snap, self.preset_name, slo_ms)

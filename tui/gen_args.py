@@ -46,8 +46,9 @@ NOT_READ = {
 """Scenario flags a generative run does not read (refused rather than ignored)."""
 
 
-def add_gen_arguments(parser: argparse.ArgumentParser) -> None:
-    """The continuous lane's knobs and the token SLOs, read with ``--model analytic-llm``."""
+def add_gen_arguments(parser: argparse.ArgumentParser, unset: Any = None) -> None:
+    """The continuous lane's knobs and the token SLOs, read with ``--model analytic-llm``;
+    a flag left out is ``unset`` in the parsed args."""
     g = parser.add_argument_group("generative models (--model analytic-llm)")
     for param in GEN_PARAMS:
         if param.kind is bool:  # on by default, so the flag must be able to turn it off
@@ -55,20 +56,22 @@ def add_gen_arguments(parser: argparse.ArgumentParser) -> None:
                 param.cli_flag,
                 dest=param.name,
                 action=argparse.BooleanOptionalAction,
-                default=None,
+                default=unset,
                 help=f"continuous: {param.help} (default: on)",
             )
             continue
         prefix = "continuous: " if param in CONTINUOUS_PARAMS else ""
-        add_param_flag(g, param, default=param.default, help=prefix + param.help)
+        add_param_flag(g, param, default=param.default, help=prefix + param.help, unset=unset)
 
 
 def is_generative(args: argparse.Namespace) -> bool:
     """Whether ``--model`` names a generative model (or, without ``--model``, ``--preset``
     a generative preset)."""
-    if not args.model:
-        return bool(args.preset) and resolve(args.preset).generative
-    return model_kind_and_params(args.model)[0] in GENERATIVE_KINDS
+    model = getattr(args, "model", None)  # the dashboard leaves unset flags out
+    if not model:
+        preset = getattr(args, "preset", None)
+        return bool(preset) and resolve(preset).generative
+    return model_kind_and_params(model)[0] in GENERATIVE_KINDS
 
 
 def refuse_gen_flags(args: argparse.Namespace) -> None:

@@ -206,12 +206,12 @@ def scenario_from_args(args: argparse.Namespace, defaults: ScenarioDefaults) -> 
 
 
 def generative_preset_refusal(preset: Preset, named: str) -> str:
-    """Why a request-level scenario (the dashboard's, or a run on a request-level model)
-    cannot start from a generative preset, and what runs it."""
+    """Why a request-level scenario (a run on a request-level model, or the request-level
+    dashboard's load dialog) cannot start from a generative preset, and what opens it."""
     return (
         f"{named} is a generative preset (model {preset.model.kind}): run it with "
-        f"'batchtui run --preset {named}'; the dashboard and request-level models do not run "
-        "generative scenarios yet"
+        f"'batchtui run --preset {named}' or open it with 'batchtui --preset {named}'; "
+        "request-level models and dashboards do not run generative scenarios"
     )
 
 

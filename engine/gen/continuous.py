@@ -22,16 +22,17 @@ from collections import deque
 from typing import Any, ClassVar, NamedTuple
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.params import Param, validate
+from batchtui.engine.params import Param, SliderRange, validate
 
 PARAMS: tuple[Param, ...] = (
     Param(
         "max_num_seqs", int, 256, 1, 65536, "most sequences in one step (vLLM: --max-num-seqs)",
-        label="seqs",
+        label="seqs", slider=SliderRange(1, 4096, ladder="pow2", rank=0),
     ),
     Param(
         "max_num_batched_tokens", int, 2048, 1, 10_000_000,
         "token budget of one step (vLLM: --max-num-batched-tokens)", label="tokens",
+        slider=SliderRange(16, 65536, ladder="pow2", rank=1),
     ),
     Param(
         "chunked_prefill", bool, True,
@@ -41,11 +42,13 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "long_prefill_token_threshold", int, 0, 0, 10_000_000,
         "most tokens one prefill takes per step; 0 = no limit (vLLM: "
-        "--long-prefill-token-threshold)",
+        "--long-prefill-token-threshold)", label="chunk",
+        slider=SliderRange(16, 65536, zero=True, ladder="pow2", rank=2),
     ),
     Param(
         "kv_cache_tokens", int, 65536, 1, 1 << 40,
-        "KV-cache capacity in tokens (vLLM: num_gpu_blocks x block_size)",
+        "KV-cache capacity in tokens (vLLM: num_gpu_blocks x block_size)", label="kv",
+        slider=SliderRange(1024, 1 << 22, ladder="pow2", rank=3),
     ),
     Param("block_size", int, 16, 1, 65536, "tokens per KV-cache block (vLLM: --block-size)"),
 )  # fmt: skip
@@ -112,6 +115,28 @@ class Continuous:
     def to_json(self) -> dict[str, Any]:
         """This batcher as JSON (the ``batcher`` object of reports)."""
         return {"kind": self.kind, **self._params}
+
+    def update(self, **params: Any) -> None:
+        """Change knobs between steps (a dashboard slider); all are checked before any applies.
+        A smaller KV cache than is held now is reclaimed by preemption at the next step;
+        ``block_size`` is fixed once requests hold blocks of it."""
+        merged = validate(PARAMS, {**self._params, **params})
+        if merged["block_size"] != self.block_size and self.used_blocks:
+            raise ConfigError("block_size", "cannot change while requests hold KV blocks")
+        total = int(merged["kv_cache_tokens"]) // int(merged["block_size"])
+        if total < 1:
+            raise ConfigError(
+                "kv_cache_tokens", f"must hold at least one block of {merged['block_size']} tokens"
+            )
+        used = self.used_blocks
+        self._params = merged
+        self.max_num_seqs = int(merged["max_num_seqs"])
+        self.budget = int(merged["max_num_batched_tokens"])
+        self.chunked = bool(merged["chunked_prefill"])
+        self.threshold = int(merged["long_prefill_token_threshold"])
+        self.block_size = int(merged["block_size"])
+        self.total_blocks = total
+        self.free_blocks = total - used  # below zero: the next schedule preempts to fit
 
     def fits(self, prompt: int, output: int) -> bool:
         """Whether a request can ever finish: its whole sequence fits the KV cache and, without

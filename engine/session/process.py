@@ -16,7 +16,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.scenario import Scenario
+from batchtui.engine.session.gen_messages import SetTokenSlo
 from batchtui.engine.session.messages import (
     CancelCheck,
     CheckCancelled,
@@ -55,7 +57,9 @@ class _CheckInterrupted(Exception):
 class EngineClient:
     """Starts the engine process for ``scenario`` and relays commands and events."""
 
-    def __init__(self, scenario: Scenario, window_s: float = 10.0, paused: bool = False) -> None:
+    def __init__(
+        self, scenario: Scenario | GenScenario, window_s: float = 10.0, paused: bool = False
+    ) -> None:
         ctx = multiprocessing.get_context("spawn")  # no fork of a threaded UI process
         self._conn, child = ctx.Pipe()
         self.process = ctx.Process(
@@ -106,8 +110,11 @@ class EngineClient:
         self._conn.close()
 
 
-def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -> None:
-    """The engine process: build the Lab (loading the model with progress), then pace it.
+def serve(
+    conn: Connection, scenario: Scenario | GenScenario, window_s: float, paused: bool
+) -> None:
+    """The engine process: build the Lab (loading the model with progress), or for a
+    generative scenario its session, then pace it.
 
     Its standard output and error go to /dev/null: it shares the terminal with the
     dashboard, and anything it has to say goes over the pipe."""
@@ -122,14 +129,18 @@ def serve(conn: Connection, scenario: Scenario, window_s: float, paused: bool) -
         _leave_a_core_for_the_ui()
     try:
         status("starting the engine", 0.0)
-        lab = Lab(scenario, on_progress=status)
+        if isinstance(scenario, GenScenario):
+            from batchtui.engine.session.gen_paced import GenPacedLab
+
+            paced: Any = GenPacedLab.for_scenario(scenario, window_s)
+        else:
+            paced = PacedLab(Lab(scenario, on_progress=status), window_s=window_s)
     except ConfigError as e:
         conn.send(EngineFailed(str(e), where=e.where, reason=e.message))
         return
     except Exception as e:  # reported to the UI, which shows it
         conn.send(EngineFailed(f"{type(e).__name__}: {e}"))
         return
-    paced = PacedLab(lab, window_s=window_s)
     if paused:
         paced.pause()
     conn.send(paced.snapshot())
@@ -183,6 +194,8 @@ def _apply(paced: Any, command: Command, conn: Connection, held: list[Command]) 
                 paced.set_live(lane)
             case SetSlo(ms=ms):
                 paced.set_slo(ms)
+            case SetTokenSlo(ttft_ms=ttft_ms, tpot_ms=tpot_ms):
+                paced.set_token_slo(ttft_ms, tpot_ms)
             case RunSideBySideCheck(lane=lane, seconds=seconds):
                 _check_live(paced, lane, seconds, conn, held)
             case CancelCheck():

@@ -1,5 +1,5 @@
 """Generative presets on the command line: ``run --preset``, ``run --save-preset`` and back,
-the dashboard's one-line refusal, and the saturation warnings of a generative run."""
+the dashboard opening one (and its ``l`` dialog's refusal), and the saturation warnings of a generative run."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen import GenScenario
 from batchtui.presets import load_preset, resolve
 from batchtui.presets.exporters import export
+from batchtui.tui.cli import build_parser
+from batchtui.tui.dashboard_command import dashboard_scenario_from_args
 from batchtui.tui.dashboard_scenario import dashboard_scenario
 from tests.cli.run import assert_refused, run_cli
 
@@ -78,14 +81,17 @@ def test_a_generative_preset_runs_every_default_lane_and_flags_override_it(
     assert lanes["continuous"]["max_num_seqs"] == 8  # the flag's
 
 
-def test_the_dashboard_refuses_a_generative_preset_in_one_line_before_opening(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert_refused(
-        capsys, ["--preset", "chat-continuous"],
-        "--preset: chat-continuous is a generative preset (model analytic-llm): run it with "
-        "'batchtui run --preset chat-continuous'",
-    )  # fmt: skip
+def test_the_dashboard_opens_a_generative_preset_on_its_generative_lanes() -> None:
+    # This was refused before the generative dashboard landed; now it opens the preset.
+    args = build_parser().parse_args(["--preset", "chat-continuous", "--max-num-seqs", "8"])
+    scenario = dashboard_scenario_from_args(args)
+    assert isinstance(scenario, GenScenario)
+    preset = resolve("chat-continuous")
+    assert scenario.load == preset.run_load()
+    assert (scenario.slo_ttft_ms, scenario.slo_tpot_ms) == (preset.slo_ttft_ms, preset.slo_tpot_ms)
+    continuous = {lane.name: lane for lane in scenario.lanes}["continuous"]
+    assert continuous.params["max_num_batched_tokens"] == 8192  # the preset's
+    assert continuous.params["max_num_seqs"] == 8  # the flag's
 
 
 def test_a_request_level_model_refuses_a_generative_preset(

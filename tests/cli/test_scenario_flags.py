@@ -16,7 +16,6 @@ from batchtui.presets import builtin_dir, resolve
 from batchtui.tui.cli import CliError, build_parser
 from batchtui.tui.dashboard_command import dashboard_scenario_from_args
 from batchtui.tui.dashboard_scenario import dashboard_scenario
-from batchtui.tui.gen_args import GEN_FLAGS
 from tests.cli.run import run_cli
 
 RUN_ONLY = {
@@ -25,8 +24,6 @@ RUN_ONLY = {
     "--json",
     "--quiet",
     "--save-preset",
-    *GEN_FLAGS.values(),
-    "--no-chunked-prefill",
 }
 DASHBOARD_ONLY = {"--paused", "--version"}
 

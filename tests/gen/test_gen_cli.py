@@ -107,9 +107,10 @@ def test_bad_generative_input_is_one_line_and_exit_2(
 @pytest.mark.parametrize(
     ("argv", "line"),
     [
-        (["--model", "analytic-llm"],
-         "--model: analytic-llm is a generative model: 'batchtui run' serves it"),
         (["--prompt-cv", "0"], "--prompt-cv: is read by generative models (analytic-llm) only"),
+        (["--max-num-seqs", "8"],
+         "--max-num-seqs: is read by generative runs only (add --model analytic-llm)"),
+        (["--model", "analytic-llm", "--max-num-seqs", "0"], "--max-num-seqs: must be >= 1, got 0"),
     ],
 )  # fmt: skip
 def test_the_dashboard_refuses_generative_input_in_one_line(argv: list[str], line: str) -> None:

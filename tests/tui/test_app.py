@@ -134,7 +134,7 @@ async def test_compact_layout_at_80x24_hides_the_charts() -> None:
 
 def test_the_dashboard_process_never_imports_torch() -> None:
     code = (
-        "import sys; import batchtui.tui.app, batchtui.tui.cli; "
+        "import sys; import batchtui.tui.app, batchtui.tui.cli, batchtui.tui.gen_app; "
         "assert 'torch' not in sys.modules, 'torch imported'"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -17,8 +17,11 @@ from batchtui.engine.models import ModelSpec
 from batchtui.presets import builtin_preset_files, load_preset, resolve, user_dir
 from batchtui.presets.exporters import export
 from batchtui.tui.app import BatchTuiApp
+from batchtui.tui.cli import build_parser
+from batchtui.tui.dashboard_command import dashboard_scenario_from_args
 from batchtui.tui.dashboard_scenario import dashboard_scenario
 from batchtui.tui.engine_start import start_engine
+from batchtui.tui.gen_app import GenDashboardApp
 from batchtui.tui.screens.engine_stopped import EngineStoppedScreen
 from batchtui.tui.screens.export_preset import ExportScreen
 from batchtui.tui.screens.load_preset import LoadPresetScreen
@@ -27,7 +30,8 @@ from tests.presets import pbtxt
 from tests.tui.pilot import analytic_scenario, numbers, wait_until
 
 BUILTINS = [f.name.removesuffix(".json") for f in builtin_preset_files()]
-BUILTINS = [name for name in BUILTINS if not resolve(name).generative]  # not the dashboard's yet
+GEN_BUILTINS = [name for name in BUILTINS if resolve(name).generative]
+BUILTINS = [name for name in BUILTINS if name not in GEN_BUILTINS]  # the request-level app's
 
 
 def test_every_builtin_preset_scenario_survives_the_trip_to_the_engine() -> None:
@@ -46,6 +50,25 @@ async def test_the_dashboard_starts_from_every_builtin_preset_and_shows_figures(
         await pilot.pause(0.3)
         assert f"preset {name}" in str(app.query_one("#status").render())
         assert "req/s" in numbers(app, "static")
+        await pilot.press("q")
+    assert app.engine is None and not engine.process.is_alive()
+
+
+@pytest.mark.parametrize("name", GEN_BUILTINS)
+async def test_the_generative_dashboard_starts_from_every_generative_builtin_preset(
+    name: str,
+) -> None:
+    args = build_parser().parse_args(["--preset", name])
+    scenario = dashboard_scenario_from_args(args)  # as `batchtui --preset NAME` builds it
+    engine, first = start_engine(scenario)
+    app = GenDashboardApp(scenario, preset_name=name, engine=engine, first_snapshot=first)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot.clock > 0.5 and app.snapshot is not first)
+        await pilot.pause(0.3)
+        assert f"preset {name}" in str(app.query_one("#status").render())
+        continuous = next(s for s in app.snapshot.total if s.name == "continuous")
+        assert continuous.batcher == {"kind": "continuous", **resolve(name).batcher_params}
+        assert "TTFT" in numbers(app, "continuous")
         await pilot.press("q")
     assert app.engine is None and not engine.process.is_alive()
 

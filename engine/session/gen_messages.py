@@ -1,0 +1,63 @@
+"""What a generative session says to the dashboard, and the one command it adds: small values
+that pickle and import no torch (the UI process reads them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from batchtui.engine.metrics.summary import Summary
+from batchtui.engine.session.messages import Snapshot
+
+
+@dataclass(frozen=True)
+class SetTokenSlo:
+    """Measure goodput against these SLOs from now on (None: that SLO is not set)."""
+
+    ttft_ms: float | None
+    tpot_ms: float | None
+
+
+@dataclass(frozen=True)
+class GenLaneStats:
+    """One generative lane's figures over a span of virtual time.
+
+    TTFT over requests whose first token came in the span, TPOT and end to end over those
+    that finished in it (vLLM's conventions); tokens/s from every token produced in it.
+    Occupancy: sequences per step (``seqs_mean``; ``active_mean`` of them still generating)
+    against the lane's cap. Accounting is since the session started and always adds up:
+    ``arrived == completed + rejected + in_progress``.
+    """
+
+    name: str
+    batcher: dict[str, Any]
+    span_s: float
+    ttft: Summary
+    tpot: Summary
+    e2e: Summary
+    output_tokens_per_s: float
+    requests_per_s: float
+    goodput_rps: float | None
+    steps: int
+    seqs_mean: float | None
+    active_mean: float | None
+    seqs_cap: int
+    kv_tokens: int  # held at the last step
+    kv_peak: int  # most held in any step of the span
+    kv_capacity: int | None  # None: the lane has no KV-cache limit
+    preemptions: int
+    arrived: int
+    completed: int
+    rejected: int
+    in_progress: int
+
+
+@dataclass(frozen=True)
+class GenSnapshot(Snapshot):
+    """Every generative lane's figures at one instant: a Snapshot (so whatever waits for one
+    takes it) whose lanes are GenLaneStats, with the token SLOs in force."""
+
+    recent: tuple[GenLaneStats, ...]  # type: ignore[assignment]  # over the last window_s
+    total: tuple[GenLaneStats, ...]  # type: ignore[assignment]  # since the last reset
+    slo_ttft_ms: float | None = None
+    slo_tpot_ms: float | None = None

@@ -1,0 +1,143 @@
+"""A generative scenario as an open-ended session: every lane served token by token on the
+same arrivals, advanced in slices of virtual time, its history bounded to the window.
+
+It offers what ``PacedLab`` drives (``advance_to``, ``clock``, ``bound_history``, load and
+knob changes, ``reset_stats``), so the dashboard paces it like a request-level Lab.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.continuous import Continuous
+from batchtui.engine.gen.cost import StepCost
+from batchtui.engine.gen.run import GenScenario, batcher
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.session.gen_lanes import ContinuousLane, RequestLevelLane
+from batchtui.engine.session.gen_load import GenLoad
+from batchtui.engine.session.gen_messages import GenLaneStats
+from batchtui.engine.sim.arrivals import Arrivals
+
+FORGET_EVERY_S = 1.0  # a bounded session drops old records once per second of virtual time
+
+
+class GenSession:
+    """Owns the load, the step cost and the lanes of a GenScenario; time moves when asked."""
+
+    def __init__(self, scenario: GenScenario) -> None:
+        scenario.validate()
+        self.scenario = scenario
+        self.cost = StepCost.from_spec(scenario.model)
+        self._load = GenLoad(scenario.load, seed=scenario.seed)
+        # Shared by the request-level lanes (sizes: prompt tokens), with the token counts
+        # beside it, trimmed together.
+        self._arrivals = Arrivals()
+        self._prompt: list[int] = []
+        self._output: list[int] = []
+        self.lanes: dict[str, RequestLevelLane | ContinuousLane] = {}
+        for spec in scenario.lanes:
+            policy = batcher(spec)
+            if isinstance(policy, Continuous):
+                self.lanes[spec.name] = ContinuousLane(spec.name, policy, self.cost)
+            else:
+                self.lanes[spec.name] = RequestLevelLane(
+                    spec.name, policy, self.cost, self._arrivals, self._prompt, self._output
+                )
+        self.clock = 0.0
+        self._since = 0.0
+        self._keep_s: float | None = None
+        self._next_forget = FORGET_EVERY_S
+        self.slo_ttft_ms = scenario.slo_ttft_ms
+        self.slo_tpot_ms = scenario.slo_tpot_ms
+
+    @property
+    def load(self) -> LoadSpec:
+        return self._load.spec
+
+    @property
+    def model(self) -> dict[str, Any]:
+        """The step cost as JSON (the ``model`` of generative reports)."""
+        return self.cost.to_json()
+
+    def advance_to(self, t: float) -> None:
+        """Generate the arrivals before ``t`` and serve every lane up to it."""
+        if t <= self.clock:
+            return
+        times, tokens = self._load.generate_until(t)
+        prompt, output = tokens[:, 0], tokens[:, 1]
+        self._arrivals.extend(times, prompt, t)
+        self._prompt.extend(prompt.tolist())
+        self._output.extend(output.tolist())
+        for lane in self.lanes.values():
+            if isinstance(lane, ContinuousLane):
+                lane.feed(times, prompt, output)
+            lane.advance(t)
+        self.clock = t
+        if self._keep_s is not None and t >= self._next_forget:
+            self._forget(t - self._keep_s)
+            self._next_forget = t + FORGET_EVERY_S
+
+    def bound_history(self, window_s: float) -> None:
+        """Keep only what the last ``window_s`` and the since-reset totals need."""
+        if not window_s > 0:
+            raise ConfigError("window", f"must be > 0 seconds, got {window_s!r}")
+        self._keep_s = window_s
+
+    def _forget(self, cut: float) -> None:
+        request_level = []
+        for lane in self.lanes.values():
+            lane.records.forget_before(cut, self._since)
+            if isinstance(lane, RequestLevelLane):
+                request_level.append(lane)
+        # Every batch row is already a record; the arrivals behind every queue can go (all
+        # of them when no lane reads them: the continuous lane keeps its own).
+        shift = min((lane.head for lane in request_level), default=len(self._arrivals))
+        self._arrivals.forget(shift)
+        del self._prompt[:shift], self._output[:shift]
+        for lane in request_level:
+            lane.forget(shift)
+
+    def set_load(self, spec: LoadSpec) -> None:
+        """Arrivals follow ``spec`` from now on."""
+        self._load.set_spec(spec)
+
+    def set_lane_params(self, lane: str, **params: Any) -> None:
+        """Change one lane's knobs from its next decision (all checked before any applies)."""
+        if lane not in self.lanes:
+            raise ConfigError("lane", f"no lane {lane!r}; lanes are {', '.join(self.lanes)}")
+        self.lanes[lane].update(**params)
+
+    def set_slos(self, ttft_ms: float | None, tpot_ms: float | None) -> None:
+        """Goodput counts the requests within these SLOs from the next snapshot on."""
+        for name, value in (("slo_ttft_ms", ttft_ms), ("slo_tpot_ms", tpot_ms)):
+            if value is not None and not value > 0:
+                raise ConfigError(name, f"must be > 0 ms, got {value!r}")
+        self.slo_ttft_ms, self.slo_tpot_ms = ttft_ms, tpot_ms
+
+    def reset_stats(self) -> None:
+        """Figures start afresh from now (the lanes carry on)."""
+        self._since = self.clock
+        for lane in self.lanes.values():
+            lane.records.reset()
+
+    def check_live(self, lane: str, *args: Any, **kwargs: Any) -> Any:
+        """Generative lanes have no live check in the dashboard (yet): refused."""
+        raise ConfigError("lane", "generative lanes run in the simulator only here")
+
+    def snapshot(self, window_s: float | None = None) -> tuple[GenLaneStats, ...]:
+        """Every lane's figures now: over the last ``window_s``, or since the last reset."""
+        now = self.clock
+        start = self._since if window_s is None else max(self._since, now - window_s)
+        return tuple(
+            lane.records.stats(
+                lane.facts(),
+                lane.accounting(now),
+                now,
+                start,
+                with_folded=window_s is None,
+                slo_ttft_ms=self.slo_ttft_ms,
+                slo_tpot_ms=self.slo_tpot_ms,
+            )
+            for lane in self.lanes.values()
+        )

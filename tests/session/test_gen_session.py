@@ -1,0 +1,212 @@
+"""The generative session: served in slices it gives the headless run's very token times,
+accounts for every request, keeps its memory flat, and takes knob and load changes."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen import Continuous, StepCost, gen_requests
+from batchtui.engine.gen.continuous_lane import run_continuous
+from batchtui.engine.gen.request_lane import run_request_level
+from batchtui.engine.gen.run import GenScenario
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.policies import make_policy
+from batchtui.engine.scenario import LaneSpec
+from batchtui.engine.session import (
+    CommandFailed,
+    EngineClient,
+    EngineFailed,
+    SetLaneParams,
+    SwitchToWallClock,
+)
+from batchtui.engine.session.gen_messages import GenSnapshot, SetTokenSlo
+from batchtui.engine.session.gen_paced import GenPacedLab
+from batchtui.engine.session.gen_session import GenSession
+from batchtui.presets import builtin_dir
+from tests.session.test_engine_process import wait_for
+
+AZURE = builtin_dir() / "traces" / "AzureLLMInferenceTrace_conv.csv"
+LOAD = LoadSpec(rate_rps=6.0, prompt_tokens=300.0, output_tokens=40.0, output_cv=1.0)
+TICK = 0.02
+
+
+def run_for(session: GenSession, seconds: float, start: float = 0.0) -> None:
+    """Advance in dashboard-sized slices (20 ms), as the engine process does."""
+    for i in range(1, round(seconds / TICK) + 1):
+        session.advance_to(start + i * TICK)
+
+
+def held_records(session: GenSession, lane: str) -> dict[str, np.ndarray]:
+    return {k: np.array(v) for k, v in session.lanes[lane].records._req.items()}
+
+
+def test_every_lane_in_slices_gives_the_headless_runs_token_times_exactly() -> None:
+    scenario = GenScenario(load=LOAD, seed=3)
+    session = GenSession(scenario)
+    run_for(session, 20.0)
+    reqs = gen_requests(LOAD, 20.0, 3)  # the same seed: the same requests
+    cost = StepCost()
+    whole = {
+        "continuous": run_continuous(Continuous(), cost, reqs),
+        **{k: run_request_level(make_policy(k), cost, reqs) for k in ("static", "dynamic")},
+    }
+    for lane, tl in whole.items():
+        held = held_records(session, lane)
+        index = np.searchsorted(reqs.times, held["arrival"])
+        assert len(held["arrival"]) > 20
+        assert reqs.times[index].tolist() == held["arrival"].tolist()
+        assert tl.first[index].tolist() == held["first"].tolist(), lane
+        assert tl.last[index].tolist() == held["last"].tolist(), lane
+
+
+def test_every_request_is_accounted_for_and_memory_stays_flat() -> None:
+    session = GenSession(GenScenario(load=LOAD, seed=1))
+    session.bound_history(5.0)
+    sizes = []
+    for minute in range(4):
+        run_for(session, 30.0, start=30.0 * minute)
+        for s in (*session.snapshot(5.0), *session.snapshot()):
+            assert s.arrived == s.completed + s.rejected + s.in_progress > 100
+        sizes.append(
+            max(len(lane.records._req["last"]) for lane in session.lanes.values())
+            + len(session._arrivals)
+        )
+    assert max(sizes[1:]) < 3 * min(sizes[1:]) and max(sizes) < 600
+
+
+def test_a_continuous_lane_alone_keeps_no_shared_arrivals() -> None:
+    session = GenSession(GenScenario(load=LOAD, lanes=(LaneSpec("c", "continuous"),)))
+    session.bound_history(5.0)
+    run_for(session, 30.0)
+    assert len(session._arrivals) < 20 and len(session._prompt) == len(session._arrivals)
+    stats = session.snapshot()[0]
+    assert stats.arrived == stats.completed + stats.rejected + stats.in_progress > 100
+
+
+def test_window_figures_are_the_recent_ones_and_totals_count_since_the_reset() -> None:
+    session = GenSession(GenScenario(load=LOAD, seed=2))
+    session.bound_history(5.0)
+    run_for(session, 30.0)
+    recent = {s.name: s for s in session.snapshot(5.0)}["continuous"]
+    total = {s.name: s for s in session.snapshot()}["continuous"]
+    assert recent.span_s == pytest.approx(5.0) and total.span_s == pytest.approx(30.0)
+    assert 0 < recent.ttft.count < total.ttft.count  # totals hold what the window dropped
+    assert recent.ttft.p50 is not None and recent.tpot.p99 is not None
+    # Tokens per second: about the offered output (6 req/s x 40 tokens), the lane keeping up.
+    assert 120 < total.output_tokens_per_s < 360
+    assert recent.kv_capacity == 65536 and 0 < recent.kv_peak <= recent.kv_capacity
+    assert recent.seqs_cap == 256 and 0 < recent.seqs_mean <= 256
+    session.reset_stats()
+    run_for(session, 2.0, start=30.0)
+    after = {s.name: s for s in session.snapshot()}["continuous"]
+    assert after.span_s == pytest.approx(2.0) and after.ttft.count < recent.ttft.count
+
+
+def test_knobs_change_from_the_next_step_and_a_bad_one_changes_nothing() -> None:
+    session = GenSession(GenScenario(load=LOAD, seed=4))
+    run_for(session, 2.0)
+    session.set_lane_params("continuous", max_num_seqs=2, kv_cache_tokens=4096)
+    session.set_lane_params("static", max_batch_size=4)
+    run_for(session, 10.0, start=2.0)
+    stats = {s.name: s for s in session.snapshot(5.0)}
+    assert stats["continuous"].batcher["max_num_seqs"] == 2
+    assert stats["continuous"].seqs_mean <= 2 and stats["continuous"].kv_capacity == 4096
+    assert stats["static"].seqs_cap == 4 and stats["static"].seqs_mean <= 4
+    with pytest.raises(ConfigError) as e:
+        session.set_lane_params("continuous", max_num_seqs=8, max_num_batched_tokens=0)
+    assert e.value.where == "max_num_batched_tokens"
+    assert session.lanes["continuous"].facts().batcher["max_num_seqs"] == 2
+    with pytest.raises(ConfigError, match="no lane 'nope'"):
+        session.set_lane_params("nope", max_num_seqs=1)
+
+
+def test_a_higher_rate_brings_more_arrivals_from_now_on() -> None:
+    session = GenSession(GenScenario(load=LOAD, lanes=(LaneSpec("c", "continuous"),)))
+    run_for(session, 10.0)
+    before = session.snapshot()[0].arrived
+    session.set_load(LOAD.replace(rate_rps=30.0))
+    run_for(session, 10.0, start=10.0)
+    assert session.snapshot()[0].arrived - before > 3 * before
+
+
+def test_token_slos_give_goodput_and_bad_ones_are_named() -> None:
+    session = GenSession(GenScenario(load=LOAD, seed=5))
+    run_for(session, 10.0)
+    assert session.snapshot(5.0)[0].goodput_rps is None
+    session.set_slos(ttft_ms=1e9, tpot_ms=1e9)
+    loose = {s.name: s for s in session.snapshot(5.0)}["continuous"]
+    assert loose.goodput_rps == pytest.approx(loose.requests_per_s)
+    session.set_slos(ttft_ms=1e-6, tpot_ms=None)
+    assert {s.name: s for s in session.snapshot(5.0)}["continuous"].goodput_rps == 0.0
+    with pytest.raises(ConfigError) as e:
+        session.set_slos(ttft_ms=None, tpot_ms=-1.0)
+    assert e.value.where == "slo_tpot_ms"
+
+
+def test_paced_it_follows_the_clock_and_refuses_what_only_real_models_do() -> None:
+    now = [0.0]
+    paced = GenPacedLab(GenSession(GenScenario(load=LOAD)), window_s=5.0, clock=lambda: now[0])
+    for _ in range(20):
+        now[0] += 0.1
+        paced.step()
+    snap = paced.snapshot()
+    assert isinstance(snap, GenSnapshot) and snap.clock == pytest.approx(2.0)
+    assert [s.name for s in snap.recent] == ["static", "dynamic", "predictive", "continuous"]
+    assert math.isclose(snap.pace, 1.0)
+    with pytest.raises(ConfigError, match="simulator only"):
+        paced.set_live("continuous")
+    with pytest.raises(ConfigError, match="TTFT and a TPOT"):
+        paced.set_slo(20.0)
+    paced.set_token_slo(500.0, 50.0)
+    assert paced.snapshot().slo_ttft_ms == 500.0
+
+
+def test_the_engine_process_serves_a_generative_scenario_and_obeys() -> None:
+    client = EngineClient(GenScenario(load=LOAD))
+    try:
+        first = wait_for(client, GenSnapshot)
+        assert [s.name for s in first.recent][-1] == "continuous"
+        client.send(SetLaneParams("continuous", {"max_num_seqs": 3}))
+        client.send(SetTokenSlo(2000.0, 100.0))
+        client.send(SetLaneParams("continuous", {"max_num_seqs": 0}))
+        refused = wait_for(client, CommandFailed)
+        assert "max_num_seqs" in refused.message
+        client.send(SwitchToWallClock("continuous"))
+        assert "simulator only" in wait_for(client, CommandFailed).message
+        deadline = time.monotonic() + 20.0
+        snap = wait_for(client, GenSnapshot)
+        while snap.recent[-1].completed == 0 and time.monotonic() < deadline:
+            snap = wait_for(client, GenSnapshot)
+        lane = snap.recent[-1]
+        assert lane.batcher["max_num_seqs"] == 3 and snap.slo_tpot_ms == 100.0
+        assert lane.completed > 0 and lane.ttft.p50 is not None and lane.goodput_rps is not None
+    finally:
+        client.close(timeout=5.0)
+    assert client.process.exitcode == 0
+
+
+def test_a_bad_generative_setting_stops_the_engine_with_its_name() -> None:
+    bad = GenScenario(load=LOAD, lanes=(LaneSpec("c", "continuous", {"kv_cache_tokens": 4}),))
+    client = EngineClient(bad)
+    try:
+        failure = wait_for(client, EngineFailed)
+        assert failure.where == "kv_cache_tokens"
+    finally:
+        client.close()
+    assert not client.process.is_alive()
+
+
+def test_a_trace_is_replayed_with_both_token_columns_as_a_headless_run_reads_them() -> None:
+    load = LoadSpec(pattern="trace", trace=str(AZURE), speed=0.5)
+    session = GenSession(GenScenario(load=load, lanes=(LaneSpec("c", "continuous"),)))
+    run_for(session, 6.0)
+    held = held_records(session, "c")
+    reqs = gen_requests(load, 6.0, 0)
+    index = np.searchsorted(reqs.times, held["arrival"])
+    assert len(index) > 0 and held["output"].tolist() == reqs.output[index].tolist()
+    assert session.snapshot()[0].arrived == len(reqs)
