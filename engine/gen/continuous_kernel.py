@@ -3,7 +3,7 @@
 ``Continuous`` and ``run_continuous`` (pure Python) stay the reference and what the live
 runtime and the dashboard drive; at ~20 µs a planned step they take 18 s over the Mooncake
 trace's 874k steps. These functions are the same rules line for line, so a headless run is
-bit-identical to the reference (tests/gen/test_kernel_equivalence.py), and ~100x faster.
+bit-identical to the reference (tests/gen/test_kernel_equivalence.py), and ~70x faster.
 Importing this module imports numba: the lane imports it only when numba is installed.
 
 The scheduler lives in one int64 array ``mem`` (rows R_*, one column per request id): each
