@@ -4,6 +4,8 @@ reference; the run/2 report says which, and the figures do not depend on it."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -71,3 +73,17 @@ def test_a_reused_scheduler_keeps_counting_preemptions_as_under_the_reference() 
         return once, run(scheduler, StepCost(), REQUESTS).preemptions
 
     assert twice(run_continuous_fast) == twice(run_continuous) == (1, 2)
+
+
+def test_without_numba_a_run_falls_back_to_the_reference_and_says_so() -> None:
+    # A fresh interpreter in which `import numba` fails, as where the extra is not installed.
+    code = (
+        "import sys; sys.modules['numba'] = None\n"
+        "from batchtui.engine.gen import GenScenario, run_generative\n"
+        "from batchtui.engine.scenario import LaneSpec\n"
+        "report = run_generative(GenScenario(lanes=(LaneSpec('c', 'continuous'),)), 5.0)\n"
+        "kernel = 'batchtui.engine.gen.continuous_kernel' in sys.modules\n"
+        "print(report['kernel'], report['lanes'][0]['completed'] > 0, kernel)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["python", "True", "False"]
