@@ -2,13 +2,18 @@
 
 ``ContinuousStepper`` is resumable: feed it arrivals, ``advance(until)`` it, change its
 knobs in between, and it computes exactly what one uninterrupted run would (the dashboard
-drives it in slices of wall time). ``run_continuous`` is that uninterrupted run.
+drives it in slices of wall time). ``run_continuous`` is that uninterrupted run, the
+reference (pure Python, the scheduler's own methods); ``run_continuous_fast`` gives the same
+Timeline from the compiled whole-run kernel (engine/gen/continuous_kernel.py) when numba is
+installed, and is what headless runs use.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -189,3 +194,28 @@ def run_continuous(scheduler: Continuous, cost: StepCost, requests: GenRequests)
         preemptions=scheduler.preemptions,
         kv_capacity=scheduler.total_blocks * scheduler.block_size,
     )
+
+
+@functools.cache
+def _compiled() -> ModuleType | None:
+    """The kernel module, imported on first use (numba is optional and slow to import)."""
+    try:
+        from batchtui.engine.gen import continuous_kernel
+    except ImportError:  # numba absent, or unusable with this numpy
+        return None
+    return continuous_kernel
+
+
+def kernel_name() -> str:
+    """Which loop ``run_continuous_fast`` uses here: "numba" or "python" (the reference)."""
+    return "python" if _compiled() is None else "numba"
+
+
+def run_continuous_fast(scheduler: Continuous, cost: StepCost, requests: GenRequests) -> Timeline:
+    """``run_continuous``'s Timeline, from the compiled kernel when numba is installed and the
+    kernel models this scheduler and cost exactly (an idle Continuous, the analytic StepCost)."""
+    kernel = _compiled()
+    exact = type(scheduler) is Continuous and type(cost).step is StepCost.step and scheduler.idle
+    if kernel is None or not exact:
+        return run_continuous(scheduler, cost, requests)
+    return kernel.run_timeline(scheduler, cost, requests)

@@ -11,7 +11,7 @@ from typing import Any
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.continuous import Continuous
-from batchtui.engine.gen.continuous_lane import run_continuous
+from batchtui.engine.gen.continuous_lane import kernel_name, run_continuous_fast
 from batchtui.engine.gen.cost import StepCost
 from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.request_lane import run_request_level
@@ -71,7 +71,7 @@ def serve(lane: LaneSpec, cost: StepCost, requests: GenRequests) -> tuple[dict[s
     """Run one lane over the requests: its batcher's description and its timeline."""
     policy = batcher(lane)
     if isinstance(policy, Continuous):
-        return policy.to_json(), run_continuous(policy, cost, requests)
+        return policy.to_json(), run_continuous_fast(policy, cost, requests)
     return policy.to_json(), run_request_level(policy, cost, requests)
 
 
@@ -83,6 +83,7 @@ def run_generative(scenario: GenScenario, duration_s: float) -> dict[str, Any]:
     requests = gen_requests(scenario.load, duration_s, scenario.seed)
     cost = StepCost.from_spec(scenario.model)
     lanes = []
+    kinds = [lane.kind for lane in scenario.lanes]
     for lane in scenario.lanes:
         described, timeline = serve(lane, cost, requests)
         lanes.append(
@@ -93,6 +94,7 @@ def run_generative(scenario: GenScenario, duration_s: float) -> dict[str, Any]:
     return {
         "format": GEN_RUN_FORMAT,
         "mode": "sim",
+        "kernel": kernel_name() if any(k in GEN_POLICIES for k in kinds) else None,
         "duration_s": duration_s,
         "seed": scenario.seed,
         "load": scenario.load.to_dict(),

@@ -1,5 +1,6 @@
 """Generative presets on the command line: ``run --preset``, ``run --save-preset`` and back,
-the dashboard opening one (and its ``l`` dialog's refusal), and the saturation warnings of a generative run."""
+the dashboard opening one (and its ``l`` dialog's refusal), and a generative run's
+saturation warnings."""
 
 from __future__ import annotations
 
