@@ -90,13 +90,25 @@ def run_generative(scenario: GenScenario, duration_s: float) -> dict[str, Any]:
                 lane.name, described, requests, timeline, scenario.slo_ttft_ms, scenario.slo_tpot_ms
             )
         )
+    return gen_report(scenario, duration_s, "sim", cost.to_json(), requests, lanes)
+
+
+def gen_report(
+    scenario: GenScenario,
+    duration_s: float,
+    mode: str,
+    model: dict[str, Any],
+    requests: GenRequests,
+    lanes: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The ``batchtui.run/2`` report around the lanes' figures (simulated or live)."""
     return {
         "format": GEN_RUN_FORMAT,
-        "mode": "sim",
+        "mode": mode,
         "duration_s": duration_s,
         "seed": scenario.seed,
         "load": scenario.load.to_dict(),
-        "model": cost.to_json(),
+        "model": model,
         "slo_ttft_ms": scenario.slo_ttft_ms,
         "slo_tpot_ms": scenario.slo_tpot_ms,
         "requests": len(requests),
