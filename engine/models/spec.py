@@ -41,6 +41,17 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
             "per context token of a decoding sequence, ms",
         ),
     ),
+    # Generative torch models (engine/models/generative.py: the contract they follow).
+    "tiny-gpt": (
+        Param("layers", int, 2, 1, 64, "decoder layers"),
+        Param("d_model", int, 64, 8, 8192, "embedding width"),
+        Param("heads", int, 4, 1, 128, "attention heads (must divide d_model)"),
+        Param("max_context", int, 4096, 2, 1_048_576, "longest prompt + output of a sequence"),
+        Param("vocab", int, 1000, 2, 1_048_576, "token ids are drawn from [0, vocab)"),
+    ),
+    "gen-factory": (
+        Param("target", str, None, help="package.module:function returning a generative module"),
+    ),
     "mlp": (
         Param("width", int, 1024, 1, 65536, "hidden width (and input width)"),
         Param("depth", int, 4, 1, 128, "hidden layers"),
@@ -70,8 +81,10 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
     ),
 }
 TORCH_KINDS = frozenset({"mlp", "transformer", "conv", "torchscript", "export", "factory"})
-GENERATIVE_KINDS = frozenset({"analytic-llm"})
+GENERATIVE_KINDS = frozenset({"analytic-llm", "tiny-gpt", "gen-factory"})
 """Models that serve token by token (engine/gen), not batch by batch."""
+GENERATIVE_TORCH_KINDS = frozenset({"tiny-gpt", "gen-factory"})
+"""Generative models that run on a torch device (the rest have an analytic cost)."""
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.models.archive import ARCHIVES, archive_kind
+from batchtui.engine.models.generative import GenerativeModel, check_generative
 from batchtui.engine.models.inputs import (
     TensorInput,
     parse_tensor_input,
@@ -122,6 +123,22 @@ def load_factory(target: str, params: Mapping[str, Any], device: torch.device) -
     except Exception as e:
         raise ConfigError("target", f"{target}: could not move to {device} ({reason(e)})") from None
     return LoadedModel(module, spec, "target", target)
+
+
+def load_gen_factory(target: str, device: torch.device) -> GenerativeModel:
+    """Import ``package.module:function`` and call it: a module that follows the generative
+    contract (engine/models/generative.py), moved to ``device`` in eval mode."""
+    made = _call_factory(target)
+    if not isinstance(made, nn.Module):
+        raise ConfigError(
+            "target", f"{target}: returned {_kind_of(made)}; expected a torch.nn.Module"
+        )
+    check_generative(made, target)
+    try:
+        module = made.to(device).eval()
+    except Exception as e:
+        raise ConfigError("target", f"{target}: could not move to {device} ({reason(e)})") from None
+    return cast(GenerativeModel, module)
 
 
 def _given_input(params: Mapping[str, Any], label: str) -> TensorInput:
