@@ -77,8 +77,9 @@ def refuse_gen_flags(args: argparse.Namespace) -> None:
 
 def gen_scenario_from_args(args: argparse.Namespace, defaults: ScenarioDefaults) -> GenScenario:
     """The generative scenario the flags describe, validated."""
+    live_reads = ("device",) if args.mode == "live" else ()  # the live model's device
     for name, flag in NOT_READ.items():
-        if getattr(args, name, None) not in (None, False):
+        if name not in live_reads and getattr(args, name, None) not in (None, False):
             raise ConfigError(flag, "is not read by generative runs (--model analytic-llm)")
     load = load_from_args(args, defaults.load)
     model = model_from_args(args, "analytic-llm")
@@ -92,9 +93,10 @@ def gen_scenario_from_args(args: argparse.Namespace, defaults: ScenarioDefaults)
         **slos,
     )
     try:
-        scenario.validate()
+        scenario.validate(args.mode)
     except ConfigError as e:
         flags = {**{name: "--" + name.replace("_", "-") for name in GEN_FIELDS}, **GEN_FLAGS}
+        flags["mode"] = "--mode"
         raise e.at(flags.get(e.where, e.where)) from None
     return scenario
 

@@ -1,4 +1,5 @@
-"""``batchtui run --model analytic-llm``: every lane token by token on the same requests."""
+"""``batchtui run --model analytic-llm`` (or a torch model ``--mode live``): every lane token by
+token on the same requests."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from batchtui.engine.gen import run_generative
 from batchtui.engine.load.volume import expected_arrivals, trace_span_s
 from batchtui.engine.params import fmt
 from batchtui.tui.gen_args import gen_scenario_from_args
+from batchtui.tui.gen_live import run_live
 from batchtui.tui.gen_report import format_gen_report
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.scenario_args import ScenarioDefaults
@@ -25,8 +27,6 @@ def run_generative_command(
     args: argparse.Namespace, duration: float, json_path: Path | None, defaults: ScenarioDefaults
 ) -> int:
     """Build the generative scenario, run it, print the table and write the run/2 report."""
-    if args.mode != "sim":
-        raise ConfigError("--mode", "generative models run in the simulator only (--mode sim)")
     scenario = gen_scenario_from_args(args, defaults)
     span = trace_span_s(scenario.load)
     run_s = duration
@@ -45,7 +45,10 @@ def run_generative_command(
             f"{MAX_GEN_REQUESTS:,} for a generative run (lower --rate or --duration)",
         )
     started = time.perf_counter()
-    report = run_generative(scenario, run_s)
+    if args.mode == "live":
+        report = run_live(scenario, run_s, args.device or "auto")
+    else:
+        report = run_generative(scenario, run_s)
     report["wall_s"] = round(time.perf_counter() - started, 3)
     if run_s != duration:
         report["duration_s"] = span  # the arrivals' real span, not the nudge past the last one

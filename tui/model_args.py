@@ -12,7 +12,16 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.models import MODEL_KINDS, ModelSpec
 from batchtui.engine.models.archive import sniff_kind
 
-NAMED = ("analytic", "profile", "mlp", "transformer", "conv", "analytic-llm")
+NAMED = (
+    "analytic",
+    "profile",
+    "mlp",
+    "transformer",
+    "conv",
+    "analytic-llm",
+    "tiny-gpt",
+    "gen-factory",
+)
 _FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 MODEL_HELP = (
     "analytic, mlp, transformer, conv, analytic-llm (generative), a TorchScript file (.pt), "

@@ -18,22 +18,8 @@ import torch
 from batchtui.engine.device import synchronize
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.workload import GenRequests
+from batchtui.engine.models.generative import check_generative
 from batchtui.engine.models.reasons import reason
-
-DEFAULT_VOCAB = 2
-"""Token ids are drawn below the module's ``vocab`` (an int attribute), or below this."""
-
-
-def check_generative(module: Any, where: str = "model") -> int:
-    """The module's ``max_context``, after checking it keeps the generative contract
-    (engine/models/generative.py); ConfigError naming ``where`` otherwise."""
-    for name in ("prefill", "decode"):
-        if not callable(getattr(module, name, None)):
-            raise ConfigError(where, f"a generative model needs a {name}() method")
-    limit = getattr(module, "max_context", None)
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 2:
-        raise ConfigError(where, f"max_context must be an int >= 2, got {limit!r}")
-    return limit
 
 
 def check_fits_context(requests: GenRequests, max_context: int, where: str) -> None:
@@ -58,9 +44,9 @@ class LiveModel:
     ) -> None:
         self.module = module
         self.device = device
-        self.max_context = check_generative(module)
-        vocab = getattr(module, "vocab", DEFAULT_VOCAB)
-        vocab = vocab if isinstance(vocab, int) and vocab > 0 else DEFAULT_VOCAB
+        check_generative(module, type(module).__name__)
+        self.max_context: int = module.max_context
+        vocab: int = module.vocab
         lengths = requests.prompt + requests.output - 1  # the last token is never fed
         self._start = np.concatenate([[0], np.cumsum(lengths)]).tolist()
         rng = torch.Generator().manual_seed(seed)

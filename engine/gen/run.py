@@ -19,6 +19,7 @@ from batchtui.engine.gen.timeline import Timeline
 from batchtui.engine.gen.workload import GenRequests, check_token_columns, gen_requests
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
+from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
 from batchtui.engine.policies import POLICIES, make_policy
 from batchtui.engine.scenario import LaneSpec
 
@@ -40,11 +41,17 @@ class GenScenario:
     slo_ttft_ms: float | None = None
     slo_tpot_ms: float | None = None
 
-    def validate(self) -> None:
-        """ConfigError naming the first bad setting."""
+    def validate(self, mode: str = "sim") -> None:
+        """ConfigError naming the first bad setting; ``mode`` live needs a model that runs."""
         self.load.validate()
         check_token_columns(self.load)
-        if self.model.kind != "analytic-llm":
+        if mode == "live":
+            if self.model.kind not in GENERATIVE_TORCH_KINDS:
+                known = ", ".join(sorted(GENERATIVE_TORCH_KINDS))
+                raise ConfigError(
+                    "mode", f"live runs need a torch model ({known}), not {self.model.kind}"
+                )
+        elif self.model.kind != "analytic-llm":
             raise ConfigError("kind", f"a generative run needs analytic-llm, not {self.model.kind}")
         self.model.validate()
         if not self.lanes:

@@ -154,7 +154,7 @@ def test_a_model_returning_the_wrong_number_of_states_is_named() -> None:
 
 def test_a_module_without_the_contract_or_a_request_over_max_context_is_named() -> None:
     reqs = requests([0.0], prompt=[10], output=[7])
-    with pytest.raises(ConfigError, match=r"^model: a generative model needs a prefill\(\)"):
+    with pytest.raises(ConfigError, match=r"^target: Linear: its module lacks prefill, decode"):
         LiveModel(torch.nn.Linear(2, 2), CPU, reqs)
     with pytest.raises(ConfigError, match=r"^max_context: request 0 needs 10 prompt"):
         check_fits_context(reqs, 16, "max_context")
