@@ -10,6 +10,7 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.continuous import PARAMS as CONTINUOUS_PARAMS
 from batchtui.engine.gen.run import DEFAULT_GEN_LANES, GEN_LANE_KINDS, GenScenario, batcher
 from batchtui.engine.load.spec import GEN_FIELDS
+from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_KINDS
 from batchtui.engine.params import Param
 from batchtui.engine.scenario import LaneSpec
@@ -75,14 +76,21 @@ def refuse_gen_flags(args: argparse.Namespace) -> None:
             )
 
 
-def gen_scenario_from_args(args: argparse.Namespace, defaults: ScenarioDefaults) -> GenScenario:
-    """The generative scenario the flags describe, validated."""
-    live_reads = ("device",) if args.mode == "live" else ()  # the live model's device
+def gen_scenario_from_args(
+    args: argparse.Namespace, defaults: ScenarioDefaults, fitted: ModelSpec | None = None
+) -> GenScenario:
+    """The generative scenario the flags describe, validated. ``fitted``: the analytic-llm
+    model that stands for a generative torch model (tiny-gpt) with ``--profile`` read."""
+    reads = {"profile"} if fitted is not None else set()
+    if args.mode == "live":
+        reads.add("device")  # the live model's device
     for name, flag in NOT_READ.items():
-        if name not in live_reads and getattr(args, name, None) not in (None, False):
+        if name in reads:
+            continue
+        if getattr(args, name, None) not in (None, False):
             raise ConfigError(flag, "is not read by generative runs (--model analytic-llm)")
     load = load_from_args(args, defaults.load)
-    model = model_from_args(args, "analytic-llm")
+    model = fitted if fitted is not None else model_from_args(args, "analytic-llm")
     slos = {p.name: checked(p, getattr(args, p.name)) for p in (SLO_TTFT_MS, SLO_TPOT_MS)
             if getattr(args, p.name) is not None}  # fmt: skip
     scenario = GenScenario(

@@ -46,6 +46,8 @@ def _heading(report: dict[str, Any]) -> str:
             f"step = {m['step_ms']:g} + {m['prefill_ms_per_token']:g}*prefill + "
             f"{m['decode_ms_per_seq']:g}*seqs + {m['context_ms_per_token']:g}*context ms"
         )
+    if "fitted_from" in m:
+        cost += f" (fitted to {m['fitted_from']['kind']} on {m['fitted_from']['device']})"
     return (
         f"batchtui run · generative · {what} for {report['duration_s']:g} s · "
         f"{report['requests']:,} requests · {cost} · seed {report['seed']}"

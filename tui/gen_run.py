@@ -1,9 +1,10 @@
-"""``batchtui run --model analytic-llm`` (or a torch model ``--mode live``): every lane token by
-token on the same requests."""
+"""``batchtui run --model analytic-llm`` (or tiny-gpt, simulated with its fitted profile, or
+served live with ``--mode live``): every lane token by token on the same requests."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 import time
@@ -11,12 +12,17 @@ from pathlib import Path
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen import run_generative
+from batchtui.engine.gen.step_profile import GenProfile, load_gen_profile
 from batchtui.engine.load.volume import expected_arrivals, trace_span_s
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
 from batchtui.engine.params import fmt
 from batchtui.tui.gen_args import gen_scenario_from_args
 from batchtui.tui.gen_live import run_live
+from batchtui.tui.gen_profile import check_profile_model, fitted_model, quick_profile
 from batchtui.tui.gen_report import format_gen_report
 from batchtui.tui.json_output import write_json_atomically
+from batchtui.tui.model_args import model_from_args
 from batchtui.tui.scenario_args import ScenarioDefaults
 
 MAX_GEN_REQUESTS = 2_000_000
@@ -27,7 +33,20 @@ def run_generative_command(
     args: argparse.Namespace, duration: float, json_path: Path | None, defaults: ScenarioDefaults
 ) -> int:
     """Build the generative scenario, run it, print the table and write the run/2 report."""
-    scenario = gen_scenario_from_args(args, defaults)
+    spec = model_from_args(args, "analytic-llm")
+    torch_model = spec.kind in GENERATIVE_TORCH_KINDS
+    fitted_from = None
+    if args.mode == "live":  # the model itself serves (GenScenario.validate checks it can)
+        scenario = gen_scenario_from_args(args, defaults)
+    else:
+        # The cheap checks first (a placeholder stands for the fit), then the measurement.
+        scenario = gen_scenario_from_args(
+            args, defaults, ModelSpec("analytic-llm") if torch_model else None
+        )
+        if torch_model:
+            profile = _profile_for_run(args, spec)
+            fitted, fitted_from = fitted_model(profile, args.profile)
+            scenario = dataclasses.replace(scenario, model=fitted)
     span = trace_span_s(scenario.load)
     run_s = duration
     if span is not None and span < duration:
@@ -49,6 +68,8 @@ def run_generative_command(
         report = run_live(scenario, run_s, args.device or "auto")
     else:
         report = run_generative(scenario, run_s)
+    if fitted_from is not None:
+        report["model"]["fitted_from"] = fitted_from
     report["wall_s"] = round(time.perf_counter() - started, 3)
     if run_s != duration:
         report["duration_s"] = span  # the arrivals' real span, not the nudge past the last one
@@ -59,3 +80,15 @@ def run_generative_command(
         if json_path is not None:
             print(f"report written to {args.json}")
     return 0
+
+
+def _profile_for_run(args: argparse.Namespace, spec: ModelSpec) -> GenProfile:
+    """The ``--profile`` given (checked against the model named), or a quick one measured now."""
+    if args.profile is None:
+        return quick_profile(spec, args.device or "auto", args.seed or 0)
+    try:
+        profile = load_gen_profile(args.profile)
+    except ConfigError as e:
+        raise e.at("--profile") from None
+    check_profile_model(profile, spec, args.device)
+    return profile

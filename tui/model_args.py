@@ -13,18 +13,12 @@ from batchtui.engine.models import MODEL_KINDS, ModelSpec
 from batchtui.engine.models.archive import sniff_kind
 
 NAMED = (
-    "analytic",
-    "profile",
-    "mlp",
-    "transformer",
-    "conv",
-    "analytic-llm",
-    "tiny-gpt",
-    "gen-factory",
-)
+    "analytic", "profile", "mlp", "transformer", "conv", "analytic-llm", "tiny-gpt", "gen-factory"
+)  # fmt: skip
 _FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 MODEL_HELP = (
-    "analytic, mlp, transformer, conv, analytic-llm (generative), a TorchScript file (.pt), "
+    "analytic, mlp, transformer, conv, analytic-llm or tiny-gpt (generative), gen-factory "
+    "(with --model-param target=package.module:function), a TorchScript file (.pt), "
     "a torch.export file (.pt2), or package.module:factory"
 )
 
@@ -57,6 +51,8 @@ def add_model_arguments(group: argparse._ArgumentGroup, default: str, unset: Any
 def model_flag(where: str, kind: str) -> str:
     """The flag a model setting came from: engine names (``path``, ``target``, ``heads``,
     ``device``) become what the user typed (``--model``, ``--model-param heads``)."""
+    if kind == "gen-factory" and where == "target":
+        return "--model-param target"
     if where in ("path", "target", "kind"):
         return "--profile" if kind == "profile" and where == "path" else "--model"
     if where == "device":

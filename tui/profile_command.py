@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
+from typing import Any
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.step_profile import GEN_PROFILE_FORMAT
+from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.profiler import ProfileTable
+from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
 from batchtui.engine.params import Param
 from batchtui.engine.policies.common import MAX_BATCH_SIZE
+from batchtui.tui.gen_profile import (
+    GEN_MEASUREMENT,
+    MAX_SEQS,
+    MAX_TOKENS,
+    add_gen_profile_arguments,
+    format_gen_profile,
+    measure,
+)
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.model_args import add_model_arguments, model_flag, model_from_args
 from batchtui.tui.output_path import check_output_path
@@ -34,6 +47,8 @@ MEASUREMENT = (
     dataclasses.replace(SEED, help="seed of the model's weights and inputs"),
 )
 """The measurement's knobs: limits and flags declared once, checked before the model loads."""
+REQUEST_LEVEL_ONLY = ("max_batch_size", "size", "idle_ms")
+"""Knobs of a batch-by-batch profile that a generative profile does not read."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -53,16 +68,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add_model_arguments(g, DEFAULT_MODEL)
     g = p.add_argument_group("measurement")
     for param in MEASUREMENT:
-        add_param_flag(g, param, default=param.default, unset=param.default)
-    g.add_argument("--json", metavar="PATH", help="write the table (batchtui.profile/1) to PATH")
+        unset = None if param.name in REQUEST_LEVEL_ONLY else param.default
+        add_param_flag(g, param, default=param.default, unset=unset)
+    add_gen_profile_arguments(g)
+    g.add_argument(
+        "--json",
+        metavar="PATH",
+        help=f"write the table (batchtui.profile/1; {GEN_PROFILE_FORMAT} for tiny-gpt) to PATH",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Load, warm up, measure, print (and save) the table."""
-    for param in MEASUREMENT:
-        setattr(args, param.name, checked(param, getattr(args, param.name)))
+    for param in (*MEASUREMENT, *GEN_MEASUREMENT):
+        if getattr(args, param.name) is not None:
+            setattr(args, param.name, checked(param, getattr(args, param.name)))
     json_path = check_output_path("--json", args.json) if args.json is not None else None
     spec = model_from_args(args, DEFAULT_MODEL)
+    if spec.kind in GENERATIVE_TORCH_KINDS:
+        return run_gen_profile(args, spec, json_path)
+    for param in GEN_MEASUREMENT:
+        if getattr(args, param.name) is not None:
+            raise ConfigError(param.cli_flag, "is read by generative models only (tiny-gpt)")
+    for param in MEASUREMENT:
+        if getattr(args, param.name) is None:
+            setattr(args, param.name, param.default)
     if not spec.is_torch:
         raise ConfigError("--model", f"profile measures torch models, not {spec.kind!r}")
 
@@ -88,11 +118,38 @@ def run(args: argparse.Namespace) -> int:
         idle_ms=args.idle_ms,
         progress=stderr_progress("profiling"),
     )
+    return _show(json_path, table.to_json(), format_table(table))
+
+
+def run_gen_profile(args: argparse.Namespace, spec: ModelSpec, json_path: Path | None) -> int:
+    """Measure a generative model's steps, fit analytic-llm, print (and save) the profile."""
+    by_name = {p.name: p for p in MEASUREMENT}
+    for name in REQUEST_LEVEL_ONLY:
+        if getattr(args, name) is not None:
+            raise ConfigError(
+                by_name[name].cli_flag,
+                f"is not read for {spec.kind} (it reads --max-tokens, --max-seqs, --repeats)",
+            )
+    if args.compile:
+        raise ConfigError("--compile", f"is not read for {spec.kind}")
+    profile = measure(
+        spec,
+        args.device or "auto",
+        args.seed,
+        args.repeats,
+        args.max_tokens or MAX_TOKENS.default,
+        args.max_seqs or MAX_SEQS.default,
+    )
+    return _show(json_path, profile.to_json(), format_gen_profile(profile))
+
+
+def _show(json_path: Path | None, document: dict[str, Any], table: str) -> int:
+    """Save the document (whole or not at all) first, then print the table and where it went."""
     if json_path is not None:
-        write_json_atomically(json_path, table.to_json())
-    print(format_table(table))
+        write_json_atomically(json_path, document)
+    print(table)
     if json_path is not None:
-        print(f"profile written to {args.json}")
+        print(f"profile written to {json_path}")
     return 0
 
 

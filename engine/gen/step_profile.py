@@ -1,0 +1,154 @@
+"""A generative model's measured steps and fitted coefficients: the ``batchtui.gen-profile/1``
+file that ``batchtui profile`` writes and ``run --profile`` reads (no torch needed to read it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.cost import StepCost
+
+GEN_PROFILE_FORMAT = "batchtui.gen-profile/1"
+STEP_KINDS = ("prefill", "decode", "mixed")
+"""A measured step prefills only, decodes only, or does both (a prefill call then a decode
+call, as the live runtime runs a mixed step)."""
+
+
+@dataclass(frozen=True)
+class StepPoint:
+    """Repeated timings (ms) of one step shape: what it prefilled and what it decoded."""
+
+    kind: str
+    prefill_tokens: int
+    prefill_seqs: int
+    decode_seqs: int
+    context_tokens: int
+    """Tokens in the KV caches of the decoding sequences (mean over the repeats, rounded)."""
+    median_ms: float
+    min_ms: float
+    max_ms: float
+    repeats: int
+
+
+@dataclass(frozen=True)
+class GenProfile:
+    """What was measured, on which model and device, and the coefficients fitted to it."""
+
+    model: dict[str, Any]
+    device: str
+    points: tuple[StepPoint, ...]
+    cost: StepCost
+    r2: float
+    worst_relative_error: float
+    measured_at: str
+    seed: int = 0
+    fitted_ms: tuple[float, ...] = ()
+    """The fitted time of each point, in the points' order (empty if not known)."""
+
+    def source_json(self, path: str | None = None) -> dict[str, Any]:
+        """Where fitted coefficients came from: the ``fitted_from`` of a run/2 ``model``."""
+        return {
+            **self.model,
+            "device": self.device,
+            "profile": path,
+            "r2": self.r2,
+            "worst_relative_error": self.worst_relative_error,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``batchtui.gen-profile/1`` document (``run --profile`` reads it back)."""
+        points = [dataclasses.asdict(p) for p in self.points]
+        for point, fitted in zip(points, self.fitted_ms, strict=False):
+            point["fitted_ms"] = fitted
+        coefficients = dataclasses.asdict(self.cost)
+        return {
+            "format": GEN_PROFILE_FORMAT,
+            "model": self.model,
+            "device": self.device,
+            "seed": self.seed,
+            "measured_at": self.measured_at,
+            "coefficients": coefficients,
+            "fit": {"r2": self.r2, "worst_relative_error": self.worst_relative_error},
+            "points": points,
+        }
+
+
+def load_gen_profile(path: str | Path) -> GenProfile:
+    """A ``batchtui.gen-profile/1`` file, checked; a ConfigError (at ``path``) says what is off."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("path", f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError("path", f"{path}: is a directory, not a profile") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError("path", f"{path}: not a JSON file ({e})") from None
+    try:
+        return _from_json(doc)
+    except ConfigError as e:
+        raise ConfigError("path", f"{path}: {e.where}: {e.message}") from None
+
+
+def _from_json(doc: object) -> GenProfile:
+    if not isinstance(doc, Mapping) or doc.get("format") != GEN_PROFILE_FORMAT:
+        found = doc.get("format") if isinstance(doc, Mapping) else type(doc).__name__
+        raise ConfigError(
+            "format", f"expected {GEN_PROFILE_FORMAT} (from 'batchtui profile'), got {found!r}"
+        )
+    model = doc.get("model")
+    if not isinstance(model, Mapping) or not isinstance(model.get("kind"), str):
+        raise ConfigError("model", "must be an object with a kind")
+    coefficients = doc.get("coefficients")
+    if not isinstance(coefficients, Mapping):
+        raise ConfigError("coefficients", "must be an object")
+    values = {}
+    for name in (f.name for f in dataclasses.fields(StepCost)):
+        value = coefficients.get(name)
+        if not _number(value) or value < 0:
+            raise ConfigError(f"coefficients.{name}", f"must be a number >= 0, got {value!r}")
+        values[name] = float(value)
+    fit = doc.get("fit") if isinstance(doc.get("fit"), Mapping) else {}
+    raw_points = doc.get("points", [])
+    if not isinstance(raw_points, list):
+        raise ConfigError("points", "must be a list")
+    points = tuple(_point(i, p) for i, p in enumerate(raw_points))
+    fitted = [p.get("fitted_ms") for p in raw_points]
+    return GenProfile(
+        model=dict(model),
+        device=str(doc.get("device", "?")),
+        points=points,
+        cost=StepCost(**values),
+        r2=float(fit.get("r2", math.nan)) if _number(fit.get("r2")) else math.nan,
+        worst_relative_error=(
+            float(fit["worst_relative_error"])
+            if _number(fit.get("worst_relative_error"))
+            else math.nan
+        ),
+        measured_at=str(doc.get("measured_at", "")),
+        seed=int(doc["seed"]) if isinstance(doc.get("seed"), int) else 0,
+        fitted_ms=tuple(float(f) for f in fitted) if all(map(_number, fitted)) else (),
+    )
+
+
+_POINT_FIELDS = dataclasses.fields(StepPoint)
+_CASTS: dict[str, type] = {"str": str, "int": int, "float": float}
+
+
+def _point(index: int, raw: object) -> StepPoint:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"points[{index}]", "must be an object")
+    try:
+        return StepPoint(**{f.name: _CASTS[str(f.type)](raw[f.name]) for f in _POINT_FIELDS})
+    except (KeyError, TypeError, ValueError) as e:
+        raise ConfigError(f"points[{index}]", f"is not a measured step ({e})") from None
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

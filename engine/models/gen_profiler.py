@@ -1,0 +1,204 @@
+"""Measure a generative model's steps on the device and fit the analytic-llm coefficients.
+
+Three kinds of step are timed: prefills over several token counts (one sequence, and four
+sharing the tokens), decodes over several (sequences, context) points, and mixed steps run
+as the live runtime runs them: a prefill call, then a decode call. Shapes are interleaved
+round by round, so a slow spell of the machine spreads over all of them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import torch
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.step_fit import fit_step_cost
+from batchtui.engine.gen.step_profile import GenProfile, StepPoint
+from batchtui.engine.models.generative import GenerativeModel, load_generative
+from batchtui.engine.models.reasons import reason
+from batchtui.engine.models.spec import ModelSpec
+
+CONTEXTS = (64, 256, 1024)
+"""Context lengths of the decoding sequences measured (those the model's max_context allows)."""
+MIXED_PREFILL_TOKENS = (64, 256)
+"""Prefill chunks measured beside decodes in mixed steps."""
+
+
+@dataclass(frozen=True)
+class GenMeasurement:
+    """How much to measure: timings per shape, the largest prefill and decode batch."""
+
+    repeats: int = 7
+    max_tokens: int = 512
+    max_seqs: int = 32
+
+
+@dataclass(frozen=True)
+class _Shape:
+    kind: str
+    prefill: tuple[int, ...]  # chunk length of each new sequence
+    decode_seqs: int
+    context: int  # which pool of decoding sequences (their starting context)
+
+
+def profile_generative(
+    spec: ModelSpec,
+    device: torch.device,
+    measurement: GenMeasurement,
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+    model: GenerativeModel | None = None,
+) -> GenProfile:
+    """Time the steps of ``spec`` on ``device`` and fit the coefficients to the medians.
+    ``model``: ``spec`` already loaded on ``device`` (else it is loaded here)."""
+    if model is None:
+        model = load_generative(spec, device, seed)
+    try:
+        points = measure_steps(model, device, measurement, seed, progress)
+    except ConfigError:
+        raise
+    except Exception as e:  # the person's module, or the device running out of memory
+        where, label = (
+            ("target", spec.params["target"])
+            if spec.kind == "gen-factory"
+            else ("model", spec.kind)
+        )
+        raise ConfigError(where, f"{label}: a measured step failed ({reason(e)})") from None
+    fit = fit_step_cost(points)
+    return GenProfile(
+        model=spec.to_dict(),
+        device=str(device),
+        points=points,
+        cost=fit.cost,
+        r2=fit.r2,
+        worst_relative_error=fit.worst_relative_error,
+        measured_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        seed=seed,
+        fitted_ms=fit.fitted_ms,
+    )
+
+
+@torch.inference_mode()  # a person's module may not turn autograd off itself
+def measure_steps(
+    model: GenerativeModel,
+    device: torch.device,
+    measurement: GenMeasurement,
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[StepPoint, ...]:
+    """Median (and range) of ``measurement.repeats`` timings of every step shape, after one
+    untimed round of warm-up."""
+    shapes, contexts = _shapes(model.max_context, measurement)
+    g = torch.Generator().manual_seed(seed)
+
+    def prompt(n: int) -> torch.Tensor:
+        return torch.randint(0, model.vocab, (n,), generator=g).to(device)
+
+    pools = {c: _prefilled(model, prompt, c, measurement) for c in contexts}
+    lengths = {c: [c] * measurement.max_seqs for c in contexts}
+    samples: dict[_Shape, list[tuple[float, int]]] = {s: [] for s in shapes}
+    total = (measurement.repeats + 1) * len(shapes)
+    for round_ in range(measurement.repeats + 1):
+        for index, shape in enumerate(shapes):
+            chunks = [prompt(n) for n in shape.prefill]
+            n = shape.decode_seqs
+            pool, length = pools.get(shape.context, []), lengths.get(shape.context, [])
+            context = sum(length[:n])
+            _sync(device)
+            started = time.perf_counter()
+            if chunks:
+                _states(model.prefill(chunks, [None] * len(chunks)), len(chunks), "prefill")
+            if n:
+                pool[:n] = _states(model.decode(pool[:n]), n, "decode")
+            _sync(device)
+            ms = (time.perf_counter() - started) * 1000.0
+            length[:n] = [k + 1 for k in length[:n]]
+            if round_:  # the first round warms up
+                samples[shape].append((ms, context))
+            if progress is not None:
+                progress((round_ * len(shapes) + index + 1) / total)
+    return tuple(_point(shape, timings) for shape, timings in samples.items())
+
+
+def _states(out: object, n: int, method: str) -> list[Any]:
+    """What ``method`` returned, if it is one state per sequence given."""
+    if not isinstance(out, list | tuple) or len(out) != n:
+        got = f"{len(out)} states" if isinstance(out, list | tuple) else type(out).__name__
+        raise ValueError(f"{method} returned {got} for {n} sequences; expected a list of {n}")
+    return list(out)
+
+
+def _sync(device: torch.device) -> None:
+    """Wait for the device's queued work: its clock time is only real after this."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def _shapes(max_context: int, m: GenMeasurement) -> tuple[list[_Shape], list[int]]:
+    token_counts = sorted(
+        {t for t in (16, 32, 64, 128, 256, 512, 1024, 2048) if t < m.max_tokens} | {m.max_tokens}
+    )
+    seq_counts = sorted({n for n in (1, 4, 16, 64, 256) if n < m.max_seqs} | {m.max_seqs})
+    prefills = [
+        _Shape("prefill", (t // k,) * k, 0, 0)
+        for t in token_counts
+        for k in (1, 4)
+        if 1 <= t // k <= max_context and (k == 1 or t // k >= 4)
+    ]
+    mixed_tokens = sorted({min(t, m.max_tokens, max_context) for t in MIXED_PREFILL_TOKENS})
+    mixed_seqs = sorted({min(4, m.max_seqs), m.max_seqs})
+    # Each use of a pool's sequences grows their context by one token: leave room for all.
+    uses = (m.repeats + 1) * (len(seq_counts) + len(mixed_tokens) * len(mixed_seqs))
+    room = max_context - uses
+    contexts = [c for c in CONTEXTS if c <= room] or ([room] if room >= 1 else [])
+    if not contexts or not prefills:
+        raise ConfigError(
+            "max_context",
+            f"{max_context} is too short to profile with {m.repeats} repeats; it needs "
+            f"at least {uses + 1} tokens (or fewer --repeats)",
+        )
+    decodes = [_Shape("decode", (), n, c) for c in contexts for n in seq_counts]
+    middle = contexts[len(contexts) // 2]
+    mixed = [_Shape("mixed", (t,), n, middle) for t in mixed_tokens for n in mixed_seqs]
+    return prefills + decodes + mixed, contexts
+
+
+def _prefilled(
+    model: GenerativeModel,
+    prompt: Callable[[int], torch.Tensor],
+    context: int,
+    m: GenMeasurement,
+) -> list[Any]:
+    """``m.max_seqs`` sequences with ``context`` tokens in their caches, prefilled in groups
+    of about ``m.max_tokens`` tokens (so building them needs no more memory than a step)."""
+    group = max(1, m.max_tokens // context)
+    states: list[Any] = []
+    while len(states) < m.max_seqs:
+        k = min(group, m.max_seqs - len(states))
+        states += _states(
+            model.prefill([prompt(context) for _ in range(k)], [None] * k), k, "prefill"
+        )
+    return states
+
+
+def _point(shape: _Shape, timings: list[tuple[float, int]]) -> StepPoint:
+    ms = [t for t, _ in timings]
+    return StepPoint(
+        kind=shape.kind,
+        prefill_tokens=sum(shape.prefill),
+        prefill_seqs=len(shape.prefill),
+        decode_seqs=shape.decode_seqs,
+        context_tokens=round(statistics.fmean(c for _, c in timings)),
+        median_ms=statistics.median(ms),
+        min_ms=min(ms),
+        max_ms=max(ms),
+        repeats=len(ms),
+    )

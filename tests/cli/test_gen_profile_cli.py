@@ -1,0 +1,125 @@
+"""``batchtui profile --model tiny-gpt`` writes a fit that ``run --model tiny-gpt --profile``
+simulates with; without ``--profile``, ``run`` profiles first. All through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.run import assert_refused, run_cli
+
+TINY = ["--model", "tiny-gpt", "--model-param", "layers=1", "--model-param", "d_model=32",
+        "--model-param", "max_context=128"]  # fmt: skip
+BRIEF = ["--repeats", "1", "--max-tokens", "32", "--max-seqs", "4"]
+RUN = ["run", *TINY, "--duration", "5", "--rate", "2", "--prompt-tokens", "24",
+       "--output-tokens", "8", "--prompt-cv", "0", "--output-cv", "0", "--quiet"]  # fmt: skip
+COEFFICIENTS = ("step_ms", "prefill_ms_per_token", "decode_ms_per_seq", "context_ms_per_token")
+
+
+@pytest.fixture(scope="module")
+def fit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One profile of the small tiny-gpt, shared by the tests that read it."""
+    from batchtui.tui.cli import main
+
+    path = tmp_path_factory.mktemp("fit") / "fit.json"
+    assert main(["profile", *TINY, *BRIEF, "--json", str(path)]) == 0
+    return path
+
+
+def test_profile_writes_the_fit_with_its_points_and_quality(
+    fit: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = json.loads(fit.read_text())
+    assert doc["format"] == "batchtui.gen-profile/1"
+    assert doc["model"] == {"kind": "tiny-gpt", "layers": 1, "d_model": 32, "heads": 4,
+                            "max_context": 128, "vocab": 1000}  # fmt: skip
+    assert doc["device"] == "cpu"
+    assert set(doc["coefficients"]) == set(COEFFICIENTS)
+    assert all(v >= 0 for v in doc["coefficients"].values())
+    assert doc["fit"]["r2"] <= 1.0 and doc["fit"]["worst_relative_error"] >= 0
+    assert {p["kind"] for p in doc["points"]} == {"prefill", "decode", "mixed"}
+    assert all(p["median_ms"] > 0 and p["fitted_ms"] >= 0 for p in doc["points"])
+    # The printed table says the same, through the real CLI.
+    code, out, err = run_cli(capsys, "profile", *TINY, *BRIEF)
+    assert (code, err) == (0, "")
+    assert "batchtui.gen-profile/1" in out and "R²" in out and "worst relative error" in out
+    assert out.count("\nmixed ") == 1
+
+
+def test_run_with_the_profile_simulates_exactly_the_fitted_coefficients(
+    fit: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run_cli(capsys, *RUN, "--profile", str(fit), "--json", str(tmp_path / "a.json"))
+    assert (code, err) == (0, "")
+    report = json.loads((tmp_path / "a.json").read_text())
+    coefficients = json.loads(fit.read_text())["coefficients"]
+    model = report["model"]
+    assert model["kind"] == "analytic-llm"
+    assert {k: model[k] for k in COEFFICIENTS} == coefficients
+    assert model["fitted_from"]["kind"] == "tiny-gpt" and model["fitted_from"]["layers"] == 1
+    assert model["fitted_from"]["profile"] == str(fit)
+    # The same run with those coefficients given by hand: the very same lanes.
+    by_hand = [a for k, v in coefficients.items() for a in ("--model-param", f"{k}={v!r}")]
+    argv = ["run", "--model", "analytic-llm", *by_hand, *RUN[len(TINY) + 1 :]]
+    code, _, _ = run_cli(capsys, *argv, "--json", str(tmp_path / "b.json"))
+    assert code == 0
+    assert json.loads((tmp_path / "b.json").read_text())["lanes"] == report["lanes"]
+
+
+def test_run_without_a_profile_profiles_first_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run_cli(capsys, *RUN, "--json", str(tmp_path / "r.json"))
+    assert code == 0
+    assert err.startswith("note: no --profile given, so tiny-gpt is profiled first")
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["model"]["fitted_from"]["profile"] is None
+    assert report["model"]["fitted_from"]["device"] == "cpu"
+    assert all(lane["completed"] == lane["arrived"] > 0 for lane in report["lanes"])
+
+
+def test_the_table_heading_says_where_the_cost_came_from(
+    fit: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(capsys, *[a for a in RUN if a != "--quiet"], "--profile", str(fit))
+    assert code == 0
+    assert "(fitted to tiny-gpt on cpu)" in out.splitlines()[0]
+
+
+def test_a_profile_of_another_model_is_refused(
+    fit: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = [*RUN, "--model-param", "d_model=64", "--profile", str(fit)]
+    assert_refused(capsys, argv, "--profile: was measured with d_model=32, not 64")
+    table = tmp_path / "table.json"
+    table.write_text(json.dumps({"format": "batchtui.profile/1", "points": []}))
+    assert_refused(
+        capsys,
+        [*RUN, "--profile", str(table)],
+        f"--profile: {table}: format: expected batchtui.gen-profile/1",
+    )
+    assert_refused(capsys, [*RUN, "--profile", "nowhere.json"], "--profile: nowhere.json: no such")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["profile", *TINY, "--idle-ms", "5"],
+         "--idle-ms: is not read for tiny-gpt (it reads --max-tokens, --max-seqs, --repeats)"),
+        (["profile", *TINY, "--max-batch-size", "8"], "--max-batch-size: is not read for tiny-gpt"),
+        (["profile", "--model", "mlp", "--max-tokens", "8"],
+         "--max-tokens: is read by generative models only (tiny-gpt)"),
+        (["profile", *TINY, "--max-seqs", "0"], "--max-seqs: must be >= 1, got 0"),
+        (["profile", *TINY, "--model-param", "max_context=8"],
+         "--model-param max_context: 8 is too short to profile with 7 repeats"),
+        (["run", "--model", "analytic-llm", "--profile", "fit.json"],
+         "--profile: is not read by generative runs"),
+        (["run", *TINY, "--model-param", "heads=5"], "--model-param heads: must divide d_model"),
+    ],
+)  # fmt: skip
+def test_bad_profile_flags_are_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_refused(capsys, argv, message)

@@ -1,0 +1,125 @@
+"""``batchtui profile --model tiny-gpt`` (or gen-factory): time the model's prefill, decode and
+mixed steps on the device, fit the analytic-llm coefficients, and print (and save) the fit."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.step_profile import GEN_PROFILE_FORMAT, GenProfile
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.params import Param
+from batchtui.tui.model_args import model_flag
+from batchtui.tui.param_flags import add_param_flag
+
+MAX_TOKENS = Param(
+    "max_tokens", int, 512, 1, 1_048_576, "generative: largest prefill step measured, tokens"
+)
+MAX_SEQS = Param(
+    "max_seqs", int, 32, 1, 4096, "generative: most decoding sequences in a measured step"
+)
+GEN_MEASUREMENT = (MAX_TOKENS, MAX_SEQS)
+"""What only a generative profile reads (besides the shared --repeats and --seed)."""
+QUICK = {"repeats": 3, "max_tokens": 256, "max_seqs": 8}
+"""The measurement ``run`` makes when it is given a generative torch model without --profile."""
+
+
+def measure(
+    spec: ModelSpec,
+    device_name: str,
+    seed: int,
+    repeats: int,
+    max_tokens: int,
+    max_seqs: int,
+    note: str | None = None,
+) -> GenProfile:
+    """Load ``spec`` on the device and profile it (progress on stderr); errors name flags.
+    ``note`` is said on stderr once the model has loaded."""
+    from batchtui.engine.device import resolve_device
+    from batchtui.engine.models.gen_profiler import GenMeasurement, profile_generative
+    from batchtui.engine.models.generative import load_generative
+    from batchtui.tui.progress import stderr_progress
+
+    try:
+        device = resolve_device(device_name)
+        model = load_generative(spec, device, seed)
+        if note is not None:
+            print(note, file=sys.stderr)
+        return profile_generative(
+            spec,
+            device,
+            GenMeasurement(repeats, max_tokens, max_seqs),
+            seed,
+            stderr_progress(f"profiling {spec.kind}"),
+            model,
+        )
+    except ConfigError as e:
+        flag = {"max_context": "--model-param max_context", "model": "--model"}.get(e.where)
+        raise e.at(flag or model_flag(e.where, spec.kind)) from None
+
+
+def quick_profile(spec: ModelSpec, device_name: str, seed: int) -> GenProfile:
+    """The short profile ``run`` takes first when no ``--profile`` is given, said on stderr."""
+    note = (
+        f"note: no --profile given, so {spec.kind} is profiled first ({QUICK['repeats']} "
+        f"repeats); keep one with 'batchtui profile --model {spec.kind} --json FIT.json' and "
+        "pass --profile FIT.json"
+    )
+    return measure(spec, device_name, seed, **QUICK, note=note)
+
+
+def check_profile_model(profile: GenProfile, spec: ModelSpec, device_name: str | None) -> None:
+    """A profile measured on another model (or device) than the flags name: one line."""
+    wanted = spec.to_dict()
+    if profile.model.get("kind") != wanted["kind"]:
+        raise ConfigError(
+            "--profile", f"was measured on {profile.model.get('kind')}, not {wanted['kind']}"
+        )
+    for name, value in wanted.items():
+        if profile.model.get(name) != value:
+            raise ConfigError(
+                "--profile",
+                f"was measured with {name}={profile.model.get(name)!r}, not {value!r} "
+                "(profile this model, or leave --model-param out)",
+            )
+    if device_name not in (None, "auto") and not profile.device.startswith(device_name):
+        raise ConfigError("--profile", f"was measured on {profile.device}, not {device_name}")
+
+
+def format_gen_profile(profile: GenProfile) -> str:
+    """The fitted coefficients, the fit's quality, and every measured step beside its fit."""
+    c, model = profile.cost, profile.model
+    params = " ".join(f"{k}={v}" for k, v in model.items() if k != "kind")
+    lines = [
+        f"batchtui profile · {model.get('kind')} ({params}) on {profile.device} · "
+        f"median of {profile.points[0].repeats} runs · {GEN_PROFILE_FORMAT}",
+        "",
+        f"step_ms {c.step_ms:.4g} · prefill_ms_per_token {c.prefill_ms_per_token:.4g} · "
+        f"decode_ms_per_seq {c.decode_ms_per_seq:.4g} · context_ms_per_token "
+        f"{c.context_ms_per_token:.4g}",
+        f"fit: R² {profile.r2:.3f} · worst relative error {profile.worst_relative_error:.1%}",
+        "",
+        f"{'step':<8} {'prefill':>8} {'seqs':>5} {'decode':>6} {'context':>8} "
+        f"{'median ms':>10} {'fitted ms':>10} {'error':>7}",
+    ]
+    for p, fitted in zip(profile.points, profile.fitted_ms, strict=True):
+        lines.append(
+            f"{p.kind:<8} {p.prefill_tokens:>8} {p.prefill_seqs:>5} {p.decode_seqs:>6} "
+            f"{p.context_tokens:>8} {p.median_ms:>10.3f} {fitted:>10.3f} "
+            f"{(fitted - p.median_ms) / p.median_ms:>+7.0%}"
+        )
+    return "\n".join(lines)
+
+
+def fitted_model(profile: GenProfile, path: str | None) -> tuple[ModelSpec, dict[str, Any]]:
+    """The analytic-llm model a run simulates with, and where its coefficients came from."""
+    return ModelSpec("analytic-llm", dataclasses.asdict(profile.cost)), profile.source_json(path)
+
+
+def add_gen_profile_arguments(group: argparse._ArgumentGroup) -> None:
+    """``--max-tokens`` and ``--max-seqs``: what a generative profile measures."""
+    for param in GEN_MEASUREMENT:
+        add_param_flag(group, param, default=param.default)
