@@ -1,15 +1,13 @@
 """Does the live generative runtime agree with the simulator on tiny-gpt? Same requests.
 
-    python bench/gen_live_vs_sim.py [--seconds 8] [--rounds 3] [--rate 4] [--threads 1]
-                                    [--idle-ms 0] [--sleep]
+    python bench/gen_live_vs_sim.py [--seconds 8] [--rounds 3] [--rate 4] [--threads 1] [--sleep]
 
 1. Build tiny-gpt on the CPU (1 torch thread by default: 2 shared cores).
 2. Each round: one seeded Poisson schedule of requests (lognormal lengths). Each lane is
-   served live on the model, then simulated on the same requests with analytic-llm
-   coefficients fitted from measured steps just before and just after its live run,
-   averaged (the CPU's speed drifts within a minute here): batched prefills of 16..256
-   tokens and batched decodes of 1..16 sequences at contexts of 32..256, per-shape medians
-   of shuffled sweeps, least squares on step = step_ms + a*prefill + b*seqs + c*context.
+   served live on the model, then simulated on the same requests with the analytic-llm
+   coefficients that ``batchtui profile --model tiny-gpt`` fits (its code, a shorter
+   measurement), fitted just before and just after that lane's live run and averaged: the
+   CPU's speed drifts within a minute on this shared machine.
 3. Print per lane TTFT p50 and TPOT p50 both ways and live/sim, medians over rounds (goal:
    within 15%). ``--sleep`` swaps in a model that only sleeps each call's analytic cost, so
    what is left is the runtime's own overhead and the machine's wake-up latency.
@@ -19,11 +17,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
 from dataclasses import astuple
 
-import numpy as np
 import torch
 from common import machine
 
@@ -32,10 +27,10 @@ from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.live_model import LiveModel
 from batchtui.engine.gen.live_run import serve_live, warm_up
 from batchtui.engine.gen.run import serve
-from batchtui.engine.gen.workload import GenRequests
 from batchtui.engine.live.clock import WallClock
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
+from batchtui.engine.models.gen_profiler import GenMeasurement, profile_generative
 from batchtui.engine.models.generative import load_generative
 from batchtui.engine.scenario import LaneSpec
 
@@ -49,7 +44,7 @@ LANES = (
 SLEEP_COST = StepCost(step_ms=2.0, prefill_ms_per_token=0.03, decode_ms_per_seq=0.3,
                       context_ms_per_token=0.001)  # fmt: skip
 """About tiny-gpt's fit here; the sleeping model holds the CPU for no work at all."""
-SWEEPS = 5  # each step shape is measured once per sweep, shapes in a shuffled order
+MEASUREMENT = GenMeasurement(repeats=5, max_tokens=256, max_seqs=16)
 
 
 class SleepModel:
@@ -74,40 +69,10 @@ class SleepModel:
         return [s + 1 for s in states]
 
 
-def fit_cost(module: object, device: torch.device, idle_ms: float, seed: int) -> StepCost:
-    """analytic-llm coefficients (ms) least-squares fitted to the per-shape medians of
-    measured prefill and decode steps, each after ``idle_ms`` of idle (as between steps at
-    moderate load: a CPU that idled restarts slower)."""
-    seqs, ctx = 16, 256
-    reqs = GenRequests(np.zeros(seqs), np.full(seqs, ctx), np.full(seqs, 2))
-    model = LiveModel(module, device, reqs)
-    shapes: list[tuple[list[float], Callable[[], None]]] = []
-    for total in (16, 64, 128, 256):
-        for k in (1, 2, 4):
-            chunks = [(i, 0, total // k) for i in range(k)]
-            shapes.append(([1.0, float(total), 0.0, 0.0],
-                           lambda c=chunks: model.prefill(c, [None] * len(c))))  # fmt: skip
-    for b in (1, 2, 4, 8, 16):
-        for c in (32, 128, 256):
-            states = model.prefill([(i, 0, c - 1) for i in range(b)], [None] * b)
-            # The same states each time (the same context); tiny-gpt never updates in place.
-            shapes.append(([1.0, 0.0, float(b), float(b * c)],
-                           lambda st=states: model.decode(st)))  # fmt: skip
-    times: list[list[float]] = [[] for _ in shapes]
-    order = np.random.default_rng(seed)
-    for _ in range(SWEEPS + 1):  # the first sweep warms every shape and is dropped
-        for i in order.permutation(len(shapes)).tolist():
-            if idle_ms > 0:
-                time.sleep(idle_ms / 1000.0)
-            start = time.perf_counter()
-            shapes[i][1]()
-            model.sync()
-            times[i].append(time.perf_counter() - start)
-    rows = np.array([row for row, _ in shapes])
-    ys = np.array([statistics.median(t[1:]) * 1000.0 for t in times])
-    coef, *_ = np.linalg.lstsq(rows, ys, rcond=None)
-    step, prefill_tok, per_seq, per_ctx = (max(0.0, float(x)) for x in coef)
-    return StepCost(step, prefill_tok, per_seq, per_ctx)
+def fit_cost(module: object, device: torch.device, seed: int) -> StepCost:
+    """analytic-llm coefficients fitted by ``batchtui profile``'s own code (prefill, decode
+    and mixed steps, non-negative least relative error), with a shorter measurement."""
+    return profile_generative(MODEL, device, MEASUREMENT, seed, model=module).cost  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -117,7 +82,6 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=4.0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sleep", action="store_true", help="a sleeping model, not tiny-gpt")
-    parser.add_argument("--idle-ms", type=float, default=0.0, help="idle before each fit step")
     parser.add_argument("--prompt-tokens", type=float, default=64.0)
     parser.add_argument("--output-tokens", type=float, default=32.0)
     args = parser.parse_args()
@@ -132,8 +96,7 @@ def main() -> None:
     print(f"model: {SLEEP_COST if args.sleep else MODEL.to_dict()}")
     print(
         f"load: poisson {args.rate:g} req/s for {args.seconds:g} s, prompt {args.prompt_tokens:g}"
-        f" / output {args.output_tokens:g} tokens (lognormal, CV 0.5), {args.rounds} rounds, "
-        f"fit with {args.idle_ms:g} ms idle before each step"
+        f" / output {args.output_tokens:g} tokens (lognormal, CV 0.5), {args.rounds} rounds"
     )
     ratios: dict[tuple[str, str], list[float]] = {}
     for r in range(args.rounds):
@@ -146,10 +109,10 @@ def main() -> None:
         for lane in LANES:
             # Fitted just before and just after the lane is served live, averaged: the CPU's
             # speed drifts within a minute on this shared machine.
-            before = SLEEP_COST if args.sleep else fit_cost(module, device, args.idle_ms, r)
+            before = SLEEP_COST if args.sleep else fit_cost(module, device, r)
             described, timeline = serve_live(lane, model, requests)
             live = lane_figures(lane.name, described, requests, timeline)
-            after = SLEEP_COST if args.sleep else fit_cost(module, device, args.idle_ms, r)
+            after = SLEEP_COST if args.sleep else fit_cost(module, device, r)
             cost = StepCost(
                 *((a + b) / 2.0 for a, b in zip(astuple(before), astuple(after), strict=True))
             )
