@@ -66,6 +66,14 @@ def test_a_preempted_request_drops_its_state_and_recomputes_its_whole_sequence()
     assert tl.preemptions == 1 and tl.tokens.tolist() == [4, 4]
 
 
+def test_a_request_that_can_never_fit_the_kv_cache_is_rejected_on_arrival_live() -> None:
+    reqs = requests([0.0, 0.0], prompt=[40, 4], output=[2, 2])
+    module, model = live(reqs)
+    tl = serve_continuous_live(Continuous(kv_cache_tokens=32, block_size=8), model, reqs)
+    assert tl.rejected.tolist() == [True, False]
+    assert tl.tokens.tolist() == [0, 2] and module.calls[0] == ("prefill", [4])
+
+
 def test_live_continuous_plans_the_same_steps_as_the_simulator() -> None:
     # All arrive at once, so the plans cannot depend on time: both runtimes see the same.
     rng = np.random.default_rng(3)
