@@ -88,8 +88,12 @@ def gen_scenario_from_args(
 ) -> GenScenario:
     """The generative scenario the flags describe, validated. ``fitted``: the analytic-llm
     model that stands for a generative torch model (tiny-gpt) with ``--profile`` read."""
+    mode = getattr(args, "mode", "sim")  # the dashboard has no --mode: it simulates
+    reads = {"profile"} if fitted is not None else set()
+    if mode == "live":
+        reads.add("device")  # the live model's device
     for name, flag in NOT_READ.items():
-        if name == "profile" and fitted is not None:
+        if name in reads:
             continue
         if getattr(args, name, None) not in (None, False):
             raise ConfigError(flag, "is not read by generative runs (--model analytic-llm)")
@@ -111,9 +115,10 @@ def gen_scenario_from_args(
         **{**preset_slos(preset), **slos},
     )
     try:
-        scenario.validate()
+        scenario.validate(mode)
     except ConfigError as e:
         flags = {**{name: "--" + name.replace("_", "-") for name in GEN_FIELDS}, **GEN_FLAGS}
+        flags["mode"] = "--mode"
         raise e.at(flags.get(e.where, e.where)) from None
     return scenario
 

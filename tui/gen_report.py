@@ -40,10 +40,13 @@ def _heading(report: dict[str, Any]) -> str:
         what = f"trace {load['trace']} at {load['speed']:g}x"
     else:
         what = f"{load['pattern']} {load['rate_rps']:,.2f} req/s"
-    cost = (
-        f"step = {m['step_ms']:g} + {m['prefill_ms_per_token']:g}*prefill + "
-        f"{m['decode_ms_per_seq']:g}*seqs + {m['context_ms_per_token']:g}*context ms"
-    )
+    if report["mode"] == "live":
+        cost = f"served live: {m['kind']} on {m['device_name']}"
+    else:
+        cost = (
+            f"step = {m['step_ms']:g} + {m['prefill_ms_per_token']:g}*prefill + "
+            f"{m['decode_ms_per_seq']:g}*seqs + {m['context_ms_per_token']:g}*context ms"
+        )
     if "fitted_from" in m:
         cost += f" (fitted to {m['fitted_from']['kind']} on {m['fitted_from']['device']})"
     return (

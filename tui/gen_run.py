@@ -1,5 +1,5 @@
-"""``batchtui run --model analytic-llm`` (or tiny-gpt, simulated with its fitted profile): every
-lane token by token on the same requests."""
+"""``batchtui run --model analytic-llm`` (or tiny-gpt, simulated with its fitted profile, or
+served live with ``--mode live``): every lane token by token on the same requests."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
 from batchtui.engine.params import fmt
 from batchtui.tui.gen_args import gen_scenario_from_args
+from batchtui.tui.gen_live import run_live
 from batchtui.tui.gen_preset import save_gen_preset
 from batchtui.tui.gen_profile import check_profile_model, fitted_model, quick_profile
 from batchtui.tui.gen_report import format_gen_report, gen_saturation_warnings
@@ -34,19 +35,20 @@ def run_generative_command(
     args: argparse.Namespace, duration: float, json_path: Path | None, defaults: ScenarioDefaults
 ) -> int:
     """Build the generative scenario, run it, print the table and write the run/2 report."""
-    if args.mode != "sim":
-        raise ConfigError("--mode", "generative models run in the simulator only (--mode sim)")
     spec = model_from_args(args, "analytic-llm")
     torch_model = spec.kind in GENERATIVE_TORCH_KINDS
-    # The cheap checks first (a placeholder stands for the fit), then the measurement.
-    scenario = gen_scenario_from_args(
-        args, defaults, ModelSpec("analytic-llm") if torch_model else None
-    )
     fitted_from = None
-    if torch_model:
-        profile = _profile_for_run(args, spec)
-        fitted, fitted_from = fitted_model(profile, args.profile)
-        scenario = dataclasses.replace(scenario, model=fitted)
+    if args.mode == "live":  # the model itself serves (GenScenario.validate checks it can)
+        scenario = gen_scenario_from_args(args, defaults)
+    else:
+        # The cheap checks first (a placeholder stands for the fit), then the measurement.
+        scenario = gen_scenario_from_args(
+            args, defaults, ModelSpec("analytic-llm") if torch_model else None
+        )
+        if torch_model:
+            profile = _profile_for_run(args, spec)
+            fitted, fitted_from = fitted_model(profile, args.profile)
+            scenario = dataclasses.replace(scenario, model=fitted)
     lanes = [lane.name for lane in scenario.lanes]
     save = preset_target(args.save_preset, lanes) if args.save_preset is not None else None
     span = trace_span_s(scenario.load)
@@ -66,7 +68,10 @@ def run_generative_command(
             f"{MAX_GEN_REQUESTS:,} for a generative run (lower --rate or --duration)",
         )
     started = time.perf_counter()
-    report = run_generative(scenario, run_s)
+    if args.mode == "live":
+        report = run_live(scenario, run_s, args.device or "auto")
+    else:
+        report = run_generative(scenario, run_s)
     if fitted_from is not None:
         report["model"]["fitted_from"] = fitted_from
     report["wall_s"] = round(time.perf_counter() - started, 3)

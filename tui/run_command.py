@@ -163,8 +163,12 @@ def _check_size(load: LoadSpec, duration_s: float, mode: str, lanes: int) -> Non
             f"with this load it would generate about {expected:,.0f} requests per lane; keep "
             f"that under {MAX_REQUESTS:,} (lower --rate or --duration)",
         )
-    if mode != "live":
-        return
+    if mode == "live":
+        check_live_size(duration_s, lanes)
+
+
+def check_live_size(duration_s: float, lanes: int) -> None:
+    """Live lanes take turns on the wall clock: refuse beyond a day, note beyond a minute."""
     wall_s = duration_s * lanes
     if wall_s > MAX_LIVE_WALL_S:
         raise ConfigError(

@@ -19,6 +19,7 @@ from batchtui.engine.gen.timeline import Timeline
 from batchtui.engine.gen.workload import GenRequests, check_token_columns, gen_requests
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
+from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
 from batchtui.engine.policies import POLICIES, make_policy
 from batchtui.engine.scenario import LaneSpec
 
@@ -40,11 +41,17 @@ class GenScenario:
     slo_ttft_ms: float | None = None
     slo_tpot_ms: float | None = None
 
-    def validate(self) -> None:
-        """ConfigError naming the first bad setting."""
+    def validate(self, mode: str = "sim") -> None:
+        """ConfigError naming the first bad setting; ``mode`` live needs a model that runs."""
         self.load.validate()
         check_token_columns(self.load)
-        if self.model.kind != "analytic-llm":
+        if mode == "live":
+            if self.model.kind not in GENERATIVE_TORCH_KINDS:
+                known = ", ".join(sorted(GENERATIVE_TORCH_KINDS))
+                raise ConfigError(
+                    "mode", f"live runs need a torch model ({known}), not {self.model.kind}"
+                )
+        elif self.model.kind != "analytic-llm":
             raise ConfigError("kind", f"a generative run needs analytic-llm, not {self.model.kind}")
         self.model.validate()
         if not self.lanes:
@@ -91,14 +98,29 @@ def run_generative(scenario: GenScenario, duration_s: float) -> dict[str, Any]:
                 lane.name, described, requests, timeline, scenario.slo_ttft_ms, scenario.slo_tpot_ms
             )
         )
+    kernel = kernel_name() if any(k in GEN_POLICIES for k in kinds) else None
+    return gen_report(scenario, duration_s, "sim", cost.to_json(), requests, lanes, kernel)
+
+
+def gen_report(
+    scenario: GenScenario,
+    duration_s: float,
+    mode: str,
+    model: dict[str, Any],
+    requests: GenRequests,
+    lanes: list[dict[str, Any]],
+    kernel: str | None = None,
+) -> dict[str, Any]:
+    """The ``batchtui.run/2`` report around the lanes' figures (simulated or live);
+    ``kernel``: which loop simulated the continuous lanes (None: none, or a live run)."""
     return {
         "format": GEN_RUN_FORMAT,
-        "mode": "sim",
-        "kernel": kernel_name() if any(k in GEN_POLICIES for k in kinds) else None,
+        "mode": mode,
+        "kernel": kernel,
         "duration_s": duration_s,
         "seed": scenario.seed,
         "load": scenario.load.to_dict(),
-        "model": cost.to_json(),
+        "model": model,
         "slo_ttft_ms": scenario.slo_ttft_ms,
         "slo_tpot_ms": scenario.slo_tpot_ms,
         "requests": len(requests),

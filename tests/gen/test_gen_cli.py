@@ -89,7 +89,7 @@ def test_a_request_that_can_never_fit_the_kv_cache_is_counted_as_rejected(
         ([*GEN, "--lanes", "static", "--kv-cache-tokens", "100"],
          "--kv-cache-tokens: no lane in --lanes (static) has this parameter"),
         ([*GEN, "--mode", "live"],
-         "--mode: generative models run in the simulator only (--mode sim)"),
+         "--mode: live runs need a torch model (gen-factory, tiny-gpt), not analytic-llm"),
         ([*GEN, "--model-param", "step_ms=-1"], "--model-param step_ms: must be >= 0, got -1"),
         (["run", "--model", "analytic-llm", "--trace", "azure-conv", "--output-column", "Nope"],
          "--output-column: {azure} line 1: no column 'Nope'; found TIMESTAMP, ContextTokens, "

@@ -1,0 +1,138 @@
+"""Does the live generative runtime agree with the simulator on tiny-gpt? Same requests.
+
+    python bench/gen_live_vs_sim.py [--seconds 8] [--rounds 3] [--rate 4] [--threads 1] [--sleep]
+
+1. Build tiny-gpt on the CPU (1 torch thread by default: 2 shared cores).
+2. Each round: one seeded Poisson schedule of requests (lognormal lengths). Each lane is
+   served live on the model, then simulated on the same requests with the analytic-llm
+   coefficients that ``batchtui profile --model tiny-gpt`` fits (its code, a shorter
+   measurement), fitted just before and just after that lane's live run and averaged: the
+   CPU's speed drifts within a minute on this shared machine.
+3. Print per lane TTFT p50 and TPOT p50 both ways and live/sim, medians over rounds (goal:
+   within 15%). ``--sleep`` swaps in a model that only sleeps each call's analytic cost, so
+   what is left is the runtime's own overhead and the machine's wake-up latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from dataclasses import astuple
+
+import torch
+from common import machine
+
+from batchtui.engine.gen import StepCost, gen_requests
+from batchtui.engine.gen.figures import lane_figures
+from batchtui.engine.gen.live_model import LiveModel
+from batchtui.engine.gen.live_run import serve_live, warm_up
+from batchtui.engine.gen.run import serve
+from batchtui.engine.live.clock import WallClock
+from batchtui.engine.load import LoadSpec
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.models.gen_profiler import GenMeasurement, profile_generative
+from batchtui.engine.models.generative import load_generative
+from batchtui.engine.scenario import LaneSpec
+
+MODEL = ModelSpec("tiny-gpt", {"layers": 2, "d_model": 64, "heads": 4, "max_context": 1024})
+LANES = (
+    LaneSpec("static", "static", {"max_batch_size": 8, "max_wait_ms": 20.0}),
+    LaneSpec("dynamic", "dynamic", {"max_batch_size": 8, "max_wait_ms": 20.0}),
+    LaneSpec("predictive", "predictive", {"max_batch_size": 8, "max_wait_ms": 20.0}),
+    LaneSpec("continuous", "continuous", {"max_num_seqs": 16, "max_num_batched_tokens": 512}),
+)
+SLEEP_COST = StepCost(step_ms=2.0, prefill_ms_per_token=0.03, decode_ms_per_seq=0.3,
+                      context_ms_per_token=0.001)  # fmt: skip
+"""About tiny-gpt's fit here; the sleeping model holds the CPU for no work at all."""
+MEASUREMENT = GenMeasurement(repeats=5, max_tokens=256, max_seqs=16)
+
+
+class SleepModel:
+    """A generative module that computes nothing and sleeps each call's analytic cost: live
+    against sim with it leaves only the runtime's own overhead (and the contract's two calls
+    for a mixed step, each paying ``step_ms``, where the analytic model charges one)."""
+
+    max_context = 1 << 20
+    vocab = 2
+
+    def __init__(self, cost: StepCost) -> None:
+        self.cost = cost
+        self.clock = WallClock()
+
+    def prefill(self, tokens: list[torch.Tensor], states: list[int | None]) -> list[int]:
+        new = [len(t) for t in tokens]
+        self.clock.sleep_until(self.clock.now() + self.cost.step(sum(new), 0, 0))
+        return [(s or 0) + n for s, n in zip(states, new, strict=True)]
+
+    def decode(self, states: list[int]) -> list[int]:
+        self.clock.sleep_until(self.clock.now() + self.cost.step(0, len(states), sum(states)))
+        return [s + 1 for s in states]
+
+
+def fit_cost(module: object, device: torch.device, seed: int) -> StepCost:
+    """analytic-llm coefficients fitted by ``batchtui profile``'s own code (prefill, decode
+    and mixed steps, non-negative least relative error), with a shorter measurement."""
+    return profile_generative(MODEL, device, MEASUREMENT, seed, model=module).cost  # type: ignore[arg-type]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=4.0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--sleep", action="store_true", help="a sleeping model, not tiny-gpt")
+    parser.add_argument("--prompt-tokens", type=float, default=64.0)
+    parser.add_argument("--output-tokens", type=float, default=32.0)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    device = torch.device("cpu")
+    module: object = SleepModel(SLEEP_COST) if args.sleep else load_generative(MODEL, device)
+    load = LoadSpec(
+        rate_rps=args.rate, prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens,
+        prompt_cv=0.5, output_cv=0.5,
+    )  # fmt: skip
+    print(f"machine: {machine()}, torch {torch.__version__}, {args.threads} torch thread(s)")
+    print(f"model: {SLEEP_COST if args.sleep else MODEL.to_dict()}")
+    print(
+        f"load: poisson {args.rate:g} req/s for {args.seconds:g} s, prompt {args.prompt_tokens:g}"
+        f" / output {args.output_tokens:g} tokens (lognormal, CV 0.5), {args.rounds} rounds"
+    )
+    ratios: dict[tuple[str, str], list[float]] = {}
+    for r in range(args.rounds):
+        requests = gen_requests(load, args.seconds, seed=r)
+        model = LiveModel(module, device, requests, seed=r)
+        warm_up(model, requests)
+        print(f"\nround {r}: {len(requests)} requests")
+        print(f"{'lane':<11} {'TTFT p50 sim':>12} {'live':>8} {'ratio':>6} {'TPOT p50 sim':>12} "
+              f"{'live':>8} {'ratio':>6}  busy sim/live  fit step/seq ms")  # fmt: skip
+        for lane in LANES:
+            # Fitted just before and just after the lane is served live, averaged: the CPU's
+            # speed drifts within a minute on this shared machine.
+            before = SLEEP_COST if args.sleep else fit_cost(module, device, r)
+            described, timeline = serve_live(lane, model, requests)
+            live = lane_figures(lane.name, described, requests, timeline)
+            after = SLEEP_COST if args.sleep else fit_cost(module, device, r)
+            cost = StepCost(
+                *((a + b) / 2.0 for a, b in zip(astuple(before), astuple(after), strict=True))
+            )
+            described, timeline = serve(lane, cost, requests)
+            sim = lane_figures(lane.name, described, requests, timeline)
+            row = [f"{lane.name:<11}"]
+            for key in ("ttft_ms", "tpot_ms"):
+                s, v = sim[key]["p50"], live[key]["p50"]
+                ratios.setdefault((lane.name, key), []).append(v / s)
+                row.append(f"{s:12.2f} {v:8.2f} {v / s:6.2f}")
+            row.append(f" {sim['device_busy']:.2f}/{live['device_busy']:.2f}")
+            row.append(f"     {before.step_ms:.2f}/{before.decode_ms_per_seq:.2f} -> "
+                       f"{after.step_ms:.2f}/{after.decode_ms_per_seq:.2f}")  # fmt: skip
+            print(" ".join(row))
+    print(f"\nmedians over {args.rounds} rounds, live / sim:")
+    for lane in LANES:
+        t = statistics.median(ratios[(lane.name, "ttft_ms")])
+        p = statistics.median(ratios[(lane.name, "tpot_ms")])
+        print(f"{lane.name:<11} TTFT p50 {t:5.2f}   TPOT p50 {p:5.2f}")
+
+
+if __name__ == "__main__":
+    main()
