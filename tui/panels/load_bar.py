@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Select
+from textual.widget import Widget
+from textual.widgets import Select, Static
 
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.load.patterns import PATTERNS, synthetic_patterns
@@ -18,6 +19,7 @@ from batchtui.engine.load.spec import load_params
 from batchtui.engine.params import Param
 from batchtui.tui.messages import LoadChanged
 from batchtui.tui.panels.knob import param_slider
+from batchtui.tui.shipped_traces import trace_label
 from batchtui.tui.widgets.slider import Slider
 
 
@@ -38,6 +40,7 @@ class LoadBar(Horizontal):
         super().__init__(id="load-bar")
         self.load = load
         self._knobs = {slider_id(p.name): p.name for p in load_knobs()}
+        self._replay_text = ""
 
     def compose(self) -> ComposeResult:
         patterns = synthetic_patterns() + (["trace"] if self.load.trace else [])
@@ -48,6 +51,7 @@ class LoadBar(Horizontal):
             id="load-pattern",
         )  # fmt: skip
         yield from (self._slider(p) for p in knobs if p.name != "rate_rps")
+        yield Static(id="load-trace")  # what a trace replays, in place of the rate
 
     def _slider(self, param: Param) -> Slider:
         return param_slider(
@@ -83,7 +87,7 @@ class LoadBar(Horizontal):
         self.load = load
         for slider in self.query(Slider):
             name = self._knobs.get(slider.id or "")
-            if name and not slider.has_focus:
+            if name and not slider.has_focus and slider.value != load.setting(name):
                 slider.value = load.setting(name)
         self._show_knobs()
 
@@ -95,5 +99,17 @@ class LoadBar(Horizontal):
     def _show_knobs(self) -> None:
         """Only the knobs the chosen pattern reads (no burstiness slider for poisson)."""
         reads = PATTERNS[self.load.pattern].reads if self.load.pattern in PATTERNS else ()
-        for slider in self.query(Slider):
-            slider.display = self._knobs.get(slider.id or "") in reads
+        shown: dict[Widget, bool] = {
+            slider: self._knobs.get(slider.id or "") in reads for slider in self.query(Slider)
+        }
+        replay = self.query_one("#load-trace", Static)
+        shown[replay] = self.load.pattern == "trace" and self.load.trace is not None
+        for widget, display in shown.items():  # (asked five times a second: change only)
+            if widget.display != display:
+                widget.display = display
+        if shown[replay]:
+            loop = ", looped" if self.load.loop else ""
+            text = f"{trace_label(str(self.load.trace))} at {self.load.speed:g}x{loop}"
+            if text != self._replay_text:
+                self._replay_text = text
+                replay.update(text)
