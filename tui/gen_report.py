@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from batchtui.tui.report_table import _batcher, _num, table_lines
+from batchtui.tui.shipped_traces import trace_label
 
 COLUMNS = (
     ("lane", "<", lambda lane: lane["name"]),
@@ -37,7 +38,7 @@ def format_gen_report(report: dict[str, Any]) -> str:
 def _heading(report: dict[str, Any]) -> str:
     load, m = report["load"], report["model"]
     if load["pattern"] == "trace":
-        what = f"trace {load['trace']} at {load['speed']:g}x"
+        what = f"trace {trace_label(load['trace'])} at {load['speed']:g}x"
     else:
         what = f"{load['pattern']} {load['rate_rps']:,.2f} req/s"
     if report["mode"] == "live":

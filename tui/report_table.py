@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from batchtui.engine.policies import POLICIES
+from batchtui.tui.shipped_traces import trace_label
 from batchtui.tui.verdict import best_of, report_standing
 
 COLUMNS = (
@@ -89,7 +90,7 @@ def saturation_warnings(report: dict[str, Any]) -> list[str]:
 def _heading(report: dict[str, Any]) -> str:
     load, model = report["load"], report["model"]
     if load["pattern"] == "trace":
-        what = f"trace {load['trace']} at {load['speed']:g}x"
+        what = f"trace {trace_label(load['trace'])} at {load['speed']:g}x"
     else:
         what = f"{load['pattern']} {load['rate_rps']:,.0f} req/s"
     if model["kind"] == "analytic":

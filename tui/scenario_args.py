@@ -8,7 +8,6 @@ engine setting name in an error back into the flag the user typed.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -45,6 +44,11 @@ def batcher_params() -> tuple[Param, ...]:
 
 
 LOAD_FLAGS = {p.name: p.cli_flag for p in LOAD_PARAMS}
+
+
+def load_flags() -> dict[str, str]:
+    """Every load setting's name -> its CLI flag, registered patterns' own knobs included."""
+    return {p.name: p.cli_flag for p in load_params()}
 
 
 def batcher_flags() -> dict[str, str]:
@@ -93,7 +97,7 @@ def add_scenario_arguments(
 
     g = parser.add_argument_group("load")
     for param in load_params():
-        default = None if param.name == "ramp_to_rps" else getattr(defaults.load, param.name)
+        default = None if param.name == "ramp_to_rps" else defaults.load.setting(param.name)
         add_param_flag(g, param, default=default, help=_load_help(param), unset=unset)
 
     g = parser.add_argument_group("batchers (apply to every lane that has the parameter)")
@@ -138,9 +142,10 @@ def _load_help(param: Param) -> str:
     if param.name == "ramp_to_rps":
         return "ramp: final rate (default: twice --rate, or the preset's)"
     reading = readers(param.name)
-    if param.name == "pattern" or len(reading) > 2:
+    prefix = f"{', '.join(reading)}: "
+    if param.name == "pattern" or len(reading) > 2 or param.help.startswith(prefix):
         return param.help
-    return f"{', '.join(reading)}: {param.help}"
+    return prefix + param.help
 
 
 def _batcher_help(param: Param) -> str:
@@ -160,7 +165,7 @@ def _blank() -> dict[str, Any]:
 
 def flag_for(where: str, model_kind: str = "analytic") -> str:
     """The flag behind an engine setting name (the name itself if none is)."""
-    known = {**SCENARIO_FLAGS, **LOAD_FLAGS}
+    known = {**SCENARIO_FLAGS, **load_flags()}
     if where in known:
         return known[where]
     if where in ("path", "target", "kind", "heads") or where in _model_names():
@@ -226,7 +231,7 @@ def _load_from_args(args: argparse.Namespace, preset: Preset | None, base: LoadS
     ``--trace`` implies the trace pattern; a flag the pattern does not read is refused rather
     than ignored; a ramp's target defaults to twice its start, so it never ramps down unasked.
     """
-    given = {p.name: getattr(args, p.name) for p in LOAD_PARAMS}
+    given = {p.name: getattr(args, p.name, None) for p in load_params()}
     given = {name: value for name, value in given.items() if value is not None}
     if preset is not None:
         base = preset.run_load()
@@ -241,7 +246,7 @@ def _load_from_args(args: argparse.Namespace, preset: Preset | None, base: LoadS
         if name != "pattern" and name not in PATTERNS[pattern].reads:
             reading = readers(name)
             raise ConfigError(
-                LOAD_FLAGS[name],
+                load_flags()[name],
                 f"--pattern {pattern} does not read it; it is for --pattern {' or '.join(reading)}",
             )
     if pattern == "ramp" and "ramp_to_rps" not in given and base.pattern != "ramp":
@@ -249,12 +254,11 @@ def _load_from_args(args: argparse.Namespace, preset: Preset | None, base: LoadS
         if isinstance(rate, float) and rate > 0:
             given["ramp_to_rps"] = min(2.0 * rate, MAX_RATE_RPS)
     try:
-        load = dataclasses.replace(base, **given)
-        load.validate()
+        load = base.replace(**given)
     except ConfigError as e:
         if e.where == "trace" and "trace" in given and not Path(given["trace"]).exists():
             raise ConfigError("--trace", f"{e.message} (shipped traces: {NAMES_HELP})") from None
-        raise e.at(LOAD_FLAGS.get(e.where, e.where)) from None
+        raise e.at(load_flags().get(e.where, e.where)) from None
     return load
 
 

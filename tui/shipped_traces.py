@@ -27,3 +27,13 @@ def resolve_trace(text: str, flag: str = "--trace") -> str:
             flag, f"no file or shipped trace named {text!r}; shipped traces: {NAMES_HELP}"
         )
     return text
+
+
+def trace_label(path: str) -> str:
+    """How a header names the trace at ``path``: a shipped trace by its short name
+    (``azure-conv``, not its path inside the package), any other as the path given."""
+    folder = builtin_dir() / "traces"
+    for name, file in SHIPPED_TRACES.items():
+        if Path(path) == folder / file:
+            return name
+    return path

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from batchtui.engine.batcher.history import BatchRow
-from batchtui.engine.metrics.served_json import served_json
+from batchtui.engine.metrics.served_json import counts_json, served_json
 from batchtui.engine.metrics.summary import Summary, summarize
 
 
@@ -56,10 +56,7 @@ class BatcherStats(Counts):
             "name": self.name,
             "batcher": self.batcher,
             "window_s": self.window_s,
-            "arrived": self.arrived,
-            "completed": self.completed,
-            "failed": self.failed,
-            "rejected": self.rejected,
+            **counts_json(self),
             "cancelled": self.cancelled,
             "queued": self.queued,
             "in_flight": self.in_flight,

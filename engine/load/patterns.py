@@ -1,9 +1,9 @@
 """Every arrival pattern, declared once: the knobs it reads, its process, its volume, its words.
 
 A new pattern is one file with its process and a ``Pattern`` entry, plus one line: its name in
-``PATTERNS`` below, or ``register_pattern`` in a plugin (see engine/plugins.py). The knobs it
-reads are ``LoadSpec`` settings (``LOAD_PARAMS``); the CLI, the load bar, presets, exports and
-the run's size check all read this table.
+``PATTERNS`` below, or ``register_pattern`` in a plugin (see engine/plugins.py). It reads shared
+``LoadSpec`` settings (``LOAD_PARAMS``) and may declare knobs of its own (``Pattern.params``);
+the CLI, the load bar, presets, reports, exports and the run's size check all read this table.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.load import synthetic as s
-from batchtui.engine.params import fmt
+from batchtui.engine.params import Param, fmt
 from batchtui.engine.plugins import load_plugins
 
 if TYPE_CHECKING:
@@ -50,11 +50,19 @@ class Pattern:
 
     name: str
     reads: tuple[str, ...]
-    """The LoadSpec settings it reads besides ``pattern``, so a UI shows only those knobs."""
+    """The LoadSpec settings it reads besides ``pattern``, so a UI shows only those knobs
+    (its own ``params`` are added here when not listed)."""
     arrivals: Callable[[LoadSpec, float, Rng, Rng], s.ArrivalTimes] | None
     expected: Callable[[LoadSpec, float], float]
     summary: Callable[[LoadSpec], str] = _RATE_ONLY
     check: Callable[[LoadSpec], None] = _no_check
+    params: tuple[Param, ...] = ()
+    """Knobs of its own, declared once: each becomes a LoadSpec setting (``spec.setting(name)``),
+    a CLI flag, a preset key and a report field; one with a ``slider`` gets one on the load bar."""
+
+    def __post_init__(self) -> None:
+        own = tuple(p.name for p in self.params if p.name not in self.reads)
+        object.__setattr__(self, "reads", (*self.reads, *own))
 
 
 def _onoff_arrivals(spec: LoadSpec, duration_s: float) -> float:
@@ -134,11 +142,30 @@ PATTERNS: dict[str, Pattern] = {
 
 
 def register_pattern(pattern: Pattern) -> Pattern:
-    """Add a pattern to PATTERNS (a plugin's one registry line); its name must be new."""
+    """Add a pattern to PATTERNS (a plugin's one registry line); its name must be new, and so
+    must each knob of its own (or be the very Param another pattern owns, to share it)."""
     if PATTERNS.get(pattern.name, pattern) is not pattern:
         raise ConfigError("pattern", f"a pattern {pattern.name!r} is already registered")
+    owned = {p.name: p for p in own_params()}
+    shared = {name for p in PATTERNS.values() for name in p.reads} - owned.keys()
+    for param in pattern.params:
+        taken = param.name in shared or param.name == "pattern"
+        if taken or owned.get(param.name, param) != param:
+            raise ConfigError(
+                f"pattern {pattern.name}",
+                f"its knob {param.name!r} is already a load setting; give it a name of its own",
+            )
     PATTERNS[pattern.name] = pattern
     return pattern
+
+
+def own_params() -> tuple[Param, ...]:
+    """The knobs registered patterns declare themselves (``Pattern.params``), once each."""
+    seen: dict[str, Param] = {}
+    for pattern in PATTERNS.values():
+        for param in pattern.params:
+            seen.setdefault(param.name, param)
+    return tuple(seen.values())
 
 
 def pattern_of(name: object) -> Pattern:

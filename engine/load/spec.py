@@ -10,12 +10,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.load.patterns import MAX_RATE_RPS, PATTERNS, TRACE_CHOICES, pattern_of
+from batchtui.engine.load.patterns import (
+    MAX_RATE_RPS,
+    PATTERNS,
+    TRACE_CHOICES,
+    own_params,
+    pattern_of,
+)
 from batchtui.engine.load.trace import TIME_UNITS, Trace, check_trace_options, load_trace
 from batchtui.engine.params import Param, SliderRange, fmt
 
 MAX_SECONDS = 1_000_000.0
 """Longest burst, silence, ramp or period: 11.6 days, far beyond any run."""
+
+
+def _column(name: str, help: str) -> Param:
+    """A trace's column (CSV) or key (JSONL) setting: a name, None to detect it."""
+    return Param(name, str, None, help=help, metavar="NAME")
+
 
 LOAD_PARAMS: tuple[Param, ...] = (
     Param("pattern", str, "poisson", help="arrival pattern", choices=tuple(PATTERNS)),
@@ -52,27 +64,15 @@ LOAD_PARAMS: tuple[Param, ...] = (
     ),
     Param("prompt_cv", float, None, 0.0, 100.0, "variation of prompt lengths (lognormal)"),
     Param("output_cv", float, None, 0.0, 100.0, "variation of output lengths (lognormal)"),
-    Param(
-        "prompt_column", str, None,
-        help="trace, generative models: the column or key of prompt tokens (default: "
-        "ContextTokens, input_length, ...)", metavar="NAME",
-    ),
-    Param(
-        "output_column", str, None,
-        help="trace, generative models: the column or key of output tokens (default: "
-        "GeneratedTokens, output_length, output_tokens, ...)", metavar="NAME",
-    ),
-    Param(
-        "time_column", str, None,
-        help="trace: the CSV column or JSONL key of arrival times (default: TIMESTAMP, time, "
-        "arrival or arrival_time; JSONL also timestamp, in ms)", metavar="NAME",
-    ),
-    Param(
-        "size_column", str, None,
-        help="trace: the CSV column or JSONL key of request sizes in tokens (default: "
-        "ContextTokens, input_length, input_tokens, prompt_tokens, prompt_length, size, "
-        "tokens)", metavar="NAME",
-    ),
+    _column("prompt_column", "trace, generative models: the column or key of prompt tokens "
+            "(default: ContextTokens, input_length, ...)"),
+    _column("output_column", "trace, generative models: the column or key of output tokens "
+            "(default: GeneratedTokens, output_length, output_tokens, ...)"),
+    _column("time_column", "trace: the CSV column or JSONL key of arrival times (default: "
+            "TIMESTAMP, time, arrival or arrival_time; JSONL also timestamp, in ms)"),
+    _column("size_column", "trace: the CSV column or JSONL key of request sizes in tokens "
+            "(default: ContextTokens, input_length, input_tokens, prompt_tokens, prompt_length, "
+            "size, tokens)"),
     Param(
         "time_unit", str, None, choices=TIME_UNITS,
         help="trace: force the time format: numbers in s, ms or us, or iso date-times "
@@ -83,11 +83,13 @@ LOAD_PARAMS: tuple[Param, ...] = (
 
 
 def load_params() -> tuple[Param, ...]:
-    """LOAD_PARAMS with the patterns registered now (a plugin's too) as ``pattern``'s choices."""
-    return tuple(
+    """Every load setting now: LOAD_PARAMS, with the patterns registered now (a plugin's too) as
+    ``pattern``'s choices, then the knobs those patterns declare themselves."""
+    shared = tuple(
         dataclasses.replace(p, choices=tuple(PATTERNS)) if p.name == "pattern" else p
         for p in LOAD_PARAMS
     )
+    return shared + own_params()
 
 
 _DEFAULTS: dict[str, Any] = {p.name: p.default for p in LOAD_PARAMS}
@@ -126,6 +128,33 @@ class LoadSpec:
     size_column: str | None = _DEFAULTS["size_column"]
     time_unit: str | None = _DEFAULTS["time_unit"]
     """Trace columns (CSV) or keys (JSONL), and the time format: s, ms, us or iso; None detects."""
+    extra: tuple[tuple[str, Any], ...] = ()
+    """Settings of knobs a pattern declares itself (``Pattern.params``), as sorted (name, value)
+    pairs, defaults left out; read them with ``setting(name)``, set them with ``changed``."""
+
+    def __post_init__(self) -> None:
+        own = {p.name: p.default for p in own_params()}
+        kept = {k: v for k, v in self.extra if k not in own or v != own[k]}
+        object.__setattr__(self, "extra", tuple(sorted(kept.items())))
+
+    def setting(self, name: str) -> Any:
+        """The value of any load setting by name: a field, or a pattern's own knob."""
+        if name in _FIELDS:
+            return getattr(self, name)
+        own = {p.name: p.default for p in own_params()}
+        if name not in own:
+            raise _unknown_setting(name, settings())
+        return dict(self.extra).get(name, own[name])
+
+    def changed(self, **changes: Any) -> LoadSpec:
+        """A copy with some settings changed (fields or patterns' own knobs), not validated."""
+        known = settings()
+        for key in changes:
+            if key not in known:
+                raise _unknown_setting(key, known)
+        fields = {k: v for k, v in changes.items() if k in _FIELDS}
+        extra = {**dict(self.extra), **{k: v for k, v in changes.items() if k not in _FIELDS}}
+        return dataclasses.replace(self, **fields, extra=tuple(extra.items()))
 
     def validate(self) -> None:
         """Raise ConfigError naming the first bad field, so no invalid load reaches the engine.
@@ -137,8 +166,10 @@ class LoadSpec:
         # The trace choices first: their own messages say that None means "detect".
         check_trace_options(self.time_column, self.size_column, self.time_unit)
         pattern = pattern_of(self.pattern)  # the registry now, plugins included
-        for param in LOAD_PARAMS:
-            value = getattr(self, param.name)
+        for name, _ in self.extra:
+            self.setting(name)  # a knob of no registered pattern is refused by its name
+        for param in load_params():
+            value = self.setting(param.name)
             if value is None and param.default is None:
                 continue  # an optional setting left out
             if param.name == "pattern":
@@ -180,7 +211,7 @@ class LoadSpec:
         """
         out: dict[str, Any] = {"pattern": self.pattern}
         for name in PATTERNS[self.pattern].reads if self.pattern in PATTERNS else ():
-            value = getattr(self, name)
+            value = self.setting(name)
             if value is None and (name in TRACE_CHOICES or name in GEN_FIELDS):
                 continue
             out[name] = os.fspath(value) if isinstance(value, os.PathLike) else value
@@ -191,27 +222,29 @@ class LoadSpec:
         """Build and validate a spec from to_dict()'s output; missing settings take defaults."""
         if not isinstance(d, Mapping):
             raise ConfigError("load", f"must be an object of settings, got {type(d).__name__}")
-        names = [f.name for f in dataclasses.fields(cls)]
-        floats = {f.name for f in dataclasses.fields(cls) if f.type == "float"}
+        # A whole number where a float is declared reads as that float (optional ones stay).
+        floats = {p.name for p in load_params() if p.kind is float and p.default is not None}
         changes: dict[str, Any] = {}
         for key, value in d.items():
-            if key not in names:
-                raise _unknown_setting(key, names)
             is_int = isinstance(value, int) and not isinstance(value, bool)
-            changes[key] = float(value) if key in floats and is_int else value
-        spec = cls(**changes)
+            changes[str(key)] = float(value) if key in floats and is_int else value
+        spec = cls().changed(**changes)
         spec.validate()
         return spec
 
     def replace(self, **changes: Any) -> LoadSpec:
         """A copy with some settings changed, validated, for live edits from sliders and keys."""
-        names = [f.name for f in dataclasses.fields(self)]
-        for key in changes:
-            if key not in names:
-                raise _unknown_setting(key, names)
-        spec = dataclasses.replace(self, **changes)
+        spec = self.changed(**changes)
         spec.validate()
         return spec
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(LoadSpec)) - {"extra"}
+
+
+def settings() -> list[str]:
+    """Every load setting's name now: LoadSpec's fields, then registered patterns' own knobs."""
+    return [p.name for p in load_params()]
 
 
 def _unknown_setting(key: object, names: list[str]) -> ConfigError:

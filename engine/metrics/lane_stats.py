@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from batchtui.engine.metrics.served_json import served_json
+from batchtui.engine.metrics.served_json import counts_json, served_json
 from batchtui.engine.metrics.summary import Summary, summarize
 from batchtui.engine.sim.arrivals import Arrivals
 from batchtui.engine.sim.batch_log import BatchArrays, BatchLog
@@ -84,10 +84,7 @@ class LaneStats:
         out: dict[str, Any] = {
             "name": self.name,
             "batcher": self.batcher,
-            "arrived": self.arrived,
-            "completed": self.completed,
-            "failed": self.failed,
-            "rejected": self.rejected,
+            **counts_json(self),
             **served_json(self),
             "queue_depth": {"mean": self.queue_depth_mean, "max": self.queue_depth_max},
             "dispatch_reasons": self.dispatch_reasons,

@@ -5,6 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 
+def counts_json(stats: Any) -> dict[str, int]:
+    """Where every request of a ``LaneStats`` or ``BatcherStats`` went, as reports name it."""
+    return {
+        "arrived": stats.arrived,
+        "completed": stats.completed,
+        "failed": stats.failed,
+        "rejected": stats.rejected,
+    }
+
+
 def served_json(stats: Any) -> dict[str, Any]:
     """Those figures of a ``LaneStats`` or ``BatcherStats`` (same field names), as the
     ``batchtui.run/1`` lane object names them, in its order."""

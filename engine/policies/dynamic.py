@@ -12,15 +12,13 @@ from batchtui.engine.policies.common import (
     TARGET_LATENCY_MS,
 )
 from batchtui.engine.policies.decisions import (
-    BUDGET,
     FULL,
     IDLE_DEVICE,
-    TIMEOUT,
     Decision,
     Dispatch,
     QueueView,
-    Wait,
 )
+from batchtui.engine.policies.hold import hold
 
 ADDITIVE_STEP = 1.0  # Clipper: grow the ceiling by one request per batch that met the target
 DECREASE_FACTOR = 0.9  # Clipper: shrink it by 10% after a batch that missed
@@ -80,13 +78,7 @@ class Dynamic(Policy):
         if q >= self._min_batch:
             return Dispatch(q, IDLE_DEVICE)
         slack = self._target - self._service
-        if slack < self._max_wait:
-            deadline, reason = queue.oldest + max(slack, 0.0), BUDGET
-        else:
-            deadline, reason = queue.oldest + self._max_wait, TIMEOUT
-        if now >= deadline:
-            return Dispatch(q, reason)
-        return Wait(deadline, self._min_batch)
+        return hold(now, queue.oldest, q, slack, self._max_wait, self._min_batch)
 
     def observe(self, now: float, size: int, service_s: float) -> None:
         if self._service == 0.0:

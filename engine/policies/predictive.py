@@ -8,15 +8,13 @@ from batchtui.engine.policies.base import Policy
 from batchtui.engine.policies.common import MAX_BATCH_SIZE, MAX_WAIT_MS, TARGET_LATENCY_MS
 from batchtui.engine.policies.cost_fit import CostFit
 from batchtui.engine.policies.decisions import (
-    BUDGET,
     FULL,
     PREDICTED,
-    TIMEOUT,
     Decision,
     Dispatch,
     QueueView,
-    Wait,
 )
+from batchtui.engine.policies.hold import hold
 from batchtui.engine.policies.rate_estimate import RateEstimate
 
 UTILISATION_TARGET = 0.8  # aim for batches that keep the device at most 80% busy
@@ -77,13 +75,7 @@ class Predictive(Policy):
         if q >= want:
             return Dispatch(q, PREDICTED)
         slack = self._target - self.cost.predict(want)
-        if slack < self._max_wait:
-            deadline, reason = queue.oldest + max(slack, 0.0), BUDGET
-        else:
-            deadline, reason = queue.oldest + self._max_wait, TIMEOUT
-        if now >= deadline:
-            return Dispatch(q, reason)
-        return Wait(deadline, want)
+        return hold(now, queue.oldest, q, slack, self._max_wait, want)
 
     def observe(self, now: float, size: int, service_s: float) -> None:
         self.cost.add(size, service_s)

@@ -116,6 +116,7 @@ def test_a_trace_goes_by_name_and_a_short_one_reports_its_real_span(
     assert report["duration_s"] == pytest.approx(3501.72 / 400, abs=1e-3)
     assert "note: the trace ends after 8.754 s at --speed 400" in err and "--loop" in err
     assert "for 8.7543 s" in out.splitlines()[0]
+    assert "· trace azure-conv at 400x for" in out.splitlines()[0]  # not its path in the package
 
 
 def test_a_trace_file_without_a_pattern_replays_it(

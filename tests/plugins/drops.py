@@ -1,5 +1,7 @@
-"""A throwaway load pattern with two knobs, registered the way a user's plugin would register one:
-every ``period_s``, ``rate_rps x period_s`` requests arrive at the same instant (a batch job)."""
+"""A throwaway load pattern with a knob of its own, registered the way a user's plugin would
+register one: every ``drop_every_s``, ``rate_rps x drop_every_s`` requests arrive at the same
+instant (a batch job). The knob is declared here only: its flag, preset key, report field and
+load-bar slider all come from this declaration."""
 
 from __future__ import annotations
 
@@ -9,6 +11,12 @@ import numpy as np
 
 from batchtui.engine.load.patterns import SIZES, Pattern, register_pattern
 from batchtui.engine.load.spec import LoadSpec
+from batchtui.engine.params import Param, SliderRange
+
+DROP_EVERY_S = Param(
+    "drop_every_s", float, 0.5, 0.0, 3600.0, "seconds between drops",
+    above=True, unit="s", flag="--drop-every", label="every", slider=SliderRange(0.01, 60.0),
+)  # fmt: skip
 
 
 class Drops:
@@ -29,14 +37,18 @@ class Drops:
 
 
 def _expected(spec: LoadSpec, duration_s: float) -> float:
-    return max(1, round(spec.rate_rps * spec.period_s)) * math.ceil(duration_s / spec.period_s)
+    every = spec.setting("drop_every_s")
+    return max(1, round(spec.rate_rps * every)) * math.ceil(duration_s / every)
 
 
 DROPS = register_pattern(
     Pattern(
         "drops",
-        ("rate_rps", "period_s", *SIZES),
-        lambda spec, origin, first, second: Drops(spec.rate_rps, spec.period_s, origin),
+        ("rate_rps", *SIZES),
+        lambda spec, origin, first, second: Drops(
+            spec.rate_rps, spec.setting("drop_every_s"), origin
+        ),
         _expected,
+        params=(DROP_EVERY_S,),
     )
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from batchtui.tui.format import fitting, flow
+from batchtui.tui.format import fitting, flow, rate_column
 
 
 def test_flow_breaks_only_between_parts_and_keeps_each_parts_style() -> None:
@@ -22,3 +22,10 @@ def test_fitting_takes_the_most_important_first_and_skips_what_does_not_fit() ->
     assert fitting(candidates, 30) == {0, 1, 3, 4}  # the 30-wide one is skipped, 5 still fits
     assert fitting(candidates, 14) == {1, 4}
     assert fitting(candidates, 100) == {0, 1, 2, 3, 4}
+
+
+def test_a_rate_column_has_one_unit_once_any_figure_reaches_a_thousand() -> None:
+    assert rate_column([999.0, 950.0, None]) == ["999", "950", "-"]
+    assert rate_column([999.0, 1_234.0, 50.0]) == ["1.0k", "1.2k", "0.1k"]
+    assert rate_column([150_000.0, 999.0]) == ["150k", "1k"]
+    assert rate_column([]) == []

@@ -32,7 +32,14 @@ class ComparisonStrip(FlowText):
     def show(self, lanes: Sequence[LaneStats], slo_ms: float | None) -> None:
         verdict = best_lane(lanes, slo_ms)
         header = [Text(h, style="dim") for h in HEADERS]
-        table = aligned([header, *(_row(s, slo_ms, s.name == verdict.best) for s in lanes)])
+        rates = [_rates(s, slo_ms) for s in lanes]
+        columns = [fmt.rate_column(column) for column in zip(*rates, strict=True)]
+        shown = list(zip(*columns, strict=True))
+        rows = [
+            _row(s, r, texts, s.name == verdict.best, slo_ms)
+            for s, r, texts in zip(lanes, rates, shown, strict=True)
+        ]
+        table = aligned([header, *rows])
         style = "bold green" if verdict.best else "bold yellow"
         words = [Text(word, style=style) for word in verdict.reason.split(" ")]
         self.update([*([line] for line in table), words])
@@ -56,16 +63,29 @@ def aligned(rows: Sequence[Sequence[Text]]) -> list[Text]:
     return lines
 
 
-def _row(s: LaneStats, slo_ms: float | None, best: bool) -> list[Text]:
+def _rates(s: LaneStats, slo_ms: float | None) -> tuple[float, float | None, float]:
+    """A lane's req/s, goodput/s (None without an SLO) and drops/s."""
+    drops = (s.rejected + s.failed) / max(s.span_s, 1e-9)
+    return s.throughput_rps, goodput(s) if slo_ms is not None else None, drops
+
+
+def _row(
+    s: LaneStats,
+    rates: tuple[float, float | None, float],
+    shown: tuple[str, ...],
+    best: bool,
+    slo_ms: float | None,
+) -> list[Text]:
+    """One lane's cells; its rates as ``shown`` (formatted per column, one unit each)."""
     p99 = s.latency.p99
     late = slo_ms is not None and p99 is not None and p99 > slo_ms
-    drops = (s.rejected + s.failed) / max(s.span_s, 1e-9)
     name = Text(("★ " if best else "  ") + s.name, style="bold green" if best else "bold")
+    served, good, drops = shown
     return [
         name,
         Text(fmt.ms(s.latency.p50)),
         Text(fmt.ms(p99), style=BAD if late else ""),
-        Text(fmt.rate(s.throughput_rps), style="bold yellow" if s.saturated else ""),
-        Text(fmt.rate(goodput(s)) if slo_ms is not None else "-"),
-        Text(fmt.rate(drops), style=BAD if drops else ""),
+        Text(served, style="bold yellow" if s.saturated else ""),
+        Text(good),
+        Text(drops, style=BAD if rates[2] else ""),
     ]

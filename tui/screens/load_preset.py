@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -20,7 +21,7 @@ class LoadPresetScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         entries = list_presets()
         options = [
-            Option(f"{e.name:<18} {e.origin:<8} {_describe(e.preset, e.error)}", id=str(e.path))
+            Option(_entry(e.name, e.origin, e.preset, e.error), id=str(e.path))
             for e in entries
             if not e.shadowed
         ]
@@ -40,7 +41,22 @@ class LoadPresetScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def _describe(preset: object, error: object) -> str:
+LEAD_CELLS = 120
+"""The most of a description the list shows: its first sentence, two lines of the dialog."""
+
+
+def _entry(name: str, origin: str, preset: object, error: object) -> Text:
+    """A preset's name and origin, then the first sentence of its description (or why it is
+    invalid), wrapped between words at whatever width the dialog has, never cut mid-word."""
+    text = Text.assemble((name, "bold"), "  ", (origin, "dim"), "\n")
     if preset is None:
-        return f"INVALID: {error}"[:70]
-    return (getattr(preset, "description", "") or "")[:70]
+        return text.append(lead(f"INVALID: {error}"), style="red")
+    return text.append(lead(getattr(preset, "description", "") or ""))
+
+
+def lead(description: str) -> str:
+    """The first sentence of ``description``, cut after a whole word when it is too long."""
+    first = description.split(". ", 1)[0]
+    if len(first) <= LEAD_CELLS:
+        return first
+    return first[: LEAD_CELLS + 1].rsplit(" ", 1)[0] + " …"

@@ -388,6 +388,7 @@ class Slider(Widget, can_focus=True):
         self._reported = self._value  # the value the app last knew: set by it or posted to it
         self._debounce: Timer | None = None
         self._dragging = False
+        self._prompt: ValuePrompt | None = None  # open (or opening) for a typed value
         self._value_width = self._widest_value()
 
     # --- value --------------------------------------------------------------------------
@@ -483,9 +484,24 @@ class Slider(Widget, can_focus=True):
             self.check,
             unit=self.unit,
         )
+        self._prompt = prompt
         self.app.push_screen(prompt, self._typed)
 
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed fast after Enter reach the slider before its prompt is up: they belong
+        to the prompt (typing ``20`` must not also move the knob). So Enter opens the prompt
+        here, at once, rather than by its binding, which runs only after the keys behind it."""
+        if self._prompt is not None and self._prompt in self.app.screen_stack:
+            self._prompt.type_ahead(event)
+        elif event.key == "enter" and not self.is_disabled:
+            self.action_edit()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
     def _typed(self, value: float | None) -> None:
+        self._prompt = None
         if value is not None:
             self._user_set(value, immediate=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -38,6 +39,7 @@ class ValuePrompt(ModalScreen[float | None]):
     """`title: [value] unit`; Enter applies a valid value, Escape leaves it as it was."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+    AUTO_FOCUS = None  # the input is focused on mount, then given the keys typed ahead
 
     DEFAULT_CSS = """
     ValuePrompt {
@@ -68,6 +70,8 @@ class ValuePrompt(ModalScreen[float | None]):
         self.initial = value
         self.check = check
         self.unit = unit
+        self._early: list[events.Key] = []
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -76,6 +80,29 @@ class ValuePrompt(ModalScreen[float | None]):
             yield Input(self.initial, id="prompt-input", select_on_focus=True)
             yield Static("", id="prompt-error")
             yield Static("enter: apply · escape: cancel", id="prompt-hint")
+
+    def on_mount(self) -> None:
+        field = self.query_one("#prompt-input", Input)
+        field.focus()
+        self._ready = True
+        for key in self._early:  # after the focus, so the first one replaces the selection
+            field.post_message(key)
+        self._early.clear()
+
+    def type_ahead(self, event: events.Key) -> None:
+        """Take a key typed while the prompt was opening (the slider under it, or this screen
+        before its input had focus, received it): it goes to the input, in order."""
+        key = events.Key(event.key, event.character)
+        if self._ready:
+            self.query_one("#prompt-input", Input).post_message(key)
+        else:
+            self._early.append(key)
+
+    def on_key(self, event: events.Key) -> None:
+        if self.focused is None and event.key != "escape":  # not yet focused: type ahead
+            event.stop()
+            event.prevent_default()
+            self.type_ahead(event)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
