@@ -43,7 +43,8 @@ class Accounting:
     """A lane's requests since the session started: every one is in exactly one count."""
 
     arrived: int
-    rejected: int
+    rejected: int  # could never be served (a sequence longer than the KV cache)
+    dropped: int  # found the bounded waiting queue full
     in_progress: int
 
 
@@ -66,7 +67,7 @@ class GenRecords:
         self._req: dict[str, list[float]] = {k: [] for k in _REQUEST}
         self._step: dict[str, list[float]] = {k: [] for k in _STEP}
         self._folded = _Folded()
-        self.dropped = 0  # requests folded since the session started (all complete)
+        self.folded = 0  # requests folded since the session started (all complete)
 
     def add_requests(
         self,
@@ -84,6 +85,11 @@ class GenRecords:
         for name, values in zip(_STEP, (end, seqs, kv, tokens), strict=True):
             self._step[name].extend(values)
 
+    @property
+    def held(self) -> int:
+        """Request and step records held (what the window and the unfinished need)."""
+        return len(self._req["last"]) + len(self._step["end"])
+
     def finishing_after(self, now: float) -> int:
         """Requests whose last token lies after ``now`` (served, not complete yet)."""
         return int((np.asarray(self._req["last"]) > now).sum())
@@ -100,7 +106,7 @@ class GenRecords:
         if gone.any():
             self._fold_requests({k: v[gone] for k, v in req.items()}, since)
             self._req = {k: v[~gone].tolist() for k, v in req.items()}
-            self.dropped += int(gone.sum())
+            self.folded += int(gone.sum())
         step = _arrays(self._step)
         gone = step["end"] < cut
         if gone.any():
@@ -185,8 +191,9 @@ class GenRecords:
             kv_capacity=facts.kv_capacity,
             preemptions=facts.preemptions,
             arrived=accounting.arrived,
-            completed=self.dropped + int((req["last"] <= now).sum()),
+            completed=self.folded + int((req["last"] <= now).sum()),
             rejected=accounting.rejected,
+            dropped=accounting.dropped,
             in_progress=accounting.in_progress,
         )
 

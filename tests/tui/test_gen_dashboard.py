@@ -180,7 +180,7 @@ def stats(name: str, **changes: object) -> GenLaneStats:
         e2e=summary, output_tokens_per_s=300.0, requests_per_s=2.0, goodput_rps=None,
         steps=100, seqs_mean=8.0, active_mean=4.0, seqs_cap=32, kv_tokens=900,
         kv_peak=1000, kv_capacity=None, preemptions=0, arrived=40, completed=30, rejected=0,
-        in_progress=10,
+        dropped=0, in_progress=10,
     )  # fmt: skip
     return GenLaneStats(**{**base, **changes})  # type: ignore[arg-type]
 
