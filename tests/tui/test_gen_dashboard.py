@@ -17,7 +17,7 @@ from batchtui.tui.commands import app_bindings
 from batchtui.tui.dashboard_command import dashboard_scenario_from_args
 from batchtui.tui.gen_app import GenDashboardApp, token_slos
 from batchtui.tui.panels.gen_comparison import GenComparison, verdict
-from batchtui.tui.panels.gen_figures import gen_figure_rows
+from batchtui.tui.panels.gen_figures import gen_alarm_parts, gen_figure_rows
 from batchtui.tui.panels.gen_lane_panel import GenLanePanel
 from batchtui.tui.screens.help import HelpScreen, key_rows
 from batchtui.tui.widgets.flow_text import FlowText
@@ -192,8 +192,8 @@ def plain(rows: list[list[Text]]) -> list[str]:
 def test_figures_name_the_head_of_line_waste_kv_share_and_the_slo_missed() -> None:
     rows = gen_figure_rows(stats("static"), slo_ttft_ms=150.0)
     assert plain(rows) == [
-        "TTFT · p50 90.0 · p99 200",
-        "TPOT · p50 90.0 · p99 200",
+        "TTFT · p50 90.0 · p99 200 ms",
+        "TPOT · p50 90.0 · p99 200 ms",
         "300 tok/s · 2.0 req/s",
         "seqs 8.0/32 · live 4.0",  # half of each batch's slots still generating
         "KV 900 tok",
@@ -203,6 +203,18 @@ def test_figures_name_the_head_of_line_waste_kv_share_and_the_slo_missed() -> No
     full = gen_figure_rows(stats("c", kv_capacity=1000, rejected=2, preemptions=5))
     assert "KV 90% of 1.0k" in plain(full) and "preempt 5" in plain(full)
     assert plain(full)[-1] == "done 30/40 · +10 in flight · rej 2"
+    dropping = stats("s", arrived=100, dropped=60)
+    assert plain(gen_figure_rows(dropping))[-1] == "done 30/100 · +10 in flight · drop 60"
+    assert [t.plain for t in gen_alarm_parts(dropping, None, None)] == ["DROP"]
+
+
+def test_latencies_say_their_unit_one_per_row_seconds_once_a_second_is_reached() -> None:
+    slow = Summary(10, 100.0, 850.0, 900.0, 1500.0, 2000.0, 2100.0)
+    rows = plain(gen_figure_rows(stats("s", ttft=slow)))
+    assert rows[0] == "TTFT · p50 0.85 · p99 1.50 s"
+    assert rows[1] == "TPOT · p50 90.0 · p99 200 ms"
+    empty = stats("s", ttft=Summary(0, None, None, None, None, None, None))
+    assert plain(gen_figure_rows(empty))[0] == "TTFT · p50 - · p99 - ms"
 
 
 def test_the_verdict_ranks_by_goodput_with_an_slo_else_by_tokens_per_second() -> None:
@@ -217,6 +229,15 @@ def test_the_verdict_ranks_by_goodput_with_an_slo_else_by_tokens_per_second() ->
     assert verdict(lanes, with_slo=True)[0] == "static"
     idle = [stats("a", output_tokens_per_s=0.0)]
     assert verdict(idle, with_slo=False)[0] is None
+
+
+def test_the_verdict_says_lanes_tie_rather_than_one_being_best_by_1_00x() -> None:
+    same = [stats(name) for name in ("static", "dynamic", "continuous")]
+    assert verdict(same, with_slo=False) == (None, "all 3 lanes tie: 300 output tokens/s each")
+    two = [*same[:2], stats("continuous", output_tokens_per_s=100.0)]
+    assert verdict(two, with_slo=False)[1] == (
+        "best: static and dynamic tie, 3.00x the output tokens/s of continuous"
+    )
 
 
 def test_the_dashboard_reads_the_generative_flags_run_reads() -> None:
