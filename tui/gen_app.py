@@ -81,7 +81,7 @@ class GenDashboardApp(BatchTuiApp, inherit_bindings=False):
         self.query_one(GenComparison).show(
             snap.recent, snap.slo_ttft_ms, snap.slo_tpot_ms, compact=self.has_class("compact")
         )
-        self.query_one(GenLoadBar).show(snap.load)
+        self.query_one(GenLoadBar).show(snap.load, snap.arrival_rps)
 
     def action_set_slo(self) -> None:
         """Ask for the TTFT and TPOT SLOs (ms, ``TTFT/TPOT``; ``-`` leaves one unset)."""

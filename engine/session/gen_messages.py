@@ -63,3 +63,4 @@ class GenSnapshot(Snapshot):
     total: tuple[GenLaneStats, ...]  # type: ignore[assignment]  # since the last reset
     slo_ttft_ms: float | None = None
     slo_tpot_ms: float | None = None
+    arrival_rps: float | None = None  # measured over the last window_s (None: no time yet)

@@ -7,6 +7,7 @@ knob changes, ``reset_stats``), so the dashboard paces it like a request-level L
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
@@ -20,6 +21,7 @@ from batchtui.engine.session.gen_messages import GenLaneStats
 
 DEFAULT_GEN_MAX_QUEUE = 20_000  # as the request-level dashboard: overload drops, memory stays flat
 FORGET_EVERY_S = 1.0  # a bounded session drops old records once per second of virtual time
+ARRIVALS_KEPT_S = 60.0  # the arrival counts kept for the measured arrival rate
 
 
 class GenSession:
@@ -41,6 +43,8 @@ class GenSession:
             else:
                 self.lanes[spec.name] = RequestLevelLane(spec.name, policy, self.cost, max_queue)
         self.clock = 0.0
+        self.arrived = 0  # arrivals generated so far
+        self._arrived_at: deque[tuple[float, int]] = deque([(0.0, 0)])  # (time, arrived)
         self._since = 0.0
         self._keep_s: float | None = None
         self._next_forget = FORGET_EVERY_S
@@ -66,9 +70,25 @@ class GenSession:
             lane.feed(times, prompt, output, t)
             lane.advance(t)
         self.clock = t
+        self.arrived += len(times)
+        self._arrived_at.append((t, self.arrived))
+        while len(self._arrived_at) > 2 and self._arrived_at[1][0] <= t - ARRIVALS_KEPT_S:
+            self._arrived_at.popleft()
         if self._keep_s is not None and t >= self._next_forget:
             self._forget(t - self._keep_s)
             self._next_forget = t + FORGET_EVERY_S
+
+    def arrival_rps(self, window_s: float) -> float | None:
+        """Arrivals per second over the last ``window_s`` (at most ARRIVALS_KEPT_S): what a
+        trace brings, measured; None before any time has passed."""
+        now = self.clock
+        since = now - min(window_s, ARRIVALS_KEPT_S)
+        then, count = self._arrived_at[0]
+        for t, n in self._arrived_at:
+            if t > since:
+                break
+            then, count = t, n
+        return (self.arrived - count) / (now - then) if now > then else None
 
     def bound_history(self, window_s: float) -> None:
         """Keep only what the last ``window_s`` and the since-reset totals need."""

@@ -3,6 +3,7 @@ accounts for every request, keeps its memory flat, and takes knob and load chang
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -24,6 +25,7 @@ from batchtui.engine.session import (
     SetLaneParams,
     SwitchToWallClock,
 )
+from batchtui.engine.session.gen_load import GenLoad
 from batchtui.engine.session.gen_messages import GenSnapshot, SetTokenSlo
 from batchtui.engine.session.gen_paced import GenPacedLab
 from batchtui.engine.session.gen_session import GenSession
@@ -208,3 +210,26 @@ def test_a_trace_is_replayed_with_both_token_columns_as_a_headless_run_reads_the
     index = np.searchsorted(reqs.times, held["arrival"])
     assert len(index) > 0 and held["output"].tolist() == reqs.output[index].tolist()
     assert session.snapshot()[0].arrived == len(reqs)
+
+
+def test_a_trace_speed_change_carries_on_from_where_the_replay_was() -> None:
+    load = LoadSpec(pattern="trace", trace=str(AZURE), speed=1.0)
+    changed = GenLoad(load, seed=0)
+    before, _ = changed.generate_until(100.0)
+    changed.set_spec(dataclasses.replace(load, speed=2.0))
+    after, tokens = changed.generate_until(150.0)  # the trace's 100..200 s, twice as fast
+    whole, whole_tokens = GenLoad(load, seed=0).generate_until(200.0)
+    assert len(before) + len(after) == len(whole) > 800
+    rest = slice(len(before), None)
+    assert np.allclose(100.0 + (after - 100.0) * 2.0, whole[rest])
+    assert tokens.tolist() == whole_tokens[rest].tolist()
+
+
+def test_the_arrival_rate_is_measured_over_the_window() -> None:
+    load = LoadSpec(pattern="trace", trace=str(AZURE), speed=0.5)
+    session = GenSession(GenScenario(load=load, lanes=(LaneSpec("c", "continuous"),)))
+    assert session.arrival_rps(10.0) is None
+    run_for(session, 30.0)
+    times = gen_requests(load, 30.0, 0).times
+    assert session.arrival_rps(10.0) == pytest.approx((times >= 20.0).sum() / 10.0)
+    assert session.arrival_rps(1000.0) == pytest.approx(len(times) / 30.0)

@@ -3,6 +3,8 @@ continuous lane's knobs and the load on sliders, the token SLOs, and nothing cut
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rich.text import Text
 from textual.geometry import Region
@@ -19,6 +21,7 @@ from batchtui.tui.gen_app import GenDashboardApp, token_slos
 from batchtui.tui.panels.gen_comparison import GenComparison, verdict
 from batchtui.tui.panels.gen_figures import gen_alarm_parts, gen_figure_rows
 from batchtui.tui.panels.gen_lane_panel import GenLanePanel
+from batchtui.tui.panels.gen_load_bar import GenLoadBar
 from batchtui.tui.screens.help import HelpScreen, key_rows
 from batchtui.tui.widgets.flow_text import FlowText
 from batchtui.tui.widgets.key_footer import KeyFooter
@@ -251,3 +254,23 @@ def test_the_dashboard_reads_the_generative_flags_run_reads() -> None:
     ]
     assert scenario.slo_ttft_ms == 500.0 and scenario.slo_tpot_ms is None
     assert scenario.load.rate_rps == 4.0 and scenario.load.output_tokens == 64.0
+
+
+async def test_a_trace_shows_its_name_speed_and_measured_rate_and_no_token_sliders() -> None:
+    scenario = dashboard_scenario_from_args(
+        build_parser().parse_args(["--preset", "chat-continuous"])
+    )
+    assert isinstance(scenario, GenScenario) and scenario.load.pattern == "trace"
+    app = GenDashboardApp(scenario)
+    async with app.run_test(size=(160, 48)) as pilot:
+        bar = app.query_one(GenLoadBar)
+        assert [s.id for s in bar.query(Slider)] == ["load-speed"]  # no rate, no token means
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 2.0)
+        await pilot.pause(0.4)
+        shown = str(bar.query_one("#load-trace").render())
+        assert re.fullmatch(r"\S*conv\S* at 0\.35x, \d[\d.]* req/s", shown), shown
+        bar.query_one("#load-speed", Slider).focus()
+        await pilot.press("right")
+        await wait_until(pilot, lambda: app.snapshot.load.speed == 0.5)
+        await wait_until(pilot, lambda: "at 0.5x" in str(bar.query_one("#load-trace").render()))
+        await pilot.press("q")
