@@ -127,7 +127,9 @@ class RequestLevelLane:
             first, last, step_end, step_kv, step_tokens = batch_tokens(
                 self._cost, log.dispatch[row], prompt, output
             )
-            self.records.add_requests([times[i] for i in index], first, last, output.tolist())
+            arrival = [times[i] for i in index]
+            self.records.add_requests(arrival, first, last, output.tolist())
+            self.records.add_first(arrival, first)
             self.records.add_steps(step_end, [len(index)] * len(step_end), step_kv, step_tokens)
         batches.clear()
 
@@ -211,6 +213,7 @@ class ContinuousLane:
         self.stepper = ContinuousStepper(self._scheduler, cost, keep_itl=False)
         self.records = GenRecords()
         self._pending: dict[int, tuple[float, int]] = {}  # request -> (arrival, output)
+        self._first_seen: set[int] = set()  # running requests whose first token is recorded
         self._rejected = 0  # turned away as they could never fit the KV cache
         self._dropped_seen = 0
 
@@ -234,17 +237,34 @@ class ContinuousLane:
     def advance(self, t: float) -> None:
         s = self.stepper
         s.advance(t)
+        pending, seen = self._pending, self._first_seen
+        came: tuple[list[float], list[float]] = ([], [])
+        # First tokens as they come (TTFT must not wait for the request to finish): those of
+        # the running requests, then of any that finished in this slice before being seen.
+        slot_rid, slot_first = s._rid, s._first
+        for slot in s.scheduler.running:
+            rid = slot_rid[slot]
+            if rid not in seen and slot_first[slot] == slot_first[slot]:  # (nan: none yet)
+                seen.add(rid)
+                came[0].append(pending[rid][0])
+                came[1].append(slot_first[slot])
         if s.finished:
-            pending = self._pending
             arrival, first, last, output = [], [], [], []
             for rid, f, last_s in s.finished:
                 a, o = pending.pop(rid)
+                if rid in seen:
+                    seen.discard(rid)
+                else:
+                    came[0].append(a)
+                    came[1].append(f)
                 arrival.append(a)
                 first.append(f)
                 last.append(last_s)
                 output.append(o)
             self.records.add_requests(arrival, first, last, output)
             s.finished.clear()
+        if came[0]:
+            self.records.add_first(*came)
         for rid in s.rejected:
             del self._pending[rid]
         # Turned away: those the queue had no room for, the rest could never fit.

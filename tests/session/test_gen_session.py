@@ -233,3 +233,20 @@ def test_the_arrival_rate_is_measured_over_the_window() -> None:
     times = gen_requests(load, 30.0, 0).times
     assert session.arrival_rps(10.0) == pytest.approx((times >= 20.0).sum() / 10.0)
     assert session.arrival_rps(1000.0) == pytest.approx(len(times) / 30.0)
+
+
+def test_ttft_counts_first_tokens_as_they_come_not_when_their_request_finishes() -> None:
+    # Requests live some 8 s (400 tokens at ~20 ms a step); the window is 2 s.
+    load = LoadSpec(rate_rps=3.0, prompt_tokens=200.0, output_tokens=400.0)
+    session = GenSession(GenScenario(load=load, seed=6, lanes=(LaneSpec("c", "continuous"),)))
+    run_for(session, 40.0)
+    reqs = gen_requests(load, 40.0, 6)
+    first = run_continuous(Continuous(), StepCost(), reqs).first
+    came = (first > 38.0) & (first <= 40.0)
+    (recent,) = session.snapshot(2.0)
+    assert recent.ttft.count == came.sum() >= 3
+    assert recent.ttft.p50 == pytest.approx(
+        1000.0 * np.percentile((first - reqs.times)[came], 50), rel=0.05
+    )
+    (total,) = session.snapshot()
+    assert total.ttft.count == (first <= 40.0).sum()
