@@ -8,7 +8,7 @@ import re
 import pytest
 from rich.text import Text
 from textual.geometry import Region
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, Markdown
 
 from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.load import LoadSpec
@@ -131,6 +131,9 @@ async def test_keys_only_a_real_model_has_are_not_offered() -> None:
         keys = dict(key_rows(app, app_bindings(app)))  # the help's table of keys
         assert keys["s"] == "Set the TTFT/TPOT SLOs (goodput, best lane)"
         assert not {"m", "v", "t", "e", "l"} & set(keys)
+        text = app.screen.query_one(Markdown).source
+        assert "token by token" in text and "TTFT" in text and "drop" in text
+        assert "Three batchers" not in text and "Live check" not in text  # request-level only
         await pilot.press("escape")
         await pilot.press("q")
 
@@ -237,9 +240,20 @@ def test_the_verdict_ranks_by_goodput_with_an_slo_else_by_tokens_per_second() ->
 def test_the_verdict_says_lanes_tie_rather_than_one_being_best_by_1_00x() -> None:
     same = [stats(name) for name in ("static", "dynamic", "continuous")]
     assert verdict(same, with_slo=False) == (None, "all 3 lanes tie: 300 output tokens/s each")
+    three = [*same, stats("predictive", output_tokens_per_s=297.0)]  # within the noise
+    assert verdict(three, with_slo=False) == (None, "all 4 lanes tie: 300 output tokens/s each")
     two = [*same[:2], stats("continuous", output_tokens_per_s=100.0)]
     assert verdict(two, with_slo=False)[1] == (
         "best: static and dynamic tie, 3.00x the output tokens/s of continuous"
+    )
+    ahead = [*same, stats("predictive", output_tokens_per_s=200.0)]
+    assert verdict(ahead, with_slo=False)[1] == (
+        "best: static, dynamic and continuous tie, 1.50x the output tokens/s of predictive"
+    )
+    missed = [stats(name, goodput_rps=0.0) for name in ("static", "continuous")]
+    assert verdict(missed, with_slo=True) == (
+        None,
+        "no lane finished a request within the SLOs in the window",
     )
 
 

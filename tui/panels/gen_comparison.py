@@ -13,8 +13,8 @@ from batchtui.tui.panels.comparison import aligned
 from batchtui.tui.panels.gen_figures import latency, latency_unit, per_s
 from batchtui.tui.widgets.flow_text import FlowText
 
-TIE = 1.005
-"""Lanes within 0.5% of the best serve alike (the factor would read 1.00x): they tie."""
+TIE = 1.02
+"""Lanes within 2% of the best serve alike (below the noise of a 10 s window): they tie."""
 
 
 def verdict(lanes: Sequence[GenLaneStats], with_slo: bool) -> tuple[str | None, str]:
@@ -26,6 +26,8 @@ def verdict(lanes: Sequence[GenLaneStats], with_slo: bool) -> tuple[str | None, 
 
     ranked = sorted(lanes, key=score, reverse=True)
     if not ranked or score(ranked[0]) <= 0:
+        if with_slo and any(s.requests_per_s > 0 for s in lanes):
+            return None, "no lane finished a request within the SLOs in the window"
         return None, "no lane has finished a request in the window yet"
     best = ranked[0]
     what = "good req/s within the SLOs" if with_slo else "output tokens/s"
@@ -35,7 +37,7 @@ def verdict(lanes: Sequence[GenLaneStats], with_slo: bool) -> tuple[str | None, 
     if len(tied) == len(ranked):
         return None, f"all {len(ranked)} lanes tie: {per_s(score(best))} {what} each"
     second = ranked[len(tied)]
-    leader = best.name if len(tied) == 1 else " and ".join(tied) + " tie"
+    leader = best.name if len(tied) == 1 else f"{', '.join(tied[:-1])} and {tied[-1]} tie"
     if score(second) <= 0:
         return best.name, f"best: {leader}, the only lane{'s' * (len(tied) > 1)} with {what}"
     factor = score(best) / score(second)
