@@ -96,7 +96,7 @@ class GenLoadBar(Horizontal):
     }
     GenLoadBar #load-trace {
         width: auto;
-        max-width: 60%;
+        max-width: 75%;
         margin-right: 2;
         text-style: bold;
     }
