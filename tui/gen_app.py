@@ -22,6 +22,7 @@ from batchtui.engine.session.gen_messages import SetTokenSlo
 from batchtui.tui.app import BatchTuiApp
 from batchtui.tui.gen_args import SLO_TPOT_MS, SLO_TTFT_MS
 from batchtui.tui.panels.gen_comparison import GenComparison
+from batchtui.tui.panels.gen_help import GenHelpScreen
 from batchtui.tui.panels.gen_lane_panel import GenLanePanel
 from batchtui.tui.panels.gen_load_bar import GenLoadBar
 from batchtui.tui.panels.gen_status import GenStatusLine
@@ -81,7 +82,10 @@ class GenDashboardApp(BatchTuiApp, inherit_bindings=False):
         self.query_one(GenComparison).show(
             snap.recent, snap.slo_ttft_ms, snap.slo_tpot_ms, compact=self.has_class("compact")
         )
-        self.query_one(GenLoadBar).show(snap.load)
+        self.query_one(GenLoadBar).show(snap.load, snap.arrival_rps)
+
+    def action_help(self) -> None:
+        self.push_screen(GenHelpScreen())
 
     def action_set_slo(self) -> None:
         """Ask for the TTFT and TPOT SLOs (ms, ``TTFT/TPOT``; ``-`` leaves one unset)."""

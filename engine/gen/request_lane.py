@@ -34,9 +34,15 @@ class BatchGeneration:
         self._output = requests.output.tolist()
 
     def duration(self, n: int, first: int = 0) -> float:
+        """The batch of the ``n`` requests from arrival index ``first`` on (contiguous: no
+        lane here drops arrivals; a bounded one passes its real requests to ``batch_s``)."""
+        return self.batch_s(self._prompt[first : first + n], self._output[first : first + n])
+
+    def batch_s(self, prompts: list[int], outputs: list[int]) -> float:
         """Prefill of all prompts, then decode steps until the longest output is complete."""
-        prompt_sum = sum(self._prompt[first : first + n])
-        steps = max(self._output[first : first + n]) - 1
+        n = len(prompts)
+        prompt_sum = sum(prompts)
+        steps = max(outputs) - 1
         cost = self._cost
         decode = cost.step(0, n, prompt_sum) * steps
         decode += cost.context_ms_per_token / 1000.0 * n * steps * (steps - 1) / 2.0

@@ -2,10 +2,14 @@
 in chunks of virtual time, the load changeable from the cursor on (a slider moved).
 
 The same sources as a headless run (``engine/gen/workload.py``): synthetic arrival times with
-lognormal lengths, or a trace read twice, once per token column, replayed in lock step.
+lognormal lengths, or a trace read twice, once per token column, replayed in lock step. A
+change of a trace's speed carries on from where the replay was (not from the trace's start).
 """
 
 from __future__ import annotations
+
+import dataclasses
+import math
 
 import numpy as np
 
@@ -43,10 +47,26 @@ class _Synthetic:
 
 
 class _Trace:
-    def __init__(self, spec: LoadSpec, origin: float) -> None:
+    """A trace's two token columns replayed in lock step from ``origin``; or, given the
+    replay it follows on the same trace (its speed changed), from where that one was."""
+
+    def __init__(self, spec: LoadSpec, origin: float, after: _Trace | None = None) -> None:
         prompts, outputs = _token_traces(spec)
-        self._prompts = TraceReplay(prompts, spec.speed, spec.loop, origin)
-        self._outputs = TraceReplay(outputs, spec.speed, spec.loop, origin)
+        self.spec = spec
+        self._period = prompts.loop_period if spec.loop else math.inf  # in trace seconds
+        start = origin
+        if after is not None and dataclasses.replace(after.spec, speed=spec.speed) == spec:
+            start = origin - after.position(origin) / spec.speed
+        self.origin = start
+        self._prompts = TraceReplay(prompts, spec.speed, spec.loop, start)
+        self._outputs = TraceReplay(outputs, spec.speed, spec.loop, start)
+        if start < origin:
+            self.until(origin)  # replayed already, at the earlier speed
+
+    def position(self, at: float) -> float:
+        """How far into the trace (its own seconds, within the pass) the replay is at ``at``."""
+        elapsed = (at - self.origin) * self.spec.speed
+        return elapsed % self._period if self._period > 0 else elapsed
 
     def until(self, end: float) -> Chunk:
         times, prompt = self._prompts.until(end)
@@ -69,5 +89,6 @@ class GenLoad(LoadGenerator):
         # so a session sees the very requests a headless run of the same seed does.
         seeds = self._seeds.spawn(3)
         if spec.pattern == "trace":
-            return _Trace(spec, origin)
+            previous = getattr(self, "_source", None)  # a speed change resumes the replay
+            return _Trace(spec, origin, previous if isinstance(previous, _Trace) else None)
         return _Synthetic(spec, origin, seeds)

@@ -26,7 +26,8 @@ class GenLaneStats:
     that finished in it (vLLM's conventions); tokens/s from every token produced in it.
     Occupancy: sequences per step (``seqs_mean``; ``active_mean`` of them still generating)
     against the lane's cap. Accounting is since the session started and always adds up:
-    ``arrived == completed + rejected + in_progress``.
+    ``arrived == completed + rejected + dropped + in_progress``; ``dropped`` are the arrivals
+    that found the lane's bounded waiting queue full.
     """
 
     name: str
@@ -49,6 +50,7 @@ class GenLaneStats:
     arrived: int
     completed: int
     rejected: int
+    dropped: int
     in_progress: int
 
 
@@ -61,3 +63,4 @@ class GenSnapshot(Snapshot):
     total: tuple[GenLaneStats, ...]  # type: ignore[assignment]  # since the last reset
     slo_ttft_ms: float | None = None
     slo_tpot_ms: float | None = None
+    arrival_rps: float | None = None  # measured over the last window_s (None: no time yet)

@@ -61,4 +61,5 @@ class GenPacedLab(PacedLab):
             total=self._total,
             slo_ttft_ms=s.slo_ttft_ms,
             slo_tpot_ms=s.slo_tpot_ms,
+            arrival_rps=s.arrival_rps(self.window_s),
         )

@@ -19,6 +19,7 @@ from batchtui.engine.metrics.summary import EMPTY, Summary, summarize, summarize
 from batchtui.engine.session.gen_messages import GenLaneStats
 
 _REQUEST = ("arrival", "first", "last", "output")
+_FIRST = ("arrival", "first")
 _STEP = ("end", "seqs", "kv", "tokens")
 
 
@@ -43,7 +44,8 @@ class Accounting:
     """A lane's requests since the session started: every one is in exactly one count."""
 
     arrived: int
-    rejected: int
+    rejected: int  # could never be served (a sequence longer than the KV cache)
+    dropped: int  # found the bounded waiting queue full
     in_progress: int
 
 
@@ -59,14 +61,16 @@ class LaneFacts:
 
 
 class GenRecords:
-    """Per-request (arrival, first and last token, output tokens) and per-step (end,
-    sequences, KV tokens held, tokens produced) records of one lane."""
+    """Per-request (arrival, first and last token, output tokens), per first token (arrival,
+    first token: TTFT is known before the request finishes) and per-step (end, sequences,
+    KV tokens held, tokens produced) records of one lane."""
 
     def __init__(self) -> None:
         self._req: dict[str, list[float]] = {k: [] for k in _REQUEST}
+        self._first: dict[str, list[float]] = {k: [] for k in _FIRST}
         self._step: dict[str, list[float]] = {k: [] for k in _STEP}
         self._folded = _Folded()
-        self.dropped = 0  # requests folded since the session started (all complete)
+        self.folded = 0  # requests folded since the session started (all complete)
 
     def add_requests(
         self,
@@ -78,11 +82,21 @@ class GenRecords:
         for name, values in zip(_REQUEST, (arrival, first, last, output), strict=True):
             self._req[name].extend(values)
 
+    def add_first(self, arrival: Sequence[float], first: Sequence[float]) -> None:
+        """First tokens (each request's once): TTFT counts them when they come."""
+        self._first["arrival"].extend(arrival)
+        self._first["first"].extend(first)
+
     def add_steps(
         self, end: Sequence[float], seqs: Sequence[int], kv: Sequence[int], tokens: Sequence[int]
     ) -> None:
         for name, values in zip(_STEP, (end, seqs, kv, tokens), strict=True):
             self._step[name].extend(values)
+
+    @property
+    def held(self) -> int:
+        """Request and step records held (what the window and the unfinished need)."""
+        return len(self._req["last"]) + len(self._first["first"]) + len(self._step["end"])
 
     def finishing_after(self, now: float) -> int:
         """Requests whose last token lies after ``now`` (served, not complete yet)."""
@@ -93,14 +107,19 @@ class GenRecords:
         self._folded = _Folded()
 
     def forget_before(self, cut: float, since: float) -> None:
-        """Fold into the totals and drop every request finished and every step ended before
-        ``cut`` (figures over spans starting at or after ``cut`` are unchanged)."""
+        """Fold into the totals and drop every request finished, first token come and step
+        ended before ``cut`` (figures over spans starting at or after ``cut`` are unchanged)."""
         req = _arrays(self._req)
         gone = req["last"] < cut
         if gone.any():
             self._fold_requests({k: v[gone] for k, v in req.items()}, since)
             self._req = {k: v[~gone].tolist() for k, v in req.items()}
-            self.dropped += int(gone.sum())
+            self.folded += int(gone.sum())
+        first = _arrays(self._first)
+        gone = first["first"] < cut
+        if gone.any():
+            self._fold_first({k: v[gone] for k, v in first.items()}, since)
+            self._first = {k: v[~gone].tolist() for k, v in first.items()}
         step = _arrays(self._step)
         gone = step["end"] < cut
         if gone.any():
@@ -109,14 +128,19 @@ class GenRecords:
 
     def _fold_requests(self, req: dict[str, np.ndarray], since: float) -> None:
         f = self._folded
-        ttft, tpot, e2e, done = _request_figures(req, since, np.inf)
-        f.ttft.add(ttft)
-        f.tpot.add(tpot)
-        f.e2e.add(e2e)
-        for name, values in (("ttft", ttft), ("tpot", tpot), ("e2e", e2e)):
-            f.add(name, float(values.sum()))
-            f.peak(name + "_max", float(values.max()) if len(values) else 0.0)
+        tpot, e2e, done = _request_figures(req, since, np.inf)
+        self._fold_sample("tpot", f.tpot, tpot)
+        self._fold_sample("e2e", f.e2e, e2e)
         f.add("completed", float(done.sum()))
+
+    def _fold_first(self, first: dict[str, np.ndarray], since: float) -> None:
+        self._fold_sample("ttft", self._folded.ttft, _ttft(first, since, np.inf))
+
+    def _fold_sample(self, name: str, sketch: LogHistogram, values: np.ndarray) -> None:
+        f = self._folded
+        sketch.add(values)
+        f.add(name, float(values.sum()))
+        f.peak(name + "_max", float(values.max()) if len(values) else 0.0)
 
     def _fold_steps(self, step: dict[str, np.ndarray], since: float) -> None:
         f = self._folded
@@ -141,7 +165,8 @@ class GenRecords:
         since-reset view, ``start`` being the reset)."""
         req = _arrays(self._req)
         step = _arrays(self._step)
-        ttft_s, tpot_s, e2e_s, done = _request_figures(req, start, now)
+        tpot_s, e2e_s, done = _request_figures(req, start, now)
+        ttft_s = _ttft(_arrays(self._first), start, now)
         in_span = (step["end"] > start) & (step["end"] <= now)
         steps = int(in_span.sum())
         seqs = float(step["seqs"][in_span].sum())
@@ -185,8 +210,9 @@ class GenRecords:
             kv_capacity=facts.kv_capacity,
             preemptions=facts.preemptions,
             arrived=accounting.arrived,
-            completed=self.dropped + int((req["last"] <= now).sum()),
+            completed=self.folded + int((req["last"] <= now).sum()),
             rejected=accounting.rejected,
+            dropped=accounting.dropped,
             in_progress=accounting.in_progress,
         )
 
@@ -221,18 +247,22 @@ def _tpot(req: dict[str, np.ndarray]) -> np.ndarray:
     return np.where(req["output"] > 1, (req["last"] - req["first"]) / gaps, 0.0)
 
 
+def _ttft(first: dict[str, np.ndarray], start: float, now: float) -> np.ndarray:
+    """TTFT of the first tokens in ``(start, now]`` (finished or not)."""
+    got = (first["first"] > start) & (first["first"] <= now)
+    return first["first"][got] - first["arrival"][got]
+
+
 def _request_figures(
     req: dict[str, np.ndarray], start: float, now: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """TTFT of first tokens in ``(start, now]``; TPOT (multi-token requests) and end to end
-    of requests finished in it; and which finished in it."""
-    first, last = req["first"], req["last"]
-    got_first = (first > start) & (first <= now)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TPOT (multi-token requests) and end to end of requests finished in ``(start, now]``;
+    and which finished in it."""
+    last = req["last"]
     done = (last > start) & (last <= now)
-    ttft = first[got_first] - req["arrival"][got_first]
     multi = done & (req["output"] > 1)
     tpot = _tpot(req)[multi]
-    return ttft, tpot, last[done] - req["arrival"][done], done
+    return tpot, last[done] - req["arrival"][done], done
 
 
 def _merged(sketch: LogHistogram, total_s: float, max_s: float, held: np.ndarray) -> Summary:

@@ -7,6 +7,7 @@ knob changes, ``reset_stats``), so the dashboard paces it like a request-level L
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
@@ -17,34 +18,33 @@ from batchtui.engine.load import LoadSpec
 from batchtui.engine.session.gen_lanes import ContinuousLane, RequestLevelLane
 from batchtui.engine.session.gen_load import GenLoad
 from batchtui.engine.session.gen_messages import GenLaneStats
-from batchtui.engine.sim.arrivals import Arrivals
 
+DEFAULT_GEN_MAX_QUEUE = 20_000  # as the request-level dashboard: overload drops, memory stays flat
 FORGET_EVERY_S = 1.0  # a bounded session drops old records once per second of virtual time
+ARRIVALS_KEPT_S = 60.0  # the arrival counts kept for the measured arrival rate
 
 
 class GenSession:
     """Owns the load, the step cost and the lanes of a GenScenario; time moves when asked."""
 
-    def __init__(self, scenario: GenScenario) -> None:
+    def __init__(self, scenario: GenScenario, max_queue: int = DEFAULT_GEN_MAX_QUEUE) -> None:
         scenario.validate()
+        if max_queue < 1:
+            raise ConfigError("max_queue", f"must be >= 1, got {max_queue!r}")
         self.scenario = scenario
         self.cost = StepCost.from_spec(scenario.model)
         self._load = GenLoad(scenario.load, seed=scenario.seed)
-        # Shared by the request-level lanes (sizes: prompt tokens), with the token counts
-        # beside it, trimmed together.
-        self._arrivals = Arrivals()
-        self._prompt: list[int] = []
-        self._output: list[int] = []
+        self.max_queue = max_queue
         self.lanes: dict[str, RequestLevelLane | ContinuousLane] = {}
         for spec in scenario.lanes:
             policy = batcher(spec)
             if isinstance(policy, Continuous):
-                self.lanes[spec.name] = ContinuousLane(spec.name, policy, self.cost)
+                self.lanes[spec.name] = ContinuousLane(spec.name, policy, self.cost, max_queue)
             else:
-                self.lanes[spec.name] = RequestLevelLane(
-                    spec.name, policy, self.cost, self._arrivals, self._prompt, self._output
-                )
+                self.lanes[spec.name] = RequestLevelLane(spec.name, policy, self.cost, max_queue)
         self.clock = 0.0
+        self.arrived = 0  # arrivals generated so far
+        self._arrived_at: deque[tuple[float, int]] = deque([(0.0, 0)])  # (time, arrived)
         self._since = 0.0
         self._keep_s: float | None = None
         self._next_forget = FORGET_EVERY_S
@@ -66,17 +66,29 @@ class GenSession:
             return
         times, tokens = self._load.generate_until(t)
         prompt, output = tokens[:, 0], tokens[:, 1]
-        self._arrivals.extend(times, prompt, t)
-        self._prompt.extend(prompt.tolist())
-        self._output.extend(output.tolist())
         for lane in self.lanes.values():
-            if isinstance(lane, ContinuousLane):
-                lane.feed(times, prompt, output)
+            lane.feed(times, prompt, output, t)
             lane.advance(t)
         self.clock = t
+        self.arrived += len(times)
+        self._arrived_at.append((t, self.arrived))
+        while len(self._arrived_at) > 2 and self._arrived_at[1][0] <= t - ARRIVALS_KEPT_S:
+            self._arrived_at.popleft()
         if self._keep_s is not None and t >= self._next_forget:
             self._forget(t - self._keep_s)
             self._next_forget = t + FORGET_EVERY_S
+
+    def arrival_rps(self, window_s: float) -> float | None:
+        """Arrivals per second over the last ``window_s`` (at most ARRIVALS_KEPT_S): what a
+        trace brings, measured; None before any time has passed."""
+        now = self.clock
+        since = now - min(window_s, ARRIVALS_KEPT_S)
+        then, count = self._arrived_at[0]
+        for t, n in self._arrived_at:
+            if t > since:
+                break
+            then, count = t, n
+        return (self.arrived - count) / (now - then) if now > then else None
 
     def bound_history(self, window_s: float) -> None:
         """Keep only what the last ``window_s`` and the since-reset totals need."""
@@ -85,18 +97,15 @@ class GenSession:
         self._keep_s = window_s
 
     def _forget(self, cut: float) -> None:
-        request_level = []
         for lane in self.lanes.values():
             lane.records.forget_before(cut, self._since)
             if isinstance(lane, RequestLevelLane):
-                request_level.append(lane)
-        # Every batch row is already a record; the arrivals behind every queue can go (all
-        # of them when no lane reads them: the continuous lane keeps its own).
-        shift = min((lane.head for lane in request_level), default=len(self._arrivals))
-        self._arrivals.forget(shift)
-        del self._prompt[:shift], self._output[:shift]
-        for lane in request_level:
-            lane.forget(shift)
+                lane.forget()
+
+    def held(self) -> dict[str, int]:
+        """Per lane, what it holds in memory: request and step records kept for the window,
+        and its arrivals (waiting, or not let go of yet)."""
+        return {name: lane.records.held + lane.held for name, lane in self.lanes.items()}
 
     def set_load(self, spec: LoadSpec) -> None:
         """Arrivals follow ``spec`` from now on."""

@@ -3,10 +3,12 @@ continuous lane's knobs and the load on sliders, the token SLOs, and nothing cut
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rich.text import Text
 from textual.geometry import Region
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, Markdown
 
 from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.load import LoadSpec
@@ -17,8 +19,9 @@ from batchtui.tui.commands import app_bindings
 from batchtui.tui.dashboard_command import dashboard_scenario_from_args
 from batchtui.tui.gen_app import GenDashboardApp, token_slos
 from batchtui.tui.panels.gen_comparison import GenComparison, verdict
-from batchtui.tui.panels.gen_figures import gen_figure_rows
+from batchtui.tui.panels.gen_figures import gen_alarm_parts, gen_figure_rows
 from batchtui.tui.panels.gen_lane_panel import GenLanePanel
+from batchtui.tui.panels.gen_load_bar import GenLoadBar
 from batchtui.tui.screens.help import HelpScreen, key_rows
 from batchtui.tui.widgets.flow_text import FlowText
 from batchtui.tui.widgets.key_footer import KeyFooter
@@ -128,6 +131,9 @@ async def test_keys_only_a_real_model_has_are_not_offered() -> None:
         keys = dict(key_rows(app, app_bindings(app)))  # the help's table of keys
         assert keys["s"] == "Set the TTFT/TPOT SLOs (goodput, best lane)"
         assert not {"m", "v", "t", "e", "l"} & set(keys)
+        text = app.screen.query_one(Markdown).source
+        assert "token by token" in text and "TTFT" in text and "drop" in text
+        assert "Three batchers" not in text and "Live check" not in text  # request-level only
         await pilot.press("escape")
         await pilot.press("q")
 
@@ -180,7 +186,7 @@ def stats(name: str, **changes: object) -> GenLaneStats:
         e2e=summary, output_tokens_per_s=300.0, requests_per_s=2.0, goodput_rps=None,
         steps=100, seqs_mean=8.0, active_mean=4.0, seqs_cap=32, kv_tokens=900,
         kv_peak=1000, kv_capacity=None, preemptions=0, arrived=40, completed=30, rejected=0,
-        in_progress=10,
+        dropped=0, in_progress=10,
     )  # fmt: skip
     return GenLaneStats(**{**base, **changes})  # type: ignore[arg-type]
 
@@ -192,8 +198,8 @@ def plain(rows: list[list[Text]]) -> list[str]:
 def test_figures_name_the_head_of_line_waste_kv_share_and_the_slo_missed() -> None:
     rows = gen_figure_rows(stats("static"), slo_ttft_ms=150.0)
     assert plain(rows) == [
-        "TTFT · p50 90.0 · p99 200",
-        "TPOT · p50 90.0 · p99 200",
+        "TTFT · p50 90.0 · p99 200 ms",
+        "TPOT · p50 90.0 · p99 200 ms",
         "300 tok/s · 2.0 req/s",
         "seqs 8.0/32 · live 4.0",  # half of each batch's slots still generating
         "KV 900 tok",
@@ -203,6 +209,18 @@ def test_figures_name_the_head_of_line_waste_kv_share_and_the_slo_missed() -> No
     full = gen_figure_rows(stats("c", kv_capacity=1000, rejected=2, preemptions=5))
     assert "KV 90% of 1.0k" in plain(full) and "preempt 5" in plain(full)
     assert plain(full)[-1] == "done 30/40 · +10 in flight · rej 2"
+    dropping = stats("s", arrived=100, dropped=60)
+    assert plain(gen_figure_rows(dropping))[-1] == "done 30/100 · +10 in flight · drop 60"
+    assert [t.plain for t in gen_alarm_parts(dropping, None, None)] == ["DROP"]
+
+
+def test_latencies_say_their_unit_one_per_row_seconds_once_a_second_is_reached() -> None:
+    slow = Summary(10, 100.0, 850.0, 900.0, 1500.0, 2000.0, 2100.0)
+    rows = plain(gen_figure_rows(stats("s", ttft=slow)))
+    assert rows[0] == "TTFT · p50 0.85 · p99 1.50 s"
+    assert rows[1] == "TPOT · p50 90.0 · p99 200 ms"
+    empty = stats("s", ttft=Summary(0, None, None, None, None, None, None))
+    assert plain(gen_figure_rows(empty))[0] == "TTFT · p50 - · p99 - ms"
 
 
 def test_the_verdict_ranks_by_goodput_with_an_slo_else_by_tokens_per_second() -> None:
@@ -219,6 +237,26 @@ def test_the_verdict_ranks_by_goodput_with_an_slo_else_by_tokens_per_second() ->
     assert verdict(idle, with_slo=False)[0] is None
 
 
+def test_the_verdict_says_lanes_tie_rather_than_one_being_best_by_1_00x() -> None:
+    same = [stats(name) for name in ("static", "dynamic", "continuous")]
+    assert verdict(same, with_slo=False) == (None, "all 3 lanes tie: 300 output tokens/s each")
+    three = [*same, stats("predictive", output_tokens_per_s=297.0)]  # within the noise
+    assert verdict(three, with_slo=False) == (None, "all 4 lanes tie: 300 output tokens/s each")
+    two = [*same[:2], stats("continuous", output_tokens_per_s=100.0)]
+    assert verdict(two, with_slo=False)[1] == (
+        "best: static and dynamic tie, 3.00x the output tokens/s of continuous"
+    )
+    ahead = [*same, stats("predictive", output_tokens_per_s=200.0)]
+    assert verdict(ahead, with_slo=False)[1] == (
+        "best: static, dynamic and continuous tie, 1.50x the output tokens/s of predictive"
+    )
+    missed = [stats(name, goodput_rps=0.0) for name in ("static", "continuous")]
+    assert verdict(missed, with_slo=True) == (
+        None,
+        "no lane finished a request within the SLOs in the window",
+    )
+
+
 def test_the_dashboard_reads_the_generative_flags_run_reads() -> None:
     argv = ["--model", "analytic-llm", "--lanes", "static,continuous", "--max-num-seqs", "8",
             "--no-chunked-prefill", "--slo-ttft-ms", "500", "--output-tokens", "64"]  # fmt: skip
@@ -230,3 +268,23 @@ def test_the_dashboard_reads_the_generative_flags_run_reads() -> None:
     ]
     assert scenario.slo_ttft_ms == 500.0 and scenario.slo_tpot_ms is None
     assert scenario.load.rate_rps == 4.0 and scenario.load.output_tokens == 64.0
+
+
+async def test_a_trace_shows_its_name_speed_and_measured_rate_and_no_token_sliders() -> None:
+    scenario = dashboard_scenario_from_args(
+        build_parser().parse_args(["--preset", "chat-continuous"])
+    )
+    assert isinstance(scenario, GenScenario) and scenario.load.pattern == "trace"
+    app = GenDashboardApp(scenario)
+    async with app.run_test(size=(160, 48)) as pilot:
+        bar = app.query_one(GenLoadBar)
+        assert [s.id for s in bar.query(Slider)] == ["load-speed"]  # no rate, no token means
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 2.0)
+        await pilot.pause(0.4)
+        shown = str(bar.query_one("#load-trace").render())
+        assert re.fullmatch(r"\S*conv\S* at 0\.35x, \d[\d.]* req/s", shown), shown
+        bar.query_one("#load-speed", Slider).focus()
+        await pilot.press("right")
+        await wait_until(pilot, lambda: app.snapshot.load.speed == 0.5)
+        await wait_until(pilot, lambda: "at 0.5x" in str(bar.query_one("#load-trace").render()))
+        await pilot.press("q")

@@ -31,22 +31,33 @@ def tokens(value: int) -> str:
     return f"{value / 1e6:.1f}M"
 
 
+def latency_unit(*values_ms: float | None) -> str:
+    """The unit the latencies shown together read in: s once any reaches a second, else ms."""
+    return "s" if any(v is not None and v >= 1000.0 for v in values_ms) else "ms"
+
+
+def latency(value_ms: float | None, unit: str) -> str:
+    """A latency in ``unit`` (ms or s) without the unit: 62.4, 200, 1.25, 12.5."""
+    if value_ms is None:
+        return "-"
+    if unit == "ms":
+        return fmt.ms(value_ms)
+    value = value_ms / 1000.0
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:,.0f}"
+
+
 def gen_figure_rows(
     s: GenLaneStats,
     slo_ttft_ms: float | None = None,
     slo_tpot_ms: float | None = None,
     short: bool = False,
 ) -> list[Row]:
-    """TTFT and TPOT p50/p99 (ms; red past their SLO), output tokens/s and req/s (and
-    goodput with an SLO), sequences per step against the cap (and how many of them still
-    generate), KV-cache use, then every request accounted for."""
-    late_ttft = _late(s.ttft.p99, slo_ttft_ms)
-    late_tpot = _late(s.tpot.p99, slo_tpot_ms)
+    """TTFT and TPOT p50/p99 (in ms, or s when large; red past their SLO), output tokens/s and
+    req/s (and goodput with an SLO), sequences per step against the cap (and how many of them
+    still generate), KV-cache use, then every request accounted for."""
     rows: list[Row] = [
-        [Text("TTFT", style="dim"), _pair("p50", fmt.ms(s.ttft.p50)),
-         _pair("p99", fmt.ms(s.ttft.p99), style="bold red" if late_ttft else "bold")],
-        [Text("TPOT", style="dim"), _pair("p50", fmt.ms(s.tpot.p50)),
-         _pair("p99", fmt.ms(s.tpot.p99), style="bold red" if late_tpot else "bold")],
+        _latency_row("TTFT", s.ttft.p50, s.ttft.p99, _late(s.ttft.p99, slo_ttft_ms)),
+        _latency_row("TPOT", s.tpot.p50, s.tpot.p99, _late(s.tpot.p99, slo_tpot_ms)),
         [Text.assemble((per_s(s.output_tokens_per_s), "bold"), " tok/s"),
          Text(f"{per_s(s.requests_per_s)} req/s")],
     ]  # fmt: skip
@@ -64,6 +75,14 @@ def gen_figure_rows(
     return rows
 
 
+def _latency_row(name: str, p50: float | None, p99: float | None, late: bool) -> Row:
+    """``TTFT · p50 62.4 · p99 200 ms``: both in one unit, the p99 red when past its SLO."""
+    unit = latency_unit(p50, p99)
+    p99_part = _pair("p99", latency(p99, unit), "", style="bold red" if late else "bold")
+    p99_part.append(" " + unit)
+    return [Text(name, style="dim"), _pair("p50", latency(p50, unit)), p99_part]
+
+
 def _late(p99: float | None, slo_ms: float | None) -> bool:
     return slo_ms is not None and p99 is not None and p99 > slo_ms
 
@@ -77,21 +96,27 @@ def _kv(s: GenLaneStats) -> Text:
 
 
 def _accounting(s: GenLaneStats) -> Row:
-    """``done/arrived``, then what is still in progress and what was rejected."""
+    """``done/arrived``, then what is still in progress, what was rejected (could never fit)
+    and what was dropped (found the waiting queue full)."""
     row = [Text.assemble(("done ", "dim"), (f"{s.completed:,}/{s.arrived:,}", "bold"))]
     row.append(Text(f"+{s.in_progress:,} in flight", style="dim"))
     if s.rejected:
         row.append(Text(f"rej {s.rejected:,}", style="bold red"))
+    if s.dropped:
+        row.append(Text(f"drop {s.dropped:,}", style="bold red"))
     return row
 
 
 def gen_alarm_parts(
     s: GenLaneStats, slo_ttft_ms: float | None, slo_tpot_ms: float | None
 ) -> list[Text]:
-    """The markers a lane shows beside its title: an SLO missed, requests rejected."""
+    """The markers a lane shows beside its title: an SLO missed, requests rejected, the
+    waiting queue full (arrivals dropped)."""
     out = []
     if _late(s.ttft.p99, slo_ttft_ms) or _late(s.tpot.p99, slo_tpot_ms):
         out.append(Text("SLO✗", style="bold red"))
     if s.rejected:
         out.append(Text("REJ", style="bold red"))
+    if s.dropped:
+        out.append(Text("DROP", style="bold red"))
     return out

@@ -1,16 +1,20 @@
-"""The generative load bar: arrival rate and the mean prompt and output tokens per request.
+"""The generative load bar: arrival rate and the mean prompt and output tokens per request,
+or for a trace, which trace, its replay speed and the arrival rate measured.
 
 The knobs are the load's own declarations (``LOAD_PARAMS``) with slider spans fit for token
 serving: a generative step takes tens of milliseconds, so rates run in requests, not
-thousands of requests, per second.
+thousands of requests, per second. A trace brings its own arrival times and token lengths,
+so it gets no rate or token slider: only its speed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.widgets import Static
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.workload import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
@@ -18,7 +22,17 @@ from batchtui.engine.load import LoadSpec
 from batchtui.engine.load.spec import LOAD_PARAMS
 from batchtui.engine.params import Param, SliderRange
 from batchtui.tui.messages import LoadChanged
+from batchtui.tui.panels.gen_figures import per_s
 from batchtui.tui.panels.knob import param_slider
+
+try:  # how the request-level load bar names a trace (branch polish, not on main yet)
+    from batchtui.tui.shipped_traces import trace_label
+except ImportError:  # until then: the file's name without its folder and suffix
+
+    def trace_label(path: str) -> str:
+        return Path(path).stem
+
+
 from batchtui.tui.widgets.slider import Slider
 
 _DECLARED = {p.name: p for p in LOAD_PARAMS}
@@ -34,18 +48,41 @@ GEN_LOAD_KNOBS: dict[str, tuple[Param, float]] = {
                             slider=SliderRange(1, 8192, ladder="pow2")),
         DEFAULT_OUTPUT_TOKENS,
     ),
+    "speed": (
+        dataclasses.replace(_DECLARED["speed"], label="speed", unit="x",
+                            slider=SliderRange(0.01, 100.0, ladder="1-2-5")),
+        1.0,
+    ),
 }  # fmt: skip
 """Load field -> (its declaration with a generative slider span, the value when unset)."""
 NAMES = {
     "rate_rps": "arrival rate",
     "prompt_tokens": "mean prompt tokens",
     "output_tokens": "mean output tokens",
+    "speed": "trace replay speed",
 }
 """The typed-value prompt's title for each knob."""
 
 
+SYNTHETIC_KNOBS = ("rate_rps", "prompt_tokens", "output_tokens")
+TRACE_KNOBS = ("speed",)
+
+
+def knobs(load: LoadSpec) -> tuple[str, ...]:
+    """The load fields with a slider for ``load``: a trace reads only its speed."""
+    return TRACE_KNOBS if load.pattern == "trace" else SYNTHETIC_KNOBS
+
+
+def trace_text(load: LoadSpec, arrival_rps: float | None) -> str:
+    """``azure-conv at 0.35x, 1.9 req/s``: the trace, its speed, the arrival rate measured."""
+    loop = ", looped" if load.loop else ""
+    rate = "" if arrival_rps is None else f", {per_s(arrival_rps)} req/s"
+    return f"{trace_label(str(load.trace))} at {load.speed:g}x{loop}{rate}"
+
+
 class GenLoadBar(Horizontal):
-    """Rate (log scale), prompt and output tokens; each change is sent as a new LoadSpec."""
+    """Rate (log scale), prompt and output tokens, or a trace's name, speed and measured
+    rate; each change is sent as a new LoadSpec."""
 
     DEFAULT_CSS = """
     GenLoadBar {
@@ -57,6 +94,12 @@ class GenLoadBar(Horizontal):
         width: 1fr;
         margin-right: 1;
     }
+    GenLoadBar #load-trace {
+        width: auto;
+        max-width: 75%;
+        margin-right: 2;
+        text-style: bold;
+    }
     GenLoadBar.-compact {
         height: 1;
         border-bottom: none;
@@ -67,9 +110,13 @@ class GenLoadBar(Horizontal):
         super().__init__(id="gen-load-bar")
         self.load = load
         self._followed = load  # the engine's load as last shown
+        self._trace_text = ""
 
     def compose(self) -> ComposeResult:
-        for field, (param, unset) in GEN_LOAD_KNOBS.items():
+        if self.load.pattern == "trace":
+            yield Static(trace_text(self.load, None), id="load-trace")
+        for field in knobs(self.load):
+            param, unset = GEN_LOAD_KNOBS[field]
             value = getattr(self.load, field)
             yield param_slider(
                 param,
@@ -82,10 +129,6 @@ class GenLoadBar(Horizontal):
     def fit(self, compact: bool) -> None:
         """One row of sliders; the rule below it only where rows are plenty."""
         self.set_class(compact, "-compact")
-
-    def on_mount(self) -> None:
-        for slider in self.query(Slider).results():
-            slider.disabled = self.load.pattern == "trace"  # a trace brings its own
 
     def _checked(self, field: str, value: float) -> float:
         """A typed value for ``field``, checked as the engine checks a load."""
@@ -104,14 +147,19 @@ class GenLoadBar(Horizontal):
             self.load = dataclasses.replace(self.load, **{field: float(event.value)})  # type: ignore[arg-type]
             self.post_message(LoadChanged(self.load))
 
-    def show(self, load: LoadSpec) -> None:
+    def show(self, load: LoadSpec, arrival_rps: float | None = None) -> None:
         """Follow the engine's load when it changed (a slider the user just moved keeps its
-        value until its change has gone out and come back)."""
+        value until its change has gone out and come back); a trace's measured rate."""
+        if load.pattern == "trace":
+            text = trace_text(load, arrival_rps)
+            if text != self._trace_text:  # (asked five times a second: change only)
+                self._trace_text = text
+                self.query_one("#load-trace", Static).update(text)
         if load == self._followed:
             return
         self._followed = self.load = load
-        for field, (_, unset) in GEN_LOAD_KNOBS.items():
+        for field in knobs(load):
             slider = self.query_one(f"#load-{field}", Slider)
             value = getattr(load, field)
             if not slider.has_focus:
-                slider.value = float(unset if value is None else value)
+                slider.value = float(GEN_LOAD_KNOBS[field][1] if value is None else value)
