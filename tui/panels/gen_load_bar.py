@@ -10,7 +10,6 @@ so it gets no rate or token slider: only its speed.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -24,15 +23,7 @@ from batchtui.engine.params import Param, SliderRange
 from batchtui.tui.messages import LoadChanged
 from batchtui.tui.panels.gen_figures import per_s
 from batchtui.tui.panels.knob import param_slider
-
-try:  # how the request-level load bar names a trace (branch polish, not on main yet)
-    from batchtui.tui.shipped_traces import trace_label
-except ImportError:  # until then: the file's name without its folder and suffix
-
-    def trace_label(path: str) -> str:
-        return Path(path).stem
-
-
+from batchtui.tui.shipped_traces import trace_label
 from batchtui.tui.widgets.slider import Slider
 
 _DECLARED = {p.name: p for p in LOAD_PARAMS}
