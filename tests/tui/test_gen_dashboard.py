@@ -8,7 +8,7 @@ import re
 import pytest
 from rich.text import Text
 from textual.geometry import Region
-from textual.widgets import Checkbox, Markdown
+from textual.widgets import Checkbox, Markdown, Static
 
 from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.load import LoadSpec
@@ -281,8 +281,13 @@ async def test_a_trace_shows_its_name_speed_and_measured_rate_and_no_token_slide
         assert [s.id for s in bar.query(Slider)] == ["load-speed"]  # no rate, no token means
         await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 2.0)
         await pilot.pause(0.4)
-        shown = str(bar.query_one("#load-trace").render())
-        assert re.fullmatch(r"\S*conv\S* at 0\.35x, \d[\d.]* req/s", shown), shown
+        label = bar.query_one("#load-trace", Static)
+        shown = str(label.render())
+        assert re.fullmatch(r"azure-conv at 0\.35x, \d[\d.]* req/s", shown), shown
+        # Visible, not only set: a padding rule meant for the request-level bar once pushed
+        # this text below the one-line bar.
+        assert label.content_region.height >= 1 and label.content_region.y == bar.region.y
+        assert app.screen.get_widget_at(label.content_region.x, bar.region.y)[0] is label
         bar.query_one("#load-speed", Slider).focus()
         await pilot.press("right")
         await wait_until(pilot, lambda: app.snapshot.load.speed == 0.5)
