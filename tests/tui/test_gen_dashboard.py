@@ -201,7 +201,7 @@ def test_figures_name_the_head_of_line_waste_kv_share_and_the_slo_missed() -> No
         "TTFT · p50 90.0 · p99 200 ms",
         "TPOT · p50 90.0 · p99 200 ms",
         "300 tok/s · 2.0 req/s",
-        "seqs 8.0/32 · live 4.0",  # half of each batch's slots still generating
+        "seqs 8.0/32 · gen 4.0",  # half of each batch's slots still generating
         "KV 900 tok",
         "done 30/40 · +10 in flight",
     ]

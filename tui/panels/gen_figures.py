@@ -66,7 +66,7 @@ def gen_figure_rows(
     seqs = "-" if s.seqs_mean is None else f"{s.seqs_mean:.1f}"
     occupancy = [_pair("seqs", seqs, f"/{s.seqs_cap}")]
     if s.active_mean is not None and s.seqs_mean and s.active_mean < 0.95 * s.seqs_mean:
-        occupancy.append(_pair("live", f"{s.active_mean:.1f}", style="bold yellow"))
+        occupancy.append(_pair("gen", f"{s.active_mean:.1f}", style="bold yellow"))
     rows.append(occupancy)
     rows.append([_kv(s)])
     if not short and s.preemptions:

@@ -28,7 +28,7 @@ tokens that came in the window; **TPOT**: time per output token after the first,
 requests that finished in it; both in ms, or s once a value reaches a second. **tok/s**:
 output tokens made; **req/s**: requests finished; **good**: requests per second within both
 SLOs (`s` sets TTFT/TPOT in ms; vLLM's `--goodput` convention). **seqs**: sequences per
-step against the lane's cap (**live**: how many of them still generate); **KV**: tokens
+step against the lane's cap (**gen**: how many of them still generate; the rest hold a finished request's slot); **KV**: tokens
 held in the KV cache (the continuous lane: the share of its capacity); **preempt**:
 sequences sent back to wait (recompute) when the KV cache was full.
 
