@@ -71,6 +71,20 @@ def quick_profile(spec: ModelSpec, device_name: str, seed: int) -> GenProfile:
     return measure(spec, device_name, seed, **QUICK, note=note)
 
 
+def max_context(spec: ModelSpec, device_name: str, seed: int) -> int:
+    """The longest prompt + output ``spec`` takes: tiny-gpt's model param, or what a
+    gen-factory's module says (it is loaded to ask; errors name flags as ``measure`` does)."""
+    if spec.kind != "gen-factory":
+        return int(spec.validate()["max_context"])
+    from batchtui.engine.device import resolve_device
+    from batchtui.engine.models.generative import load_generative
+
+    try:
+        return int(load_generative(spec, resolve_device(device_name), seed).max_context)
+    except ConfigError as e:
+        raise e.at("--model" if e.where == "model" else model_flag(e.where, spec.kind)) from None
+
+
 def check_profile_model(profile: GenProfile, spec: ModelSpec, device_name: str | None) -> None:
     """A profile measured on another model (or device) than the flags name: one line."""
     wanted = spec.to_dict()

@@ -20,7 +20,12 @@ from batchtui.engine.params import fmt
 from batchtui.tui.gen_args import gen_scenario_from_args
 from batchtui.tui.gen_live import run_live
 from batchtui.tui.gen_preset import save_gen_preset
-from batchtui.tui.gen_profile import check_profile_model, fitted_model, quick_profile
+from batchtui.tui.gen_profile import (
+    check_profile_model,
+    fitted_model,
+    max_context,
+    quick_profile,
+)
 from batchtui.tui.gen_report import format_gen_report, gen_saturation_warnings
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.model_args import model_from_args
@@ -48,7 +53,8 @@ def run_generative_command(
         if torch_model:
             profile = _profile_for_run(args, spec)
             fitted, fitted_from = fitted_model(profile, args.profile)
-            scenario = dataclasses.replace(scenario, model=fitted)
+            limit = max_context(spec, args.device or "auto", args.seed or 0)
+            scenario = dataclasses.replace(scenario, model=fitted, max_context=limit)
     lanes = [lane.name for lane in scenario.lanes]
     save = preset_target(args.save_preset, lanes) if args.save_preset is not None else None
     span = trace_span_s(scenario.load)
@@ -71,7 +77,13 @@ def run_generative_command(
     if args.mode == "live":
         report = run_live(scenario, run_s, args.device or "auto")
     else:
-        report = run_generative(scenario, run_s)
+        try:
+            report = run_generative(scenario, run_s)
+        except ConfigError as e:
+            if e.where != "max_context":
+                raise
+            flag = "--model" if spec.kind == "gen-factory" else "--model-param max_context"
+            raise e.at(flag) from None  # the same words as a live run
     if fitted_from is not None:
         report["model"]["fitted_from"] = fitted_from
     report["wall_s"] = round(time.perf_counter() - started, 3)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.continuous import Continuous
 from batchtui.engine.gen.continuous_lane import kernel_name, run_continuous_fast
@@ -40,6 +42,9 @@ class GenScenario:
     seed: int = 0
     slo_ttft_ms: float | None = None
     slo_tpot_ms: float | None = None
+    max_context: int | None = None
+    """The longest prompt + output the model takes (tiny-gpt, gen-factory), checked against
+    every request as the live runtime does; None: no limit (analytic-llm)."""
 
     def validate(self, mode: str = "sim") -> None:
         """ConfigError naming the first bad setting; ``mode`` live needs a model that runs."""
@@ -74,6 +79,20 @@ def batcher(lane: LaneSpec) -> Any:
     return make_policy(lane.kind, **lane.params)
 
 
+def check_fits_context(requests: GenRequests, max_context: int, where: str) -> None:
+    """ConfigError (named ``where``) unless every request's prompt + output fits the model."""
+    total = requests.prompt + requests.output
+    if len(total) == 0 or int(total.max()) <= max_context:
+        return
+    i = int(np.argmax(total))
+    raise ConfigError(
+        where,
+        f"request {i} needs {int(requests.prompt[i])} prompt + {int(requests.output[i])} output "
+        f"tokens, more than the model's max_context of {max_context}; raise max_context or "
+        "lower --prompt-tokens / --output-tokens",
+    )
+
+
 def serve(lane: LaneSpec, cost: StepCost, requests: GenRequests) -> tuple[dict[str, Any], Timeline]:
     """Run one lane over the requests: its batcher's description and its timeline."""
     policy = batcher(lane)
@@ -88,6 +107,8 @@ def run_generative(scenario: GenScenario, duration_s: float) -> dict[str, Any]:
     if not duration_s > 0:
         raise ConfigError("duration", f"must be > 0 seconds, got {duration_s!r}")
     requests = gen_requests(scenario.load, duration_s, scenario.seed)
+    if scenario.max_context is not None:
+        check_fits_context(requests, scenario.max_context, "max_context")
     cost = StepCost.from_spec(scenario.model)
     lanes = []
     kinds = [lane.kind for lane in scenario.lanes]
