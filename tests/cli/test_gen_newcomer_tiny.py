@@ -7,25 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import TINY
 from tests.cli.run import assert_refused, run_cli
 
-TINY = ["--model", "tiny-gpt", "--model-param", "layers=1", "--model-param", "d_model=32",
-        "--model-param", "max_context=128"]  # fmt: skip
-BRIEF = ["--repeats", "1", "--max-tokens", "32", "--max-seqs", "4"]
 RUN = ["run", "--duration", "5", "--rate", "2", "--prompt-tokens", "24", "--output-tokens", "8",
        "--prompt-cv", "0", "--output-cv", "0", "--quiet"]  # fmt: skip
 STUB = ["--model", "gen-factory", "--model-param", "target=tests.gen.stub_module:make"]
 TOO_LONG = "request 0 needs 300 prompt + 8 output tokens, more than the model's max_context of"
-
-
-@pytest.fixture(scope="module")
-def fit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One profile of the small tiny-gpt, shared by the tests that read it."""
-    from batchtui.tui.cli import main
-
-    path = tmp_path_factory.mktemp("fit") / "fit.json"
-    assert main(["profile", *TINY, *BRIEF, "--json", str(path)]) == 0
-    return path
 
 
 def test_the_simulator_refuses_a_prompt_longer_than_tiny_gpts_max_context(

@@ -8,24 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import BRIEF, TINY
 from tests.cli.run import assert_refused, run_cli
 
-TINY = ["--model", "tiny-gpt", "--model-param", "layers=1", "--model-param", "d_model=32",
-        "--model-param", "max_context=128"]  # fmt: skip
-BRIEF = ["--repeats", "1", "--max-tokens", "32", "--max-seqs", "4"]
 RUN = ["run", *TINY, "--duration", "5", "--rate", "2", "--prompt-tokens", "24",
        "--output-tokens", "8", "--prompt-cv", "0", "--output-cv", "0", "--quiet"]  # fmt: skip
 COEFFICIENTS = ("step_ms", "prefill_ms_per_token", "decode_ms_per_seq", "context_ms_per_token")
-
-
-@pytest.fixture(scope="module")
-def fit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One profile of the small tiny-gpt, shared by the tests that read it."""
-    from batchtui.tui.cli import main
-
-    path = tmp_path_factory.mktemp("fit") / "fit.json"
-    assert main(["profile", *TINY, *BRIEF, "--json", str(path)]) == 0
-    return path
 
 
 def test_profile_writes_the_fit_with_its_points_and_quality(
