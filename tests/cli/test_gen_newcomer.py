@@ -40,3 +40,35 @@ def test_set_says_what_an_on_off_knob_takes(
     setting: str, line: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert_refused(capsys, [*GEN, "--lanes", "continuous", "--set", setting], line)
+
+
+def test_unchunked_prompts_over_the_token_budget_are_refused_up_front(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = [*GEN, "--no-chunked-prefill", "--max-num-batched-tokens", "256",
+            "--prompt-tokens", "512", "--output-tokens", "64", "--output-cv", "0"]  # fmt: skip
+    assert_refused(
+        capsys, argv, "--max-num-batched-tokens: is 256 tokens, but without chunked prefill a "
+        "request is prefilled in one step and every one here needs 575 (prompt + output - 1, "
+        "what a recompute prefills); none could ever be scheduled: raise "
+        "--max-num-batched-tokens to 575 or more, or drop --no-chunked-prefill",
+    )  # fmt: skip
+
+
+def test_unchunked_rejections_over_the_token_budget_say_so_not_the_kv_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "gen.json"
+    code, _, err = run_cli(
+        capsys, *GEN, "--lanes", "continuous", "--no-chunked-prefill",
+        "--max-num-batched-tokens", "600", "--prompt-tokens", "512", "--prompt-cv", "0.5",
+        "--json", str(out_file),
+    )  # fmt: skip
+    (lane,) = json.loads(out_file.read_text())["lanes"]
+    assert code == 0 and 0 < lane["rejected"] == lane["rejected_over_budget"] < lane["arrived"]
+    assert err == (
+        f"warning: continuous rejected {lane['rejected']} of {lane['arrived']} requests: "
+        "without chunked prefill a request is prefilled in one step, and theirs (prompt + "
+        "output - 1, what a recompute prefills) is over the token budget (600 tokens); raise "
+        "--max-num-batched-tokens or drop --no-chunked-prefill\n"
+    )
