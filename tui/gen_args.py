@@ -12,13 +12,14 @@ from batchtui.engine.gen.run import DEFAULT_GEN_LANES, GEN_LANE_KINDS, GenScenar
 from batchtui.engine.load.spec import GEN_FIELDS
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_KINDS
-from batchtui.engine.params import Param
+from batchtui.engine.params import Param, fmt
 from batchtui.engine.scenario import LaneSpec
 from batchtui.presets import Preset, resolve
 from batchtui.tui.gen_preset import preset_model, preset_params, preset_slos, with_preset_lane
 from batchtui.tui.model_args import model_from_args, model_kind_and_params
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.scenario_args import (
+    GEN_RATE_RPS,
     SCENARIO_FLAGS,
     SEED,
     ScenarioDefaults,
@@ -48,7 +49,13 @@ NOT_READ = {
 
 def add_gen_arguments(parser: argparse.ArgumentParser, unset: Any = None) -> None:
     """The continuous lane's knobs and the token SLOs, read with ``--model analytic-llm``;
-    a flag left out is ``unset`` in the parsed args."""
+    a flag left out is ``unset`` in the parsed args. ``--rate`` (added before) then also says
+    the generative default."""
+    for action in parser._actions:
+        if action.dest == "rate_rps" and action.help:
+            action.help = action.help.replace(
+                " req/s)", f" req/s; generative models: {fmt(GEN_RATE_RPS)} req/s)"
+            )
     g = parser.add_argument_group("generative models (--model analytic-llm)")
     for param in GEN_PARAMS:
         if param.kind is bool:  # on by default, so the flag must be able to turn it off

@@ -30,7 +30,7 @@ from batchtui.tui.gen_report import format_gen_report, gen_saturation_warnings
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.model_args import model_from_args
 from batchtui.tui.preset_target import preset_target
-from batchtui.tui.scenario_args import ScenarioDefaults
+from batchtui.tui.scenario_args import GEN_RATE_RPS, ScenarioDefaults
 
 MAX_GEN_REQUESTS = 2_000_000
 """Requests per run: the token-level lanes keep a few numbers per output token."""
@@ -40,6 +40,10 @@ def run_generative_command(
     args: argparse.Namespace, duration: float, json_path: Path | None, defaults: ScenarioDefaults
 ) -> int:
     """Build the generative scenario, run it, print the table and write the run/2 report."""
+    # Without --rate (or a preset's), a few req/s: the request-level default saturates every lane.
+    defaults = dataclasses.replace(
+        defaults, load=dataclasses.replace(defaults.load, rate_rps=GEN_RATE_RPS)
+    )
     spec = model_from_args(args, "analytic-llm")
     torch_model = spec.kind in GENERATIVE_TORCH_KINDS
     fitted_from = None

@@ -29,6 +29,10 @@ from batchtui.tui.model_args import model_kind_and_params as _model_kind
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.shipped_traces import NAMES_HELP, resolve_trace
 
+GEN_RATE_RPS = 4.0
+"""The arrival rate of a generative run (and dashboard) left without --rate: a few requests a
+second, where the four lanes differ and the continuous one keeps up (not the request-level
+default, which saturates every token-level lane)."""
 SEED = Param("seed", int, 0, 0, 2**32 - 1, "seed of every random stream")
 ANALYTIC_PARAMS: tuple[Param, ...] = MODEL_KINDS["analytic"]
 

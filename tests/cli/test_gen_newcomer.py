@@ -72,3 +72,19 @@ def test_unchunked_rejections_over_the_token_budget_say_so_not_the_kv_cache(
         "output - 1, what a recompute prefills) is over the token budget (600 tokens); raise "
         "--max-num-batched-tokens or drop --no-chunked-prefill\n"
     )
+
+
+def test_a_generative_run_without_rate_offers_a_few_requests_a_second(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "gen.json"
+    argv = ["run", "--model", "analytic-llm", "--duration", "10", "--quiet"]
+    code, _, err = run_cli(capsys, *argv, "--json", str(out_file))
+    assert (code, err) == (0, "")
+    report = json.loads(out_file.read_text())
+    assert report["load"]["rate_rps"] == 4.0 and 20 <= report["requests"] <= 60
+    assert not any(lane["saturated"] for lane in report["lanes"])
+    with pytest.raises(SystemExit):
+        run_cli(capsys, "run", "--help")
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "mean arrival rate (default: 2000 req/s; generative models: 4 req/s)" in help_text
