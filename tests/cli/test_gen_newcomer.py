@@ -88,3 +88,21 @@ def test_a_generative_run_without_rate_offers_a_few_requests_a_second(
         run_cli(capsys, "run", "--help")
     help_text = " ".join(capsys.readouterr().out.split())
     assert "mean arrival rate (default: 2000 req/s; generative models: 4 req/s)" in help_text
+
+
+def test_a_short_overloaded_run_warns_that_its_request_level_lanes_are_saturated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "gen.json"
+    code, _, err = run_cli(
+        capsys, "run", "--model", "analytic-llm", "--rate", "3", "--duration", "30",
+        "--output-cv", "1", "--slo-ttft-ms", "1000", "--slo-tpot-ms", "50", "--quiet",
+        "--json", str(out_file),
+    )  # fmt: skip
+    lanes = {lane["name"]: lane for lane in json.loads(out_file.read_text())["lanes"]}
+    assert code == 0
+    assert lanes["static"]["ttft_ms"]["p99"] > 30_000  # longer than the run: it fell behind
+    saturated = [name for name, lane in lanes.items() if lane["saturated"]]
+    assert saturated == ["static", "dynamic", "predictive"]
+    warned = [line.split()[1] for line in err.splitlines() if "is saturated" in line]
+    assert warned == saturated
