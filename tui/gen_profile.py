@@ -23,6 +23,11 @@ MAX_SEQS = Param(
 )
 GEN_MEASUREMENT = (MAX_TOKENS, MAX_SEQS)
 """What only a generative profile reads (besides the shared --repeats and --seed)."""
+POOR_FIT_R2 = 0.5
+"""Below this R² the fit explains less than half of how the measured steps vary, so times
+simulated from it can be far off: ``profile`` and ``run --profile`` warn on stderr."""
+MIXED_DOMINATES = 0.5
+"""Mixed steps are said to be the fit's error when they hold more than this share of it."""
 QUICK = {"repeats": 3, "max_tokens": 256, "max_seqs": 8}
 """The measurement ``run`` makes when it is given a generative torch model without --profile."""
 
@@ -125,7 +130,46 @@ def format_gen_profile(profile: GenProfile) -> str:
             f"{p.context_tokens:>8} {p.median_ms:>10.3f} {fitted:>10.3f} "
             f"{(fitted - p.median_ms) / p.median_ms:>+7.0%}"
         )
+    mixed = mixed_error_share(profile)
+    if mixed is not None and mixed > MIXED_DOMINATES:
+        lines += ["", f"note: {_MIXED} ({mixed:.0%} of the squared relative error)"]
     return "\n".join(lines)
+
+
+_MIXED = (
+    "mixed steps run as two calls (a prefill, then a decode) while analytic-llm prices a "
+    "step as one, so most of the fit's error is theirs"
+)
+
+
+def mixed_error_share(profile: GenProfile) -> float | None:
+    """The share of the fit's squared relative error in its mixed steps (None: not known)."""
+    if not profile.fitted_ms:
+        return None
+    errors = [
+        ((f - p.median_ms) / p.median_ms) ** 2
+        for p, f in zip(profile.points, profile.fitted_ms, strict=True)
+    ]
+    total = sum(errors)
+    if total <= 0:
+        return None
+    mixed = sum(e for p, e in zip(profile.points, errors, strict=True) if p.kind == "mixed")
+    return mixed / total
+
+
+def poor_fit_warning(profile: GenProfile, what: str) -> str | None:
+    """One stderr line when ``what`` (the fit, or a --profile file) fits its steps poorly."""
+    if not profile.r2 < POOR_FIT_R2:  # NaN (not recorded) says nothing
+        return None
+    line = (
+        f"warning: {what} fits its measured steps poorly (R² {profile.r2:.2f}, below "
+        f"{POOR_FIT_R2}; worst relative error {profile.worst_relative_error:.1%}), so times "
+        "simulated from it can be far off; profile again (more --repeats, a quieter machine)"
+    )
+    mixed = mixed_error_share(profile)
+    if mixed is not None and mixed > MIXED_DOMINATES:
+        line += f"; {_MIXED}"
+    return line
 
 
 def fitted_model(profile: GenProfile, path: str | None) -> tuple[ModelSpec, dict[str, Any]]:

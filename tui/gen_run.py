@@ -24,6 +24,7 @@ from batchtui.tui.gen_profile import (
     check_profile_model,
     fitted_model,
     max_context,
+    poor_fit_warning,
     quick_profile,
 )
 from batchtui.tui.gen_report import format_gen_report, gen_saturation_warnings
@@ -117,4 +118,7 @@ def _profile_for_run(args: argparse.Namespace, spec: ModelSpec) -> GenProfile:
     except ConfigError as e:
         raise e.at("--profile") from None
     check_profile_model(profile, spec, args.device)
+    warning = poor_fit_warning(profile, f"--profile {args.profile}")
+    if warning is not None:
+        print(warning, file=sys.stderr)
     return profile

@@ -3,10 +3,13 @@ real CLI: the simulator keeps the model's limits, and the one-line errors say wh
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from batchtui.engine.gen.step_profile import load_gen_profile
+from batchtui.tui.gen_profile import format_gen_profile, poor_fit_warning
 from tests.cli.conftest import TINY
 from tests.cli.run import assert_refused, run_cli
 
@@ -30,3 +33,45 @@ def test_the_simulator_refuses_a_prompt_longer_than_a_factorys_max_context(
     assert (code, out) == (2, "")  # after the note that it profiles the module first
     line = f"batchtui: error: --model: {TOO_LONG} 256; raise max_context"
     assert err.splitlines()[-1].startswith(line), err
+
+
+def poor(fit: Path, tmp_path: Path, mixed_off: bool) -> Path:
+    """The fit made a poor one (R² -2.2, 98.8% worst error), written as a real profile file:
+    with ``mixed_off`` its mixed steps hold the error (fitted at ~0 ms, the others within 1%),
+    else every step is fitted 50% high."""
+    doc = json.loads(fit.read_text())
+    doc["fit"] = {"r2": -2.2, "worst_relative_error": 0.988}
+    for point in doc["points"]:
+        off = mixed_off and point["kind"] == "mixed"
+        point["fitted_ms"] = 0.01 if off else point["median_ms"] * (1.01 if mixed_off else 1.5)
+    path = tmp_path / "poor.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_run_with_a_poorly_fitted_profile_warns_and_names_the_mixed_steps(
+    fit: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = poor(fit, tmp_path, mixed_off=True)
+    code, _, err = run_cli(capsys, *RUN, *TINY, "--profile", str(path))
+    assert code == 0
+    assert err.startswith(
+        f"warning: --profile {path} fits its measured steps poorly (R² -2.20, below 0.5; worst "
+        "relative error 98.8%), so times simulated from it can be far off; profile again "
+        "(more --repeats, a quieter machine); mixed steps run as two calls (a prefill, then a "
+        "decode) while analytic-llm prices a step as one, so most of the fit's error is theirs\n"
+    ), err
+    profile = load_gen_profile(path)
+    assert "note: mixed steps run as two calls" in format_gen_profile(profile)
+
+
+def test_a_good_fit_says_nothing_and_a_poor_one_elsewhere_names_no_mixed_steps(
+    fit: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(capsys, *RUN, *TINY, "--profile", str(fit))
+    good = load_gen_profile(fit)
+    assert (code, err) == (0, "") and good.r2 >= 0.5 and poor_fit_warning(good, "x") is None
+    profile = load_gen_profile(poor(fit, tmp_path, mixed_off=False))
+    warning = poor_fit_warning(profile, "the fit")
+    assert warning is not None and warning.startswith("warning: the fit fits its measured")
+    assert "mixed" not in warning and "mixed steps run" not in format_gen_profile(profile)

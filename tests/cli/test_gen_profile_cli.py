@@ -31,7 +31,8 @@ def test_profile_writes_the_fit_with_its_points_and_quality(
     assert all(p["median_ms"] > 0 and p["fitted_ms"] >= 0 for p in doc["points"])
     # The printed table says the same, through the real CLI.
     code, out, err = run_cli(capsys, "profile", *TINY, *BRIEF)
-    assert (code, err) == (0, "")
+    poorly = "warning: the fit fits its measured steps poorly"  # a noisy measurement may be
+    assert code == 0 and (err == "" or (err.startswith(poorly) and err.count("\n") == 1))
     assert "batchtui.gen-profile/1" in out and "R²" in out and "worst relative error" in out
     assert out.count("\nmixed ") == 1
 
