@@ -103,6 +103,11 @@ def gen_scenario_from_args(
         if name in reads:
             continue
         if getattr(args, name, None) not in (None, False):
+            if name == "profile" and mode == "live":
+                raise ConfigError(
+                    flag, "is not read by live runs (they time the model itself); leave out "
+                    "--mode live to simulate from the profile",
+                )  # fmt: skip
             raise ConfigError(flag, "is not read by generative runs (--model analytic-llm)")
     preset = resolve(args.preset) if args.preset else None
     load = load_from_args(args, preset.run_load() if preset else defaults.load)
@@ -124,10 +129,30 @@ def gen_scenario_from_args(
     try:
         scenario.validate(mode)
     except ConfigError as e:
+        if e.where == "kind":  # a torch model where only analytic-llm simulates: the dashboard
+            raise _needs_analytic(args, model.kind) from None
         flags = {**{name: "--" + name.replace("_", "-") for name in GEN_FIELDS}, **GEN_FLAGS}
         flags["mode"] = "--mode"
         raise e.at(flags.get(e.where, e.where)) from None
     return scenario
+
+
+def _needs_analytic(args: argparse.Namespace, kind: str) -> ConfigError:
+    """The dashboard given tiny-gpt (or gen-factory), by ``--model`` or a preset: it simulates
+    analytic-llm only; ``batchtui run`` fits or serves the real model."""
+    said = (
+        "the dashboard simulates analytic-llm"
+        if not hasattr(args, "mode")
+        else ("a generative simulation runs on analytic-llm")
+    )
+    if args.model:
+        return ConfigError(
+            "--model", f"{said}, not {kind}; use 'batchtui run --model {kind}' for the real decoder"
+        )
+    return ConfigError(
+        f"--preset {args.preset}: model.kind",
+        f"{said}, not {kind}; use 'batchtui run --preset {args.preset}' for the real decoder",
+    )
 
 
 def _lanes(args: argparse.Namespace, preset: Preset | None) -> tuple[LaneSpec, ...]:

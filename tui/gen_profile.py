@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Collection
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
@@ -90,20 +91,26 @@ def max_context(spec: ModelSpec, device_name: str, seed: int) -> int:
         raise e.at("--model" if e.where == "model" else model_flag(e.where, spec.kind)) from None
 
 
-def check_profile_model(profile: GenProfile, spec: ModelSpec, device_name: str | None) -> None:
-    """A profile measured on another model (or device) than the flags name: one line."""
+def check_profile_model(
+    profile: GenProfile, spec: ModelSpec, device_name: str | None, given: Collection[str] = ()
+) -> None:
+    """A profile measured on another model (or device) than the flags name: one line saying
+    which ``--model-param`` would match it (``given``: the model params the flags set)."""
     wanted = spec.to_dict()
     if profile.model.get("kind") != wanted["kind"]:
         raise ConfigError(
             "--profile", f"was measured on {profile.model.get('kind')}, not {wanted['kind']}"
         )
-    for name, value in wanted.items():
-        if profile.model.get(name) != value:
-            raise ConfigError(
-                "--profile",
-                f"was measured with {name}={profile.model.get(name)!r}, not {value!r} "
-                "(profile this model, or leave --model-param out)",
-            )
+    differ = [(k, v, profile.model.get(k)) for k, v in wanted.items() if profile.model.get(k) != v]
+    if differ:
+        name, value, measured = differ[0]
+        fix = " ".join(f"--model-param {k}={m}" for k, _, m in differ)
+        verb = "use" if any(k in given for k, _, _ in differ) else "add"
+        raise ConfigError(
+            "--profile",
+            f"was measured with {name}={measured!r}, not {value!r} ({verb} {fix} to run that "
+            "model, or profile this one)",
+        )
     if device_name not in (None, "auto") and not profile.device.startswith(device_name):
         raise ConfigError("--profile", f"was measured on {profile.device}, not {device_name}")
 

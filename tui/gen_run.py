@@ -17,9 +17,10 @@ from batchtui.engine.load.volume import expected_arrivals, trace_span_s
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
 from batchtui.engine.params import fmt
+from batchtui.presets import resolve
 from batchtui.tui.gen_args import gen_scenario_from_args
 from batchtui.tui.gen_live import run_live
-from batchtui.tui.gen_preset import save_gen_preset
+from batchtui.tui.gen_preset import preset_model, save_gen_preset
 from batchtui.tui.gen_profile import (
     check_profile_model,
     fitted_model,
@@ -45,7 +46,10 @@ def run_generative_command(
     defaults = dataclasses.replace(
         defaults, load=dataclasses.replace(defaults.load, rate_rps=GEN_RATE_RPS)
     )
-    spec = model_from_args(args, "analytic-llm")
+    if args.preset and not args.model:  # the preset's model (tiny-gpt is fitted, or live)
+        spec = preset_model(args, resolve(args.preset))
+    else:
+        spec = model_from_args(args, "analytic-llm")
     torch_model = spec.kind in GENERATIVE_TORCH_KINDS
     fitted_from = None
     if args.mode == "live":  # the model itself serves (GenScenario.validate checks it can)
@@ -117,7 +121,8 @@ def _profile_for_run(args: argparse.Namespace, spec: ModelSpec) -> GenProfile:
         profile = load_gen_profile(args.profile)
     except ConfigError as e:
         raise e.at("--profile") from None
-    check_profile_model(profile, spec, args.device)
+    given = {item.partition("=")[0].strip() for item in args.model_param or ()}
+    check_profile_model(profile, spec, args.device, given)
     warning = poor_fit_warning(profile, f"--profile {args.profile}")
     if warning is not None:
         print(warning, file=sys.stderr)

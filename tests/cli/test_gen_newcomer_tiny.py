@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from batchtui.engine.gen.step_profile import load_gen_profile
+from batchtui.presets import builtin_dir
 from batchtui.tui.gen_profile import format_gen_profile, poor_fit_warning
 from tests.cli.conftest import TINY
 from tests.cli.run import assert_refused, run_cli
@@ -75,3 +76,63 @@ def test_a_good_fit_says_nothing_and_a_poor_one_elsewhere_names_no_mixed_steps(
     warning = poor_fit_warning(profile, "the fit")
     assert warning is not None and warning.startswith("warning: the fit fits its measured")
     assert "mixed" not in warning and "mixed steps run" not in format_gen_profile(profile)
+
+
+@pytest.fixture
+def tiny_preset(tmp_path: Path) -> Path:
+    """A generative preset of the small tiny-gpt (the built-in chat preset, its model swapped)."""
+    doc = json.loads((builtin_dir() / "chat-continuous.json").read_text())
+    doc["name"] = "tiny-chat"
+    doc["model"] = {"kind": "tiny-gpt", "layers": 1, "d_model": 32, "max_context": 128}
+    doc["load"] = {"pattern": "poisson", "rate_rps": 2.0, "prompt_tokens": 24.0,
+                   "output_tokens": 8.0}  # fmt: skip
+    path = tmp_path / "tiny-chat.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_the_dashboard_given_tiny_gpt_names_the_flag_and_says_to_use_run(
+    tiny_preset: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_refused(
+        capsys, ["--model", "tiny-gpt"], "--model: the dashboard simulates analytic-llm, not "
+        "tiny-gpt; use 'batchtui run --model tiny-gpt' for the real decoder",
+    )  # fmt: skip
+    assert_refused(
+        capsys, ["--preset", str(tiny_preset)], f"--preset {tiny_preset}: model.kind: the "
+        "dashboard simulates analytic-llm, not tiny-gpt; use 'batchtui run --preset "
+        f"{tiny_preset}' for the real decoder",
+    )  # fmt: skip
+
+
+def test_run_with_a_tiny_gpt_preset_simulates_it_from_its_profile(
+    tiny_preset: Path, fit: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "run.json"
+    code, _, err = run_cli(
+        capsys, "run", "--preset", str(tiny_preset), "--profile", str(fit), "--duration", "5",
+        "--quiet", "--json", str(out_file),
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    model = json.loads(out_file.read_text())["model"]
+    assert model["kind"] == "analytic-llm" and model["fitted_from"]["kind"] == "tiny-gpt"
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (["--mode", "live"], "--profile: is not read by live runs (they time the model itself); "
+         "leave out --mode live to simulate from the profile"),
+        ([], "--profile: was measured with layers=1, not 2 (add --model-param layers=1 "
+         "--model-param d_model=32 --model-param max_context=128 to run that model, or profile "
+         "this one)"),
+        (["--model-param", "layers=3", "--model-param", "d_model=32", "--model-param",
+          "max_context=128"],
+         "--profile: was measured with layers=1, not 3 (use --model-param layers=1 to run that "
+         "model, or profile this one)"),
+    ],
+)  # fmt: skip
+def test_a_profile_that_does_not_apply_says_what_would(
+    extra: list[str], line: str, fit: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_refused(capsys, [*RUN, "--model", "tiny-gpt", *extra, "--profile", str(fit)], line)
