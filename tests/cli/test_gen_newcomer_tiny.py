@@ -136,3 +136,24 @@ def test_a_profile_that_does_not_apply_says_what_would(
     extra: list[str], line: str, fit: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert_refused(capsys, [*RUN, "--model", "tiny-gpt", *extra, "--profile", str(fit)], line)
+
+
+def test_a_preset_saved_from_a_tiny_gpt_run_keeps_where_its_costs_came_from(
+    fit: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved, script = tmp_path / "tuned.json", tmp_path / "serve.sh"
+    code, _, err = run_cli(
+        capsys, *RUN, *TINY, "--profile", str(fit), "--lanes", "continuous",
+        "--save-preset", f"continuous={saved}",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    doc = json.loads(saved.read_text())
+    assert doc["model"]["kind"] == "analytic-llm"  # what the run simulated, so it reruns alike
+    assert doc["measured"]["device"] == "analytic-llm fitted to tiny-gpt on cpu"
+    fitted = doc["measured"]["fitted_from"]
+    assert (fitted["kind"], fitted["layers"], fitted["profile"]) == ("tiny-gpt", 1, str(fit))
+    assert "fitted to tiny-gpt on cpu" in doc["description"]
+    code, _, _ = run_cli(capsys, "export", str(saved), "--format", "vllm", "-o", str(script))
+    assert code == 0
+    header = " ".join(line.lstrip("# ") for line in script.read_text().splitlines())
+    assert "tuned on analytic step costs fitted to tiny-gpt (layers=1, d_model=32" in header
