@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.cli.run import assert_refused, run_cli
+from tests.presets.test_gen_exporters import fake_server
 
 GEN = ["run", "--model", "analytic-llm", "--duration", "5", "--rate", "4", "--quiet"]
 
@@ -106,3 +109,23 @@ def test_a_short_overloaded_run_warns_that_its_request_level_lanes_are_saturated
     assert saturated == ["static", "dynamic", "predictive"]
     warned = [line.split()[1] for line in err.splitlines() if "is saturated" in line]
     assert warned == saturated
+
+
+def test_an_unchunked_vllm_export_sets_max_model_len_so_vllm_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved, script = tmp_path / "unchunked.json", tmp_path / "serve.sh"
+    code, _, err = run_cli(
+        capsys, *GEN, "--lanes", "continuous", "--no-chunked-prefill",
+        "--max-num-batched-tokens", "1024", "--save-preset", f"continuous={saved}",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    code, _, _ = run_cli(capsys, "export", str(saved), "--format", "vllm", "-o", str(script))
+    argv_file = fake_server(tmp_path / "bin", "vllm")
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+           "MODEL": "org/model"}  # fmt: skip
+    subprocess.run(["sh", str(script)], env=env, check=True, timeout=30)
+    argv = argv_file.read_text().splitlines()
+    assert code == 0 and "--no-enable-chunked-prefill" in argv
+    budget = argv[argv.index("--max-num-batched-tokens") + 1]
+    assert budget == "1024" and argv[argv.index("--max-model-len") + 1] == budget

@@ -140,7 +140,8 @@ def test_without_chunked_prefill_each_engine_gets_its_own_off_switch() -> None:
     preset = preset_from_dict(gen_doc(batcher={**GEN["batcher"], "chunked_prefill": False}))
     vllm, sglang, tgi = (export(preset, fmt) for fmt in GEN_FORMATS)
     assert "--no-enable-chunked-prefill" in vllm.text
-    assert any("--max-model-len 4096 or less" in n for n in vllm.notes)
+    assert "--max-model-len 4096" in vllm.text  # vLLM refuses to start unchunked without it
+    assert any("sets --max-model-len 4096" in n for n in vllm.notes)
     assert "--chunked-prefill-size -1" in sglang.text and "--enable-mixed-chunk" not in sglang.text
     assert any("refused (batchtui too)" in n for n in tgi.notes)
 
