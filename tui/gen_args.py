@@ -49,13 +49,19 @@ NOT_READ = {
 
 def add_gen_arguments(parser: argparse.ArgumentParser, unset: Any = None) -> None:
     """The continuous lane's knobs and the token SLOs, read with ``--model analytic-llm``;
-    a flag left out is ``unset`` in the parsed args. ``--rate`` (added before) then also says
-    the generative default."""
+    a flag left out is ``unset`` in the parsed args. ``--rate`` and ``--lanes`` (added before)
+    then also say the generative defaults."""
+    generative = {
+        "rate_rps": (" req/s)", f" req/s; generative models: {fmt(GEN_RATE_RPS)} req/s)"),
+        "lanes": (
+            ", plus a preset's kind)",
+            f", plus a preset's kind; generative models also take continuous, default: "
+            f"{','.join(DEFAULT_GEN_LANES)})",
+        ),
+    }
     for action in parser._actions:
-        if action.dest == "rate_rps" and action.help:
-            action.help = action.help.replace(
-                " req/s)", f" req/s; generative models: {fmt(GEN_RATE_RPS)} req/s)"
-            )
+        if action.dest in generative and action.help:
+            action.help = action.help.replace(*generative[action.dest])
     g = parser.add_argument_group("generative models (--model analytic-llm)")
     for param in GEN_PARAMS:
         if param.kind is bool:  # on by default, so the flag must be able to turn it off

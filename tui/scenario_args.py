@@ -148,7 +148,7 @@ def _load_help(param: Param) -> str:
         return "ramp: final rate (default: twice --rate, or the preset's)"
     reading = readers(param.name)
     prefix = f"{', '.join(reading)}: "
-    if param.name == "pattern" or len(reading) > 2 or param.help.startswith(prefix):
+    if param.name == "pattern" or len(reading) > 2 or param.help.startswith(prefix[:-2]):
         return param.help
     return prefix + param.help
 

@@ -129,3 +129,29 @@ def test_an_unchunked_vllm_export_sets_max_model_len_so_vllm_starts(
     assert code == 0 and "--no-enable-chunked-prefill" in argv
     budget = argv[argv.index("--max-num-batched-tokens") + 1]
     assert budget == "1024" and argv[argv.index("--max-model-len") + 1] == budget
+
+
+def test_the_export_refusal_suggests_the_preset_as_it_was_typed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, *GEN, "--lanes", "static", "--save-preset", "static=st.json")
+    assert (code, err) == (0, "")
+    assert_refused(
+        capsys, ["export", "st.json", "--format", "vllm"], "--format: vllm schedules every step "
+        "(continuous batching), and 'st' holds a static batcher, a request-level rule vllm has "
+        "no setting for; save a continuous lane instead (batchtui run --preset st.json "
+        "--save-preset continuous=PATH)",
+    )  # fmt: skip
+
+
+def test_run_help_names_continuous_and_reads_the_token_columns_plainly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        run_cli(capsys, "run", "--help")
+    text = " ".join(capsys.readouterr().out.split())
+    assert "plus a preset's kind; generative models also take continuous, default: " \
+        "static,dynamic,predictive,continuous)" in text  # fmt: skip
+    assert "--prompt-column NAME trace, generative models: the column" in text
+    assert "trace: trace" not in text
