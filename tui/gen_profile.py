@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
@@ -41,9 +41,11 @@ def measure(
     max_tokens: int,
     max_seqs: int,
     note: str | None = None,
+    loaded: Callable[[Any], None] | None = None,
 ) -> GenProfile:
     """Load ``spec`` on the device and profile it (progress on stderr); errors name flags.
-    ``note`` is said on stderr once the model has loaded."""
+    ``loaded`` is shown the model first (it may refuse it, naming a flag), then ``note`` is
+    said on stderr."""
     from batchtui.engine.device import resolve_device
     from batchtui.engine.models.gen_profiler import GenMeasurement, profile_generative
     from batchtui.engine.models.generative import load_generative
@@ -52,6 +54,8 @@ def measure(
     try:
         device = resolve_device(device_name)
         model = load_generative(spec, device, seed)
+        if loaded is not None:
+            loaded(model)
         if note is not None:
             print(note, file=sys.stderr)
         return profile_generative(
@@ -63,18 +67,23 @@ def measure(
             model,
         )
     except ConfigError as e:
+        if e.where.startswith("--"):  # ``loaded`` named it
+            raise
         flag = {"max_context": "--model-param max_context", "model": "--model"}.get(e.where)
         raise e.at(flag or model_flag(e.where, spec.kind)) from None
 
 
-def quick_profile(spec: ModelSpec, device_name: str, seed: int) -> GenProfile:
-    """The short profile ``run`` takes first when no ``--profile`` is given, said on stderr."""
+def quick_profile(
+    spec: ModelSpec, device_name: str, seed: int, loaded: Callable[[Any], None] | None = None
+) -> GenProfile:
+    """The short profile ``run`` takes first when no ``--profile`` is given, said on stderr;
+    ``loaded`` as for ``measure``."""
     note = (
         f"note: no --profile given, so {spec.kind} is profiled first ({QUICK['repeats']} "
         f"repeats); keep one with 'batchtui profile --model {spec.kind} --json FIT.json' and "
         "pass --profile FIT.json"
     )
-    return measure(spec, device_name, seed, **QUICK, note=note)
+    return measure(spec, device_name, seed, **QUICK, note=note, loaded=loaded)
 
 
 def max_context(spec: ModelSpec, device_name: str, seed: int) -> int:

@@ -8,11 +8,14 @@ import dataclasses
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen import run_generative
+from batchtui.engine.gen.run import check_fits_context
 from batchtui.engine.gen.step_profile import GenProfile, load_gen_profile
+from batchtui.engine.gen.workload import gen_requests
 from batchtui.engine.load.volume import expected_arrivals, trace_span_s
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
@@ -55,15 +58,10 @@ def run_generative_command(
     if args.mode == "live":  # the model itself serves (GenScenario.validate checks it can)
         scenario = gen_scenario_from_args(args, defaults)
     else:
-        # The cheap checks first (a placeholder stands for the fit), then the measurement.
+        # The cheap checks first (a placeholder stands for the fit); the measurement below.
         scenario = gen_scenario_from_args(
             args, defaults, ModelSpec("analytic-llm") if torch_model else None
         )
-        if torch_model:
-            profile = _profile_for_run(args, spec)
-            fitted, fitted_from = fitted_model(profile, args.profile)
-            limit = max_context(spec, args.device or "auto", args.seed or 0)
-            scenario = dataclasses.replace(scenario, model=fitted, max_context=limit)
     lanes = [lane.name for lane in scenario.lanes]
     save = preset_target(args.save_preset, lanes) if args.save_preset is not None else None
     span = trace_span_s(scenario.load)
@@ -82,17 +80,25 @@ def run_generative_command(
             f"with this load it would generate about {expected:,.0f} requests; keep that under "
             f"{MAX_GEN_REQUESTS:,} for a generative run (lower --rate or --duration)",
         )
+    if torch_model and args.mode != "live":  # every cheap check passed: measure now
+        requests = gen_requests(scenario.load, run_s, scenario.seed)
+        limits: list[int] = []
+
+        def fits(limit: int) -> None:  # before any profiling: refused at once, in one line
+            limits.append(limit)
+            try:
+                check_fits_context(requests, limit, "max_context")
+            except ConfigError as e:
+                raise e.at(_context_flag(spec)) from None
+
+        profile = _profile_for_run(args, spec, fits)
+        fitted, fitted_from = fitted_model(profile, args.profile)
+        scenario = dataclasses.replace(scenario, model=fitted, max_context=limits[0])
     started = time.perf_counter()
     if args.mode == "live":
         report = run_live(scenario, run_s, args.device or "auto")
     else:
-        try:
-            report = run_generative(scenario, run_s)
-        except ConfigError as e:
-            if e.where != "max_context":
-                raise
-            flag = "--model" if spec.kind == "gen-factory" else "--model-param max_context"
-            raise e.at(flag) from None  # the same words as a live run
+        report = run_generative(scenario, run_s)
     if fitted_from is not None:
         report["model"]["fitted_from"] = fitted_from
     report["wall_s"] = round(time.perf_counter() - started, 3)
@@ -113,10 +119,19 @@ def run_generative_command(
     return 0
 
 
-def _profile_for_run(args: argparse.Namespace, spec: ModelSpec) -> GenProfile:
-    """The ``--profile`` given (checked against the model named), or a quick one measured now."""
+def _context_flag(spec: ModelSpec) -> str:
+    """Where a model's max_context is set, as a live run names it."""
+    return "--model" if spec.kind == "gen-factory" else "--model-param max_context"
+
+
+def _profile_for_run(
+    args: argparse.Namespace, spec: ModelSpec, fits: Callable[[int], None]
+) -> GenProfile:
+    """The ``--profile`` given (checked against the model named), or a quick one measured now;
+    ``fits`` is told the model's max_context before anything is measured."""
     if args.profile is None:
-        return quick_profile(spec, args.device or "auto", args.seed or 0)
+        seed = args.seed or 0
+        return quick_profile(spec, args.device or "auto", seed, lambda m: fits(m.max_context))
     try:
         profile = load_gen_profile(args.profile)
     except ConfigError as e:
@@ -126,4 +141,5 @@ def _profile_for_run(args: argparse.Namespace, spec: ModelSpec) -> GenProfile:
     warning = poor_fit_warning(profile, f"--profile {args.profile}")
     if warning is not None:
         print(warning, file=sys.stderr)
+    fits(max_context(spec, args.device or "auto", args.seed or 0))
     return profile

@@ -30,10 +30,8 @@ def test_the_simulator_refuses_a_prompt_longer_than_tiny_gpts_max_context(
 def test_the_simulator_refuses_a_prompt_longer_than_a_factorys_max_context(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = run_cli(capsys, *RUN, *STUB, "--prompt-tokens", "300")
-    assert (code, out) == (2, "")  # after the note that it profiles the module first
-    line = f"batchtui: error: --model: {TOO_LONG} 256; raise max_context"
-    assert err.splitlines()[-1].startswith(line), err
+    argv = [*RUN, *STUB, "--prompt-tokens", "300"]  # refused before it is profiled
+    assert_refused(capsys, argv, f"--model: {TOO_LONG} 256; raise max_context")
 
 
 def poor(fit: Path, tmp_path: Path, mixed_off: bool) -> Path:
