@@ -110,6 +110,13 @@ def device_label(model: Mapping[str, Any]) -> str:
     return str(model.get("device_name") or model.get("device") or model.get("kind") or "unknown")
 
 
+def fitted_label(fitted_from: Mapping[str, Any]) -> str:
+    """What a fitted analytic-llm stands for, from run/2's ``model.fitted_from``:
+    ``analytic-llm fitted to tiny-gpt on cpu``."""
+    kind, device = fitted_from.get("kind", "a torch model"), fitted_from.get("device", "?")
+    return f"analytic-llm fitted to {kind} on {device}"
+
+
 def batch_size_figures(histogram: Mapping[int, int]) -> dict[str, float | int]:
     """Mean, 90th percentile (nearest rank: a size that really occurred) and max of batch
     sizes from their histogram; empty when no batch ran."""

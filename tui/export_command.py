@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from batchtui.engine.errors import ConfigError
@@ -43,7 +44,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Export the preset; with -o write it atomically and list the notes on stderr."""
     path = check_output_path("-o", args.output) if args.output is not None else None
-    result = export(resolve(args.preset), args.format)
+    preset = resolve(args.preset)
+    try:
+        result = export(preset, args.format)
+    except ConfigError as e:  # a suggested rerun names the preset as the user wrote it
+        if args.preset == preset.name:
+            raise
+        typed = f"--preset {shlex.quote(args.preset)} "
+        raise ConfigError(e.where, e.message.replace(f"--preset {preset.name} ", typed)) from None
     if path is None:
         sys.stdout.write(result.text)
         return 0
@@ -53,7 +61,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("-o", f"{path} already exists; add --force to replace it") from None
     except OSError as e:
         raise ConfigError("-o", f"cannot write {path}: {e.strerror or e}") from None
-    print(f"wrote {path} ({args.format}; the server calls it {result.filename})", file=sys.stderr)
+    if result.filename.endswith(".sh"):  # a launch script: any name runs
+        said = f"a {args.format} launch script; run it as MODEL=<model> sh {shlex.quote(str(path))}"
+    else:
+        said = f"{args.format}; the server reads it as {result.filename}"
+    print(f"wrote {path} ({said})", file=sys.stderr)
     for note in result.notes:
         print(f"  note: {note}", file=sys.stderr)
     return 0

@@ -12,13 +12,14 @@ from batchtui.engine.gen.run import DEFAULT_GEN_LANES, GEN_LANE_KINDS, GenScenar
 from batchtui.engine.load.spec import GEN_FIELDS
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_KINDS
-from batchtui.engine.params import Param
+from batchtui.engine.params import Param, fmt
 from batchtui.engine.scenario import LaneSpec
 from batchtui.presets import Preset, resolve
 from batchtui.tui.gen_preset import preset_model, preset_params, preset_slos, with_preset_lane
 from batchtui.tui.model_args import model_from_args, model_kind_and_params
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.scenario_args import (
+    GEN_RATE_RPS,
     SCENARIO_FLAGS,
     SEED,
     ScenarioDefaults,
@@ -48,7 +49,19 @@ NOT_READ = {
 
 def add_gen_arguments(parser: argparse.ArgumentParser, unset: Any = None) -> None:
     """The continuous lane's knobs and the token SLOs, read with ``--model analytic-llm``;
-    a flag left out is ``unset`` in the parsed args."""
+    a flag left out is ``unset`` in the parsed args. ``--rate`` and ``--lanes`` (added before)
+    then also say the generative defaults."""
+    generative = {
+        "rate_rps": (" req/s)", f" req/s; generative models: {fmt(GEN_RATE_RPS)} req/s)"),
+        "lanes": (
+            ", plus a preset's kind)",
+            f", plus a preset's kind; generative models also take continuous, default: "
+            f"{','.join(DEFAULT_GEN_LANES)})",
+        ),
+    }
+    for action in parser._actions:
+        if action.dest in generative and action.help:
+            action.help = action.help.replace(*generative[action.dest])
     g = parser.add_argument_group("generative models (--model analytic-llm)")
     for param in GEN_PARAMS:
         if param.kind is bool:  # on by default, so the flag must be able to turn it off
@@ -96,6 +109,11 @@ def gen_scenario_from_args(
         if name in reads:
             continue
         if getattr(args, name, None) not in (None, False):
+            if name == "profile" and mode == "live":
+                raise ConfigError(
+                    flag, "is not read by live runs (they time the model itself); leave out "
+                    "--mode live to simulate from the profile",
+                )  # fmt: skip
             raise ConfigError(flag, "is not read by generative runs (--model analytic-llm)")
     preset = resolve(args.preset) if args.preset else None
     load = load_from_args(args, preset.run_load() if preset else defaults.load)
@@ -117,10 +135,30 @@ def gen_scenario_from_args(
     try:
         scenario.validate(mode)
     except ConfigError as e:
+        if e.where == "kind":  # a torch model where only analytic-llm simulates: the dashboard
+            raise _needs_analytic(args, model.kind) from None
         flags = {**{name: "--" + name.replace("_", "-") for name in GEN_FIELDS}, **GEN_FLAGS}
         flags["mode"] = "--mode"
         raise e.at(flags.get(e.where, e.where)) from None
     return scenario
+
+
+def _needs_analytic(args: argparse.Namespace, kind: str) -> ConfigError:
+    """The dashboard given tiny-gpt (or gen-factory), by ``--model`` or a preset: it simulates
+    analytic-llm only; ``batchtui run`` fits or serves the real model."""
+    said = (
+        "the dashboard simulates analytic-llm"
+        if not hasattr(args, "mode")
+        else ("a generative simulation runs on analytic-llm")
+    )
+    if args.model:
+        return ConfigError(
+            "--model", f"{said}, not {kind}; use 'batchtui run --model {kind}' for the real decoder"
+        )
+    return ConfigError(
+        f"--preset {args.preset}: model.kind",
+        f"{said}, not {kind}; use 'batchtui run --preset {args.preset}' for the real decoder",
+    )
 
 
 def _lanes(args: argparse.Namespace, preset: Preset | None) -> tuple[LaneSpec, ...]:

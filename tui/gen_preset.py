@@ -17,7 +17,12 @@ from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec
 from batchtui.presets import Preset, save_preset
-from batchtui.presets.from_lane import device_label, gen_measured_figures, lane_preset
+from batchtui.presets.from_lane import (
+    device_label,
+    fitted_label,
+    gen_measured_figures,
+    lane_preset,
+)
 from batchtui.tui.model_args import model_from_args
 from batchtui.tui.preset_target import preset_name
 
@@ -68,9 +73,18 @@ def save_gen_preset(
     """One lane of a generative run as a preset: its settings, the scenario, its figures."""
     figures = next(item for item in report["lanes"] if item["name"] == lane)
     kind = figures["batcher"]["kind"]
+    fitted_from = report["model"].get("fitted_from")  # a torch model's fit: say where from
+    on = "a generative model" if fitted_from is None else fitted_label(fitted_from)
+    measured = gen_measured_figures(
+        figures,
+        duration_s=duration_s,
+        device=device_label(report["model"]) if fitted_from is None else on,
+    )
+    if fitted_from is not None:
+        measured["fitted_from"] = fitted_from
     preset = lane_preset(
         name=preset_name(path, lane),
-        description=f"Saved by batchtui run: the {kind} lane {lane!r} on a generative model.",
+        description=f"Saved by batchtui run: the {kind} lane {lane!r} on {on}.",
         batcher=figures["batcher"],
         load=scenario.load,
         model=scenario.model,
@@ -78,11 +92,7 @@ def save_gen_preset(
         slo_ms=None,
         slo_ttft_ms=scenario.slo_ttft_ms,
         slo_tpot_ms=scenario.slo_tpot_ms,
-        measured=gen_measured_figures(
-            figures,
-            duration_s=duration_s,
-            device=device_label(report["model"]),
-        ),
+        measured=measured,
     )
     try:
         save_preset(preset, path)

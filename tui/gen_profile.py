@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable, Collection
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
@@ -23,6 +24,11 @@ MAX_SEQS = Param(
 )
 GEN_MEASUREMENT = (MAX_TOKENS, MAX_SEQS)
 """What only a generative profile reads (besides the shared --repeats and --seed)."""
+POOR_FIT_R2 = 0.5
+"""Below this R² the fit explains less than half of how the measured steps vary, so times
+simulated from it can be far off: ``profile`` and ``run --profile`` warn on stderr."""
+MIXED_DOMINATES = 0.5
+"""Mixed steps are said to be the fit's error when they hold more than this share of it."""
 QUICK = {"repeats": 3, "max_tokens": 256, "max_seqs": 8}
 """The measurement ``run`` makes when it is given a generative torch model without --profile."""
 
@@ -35,9 +41,11 @@ def measure(
     max_tokens: int,
     max_seqs: int,
     note: str | None = None,
+    loaded: Callable[[Any], None] | None = None,
 ) -> GenProfile:
     """Load ``spec`` on the device and profile it (progress on stderr); errors name flags.
-    ``note`` is said on stderr once the model has loaded."""
+    ``loaded`` is shown the model first (it may refuse it, naming a flag), then ``note`` is
+    said on stderr."""
     from batchtui.engine.device import resolve_device
     from batchtui.engine.models.gen_profiler import GenMeasurement, profile_generative
     from batchtui.engine.models.generative import load_generative
@@ -46,6 +54,8 @@ def measure(
     try:
         device = resolve_device(device_name)
         model = load_generative(spec, device, seed)
+        if loaded is not None:
+            loaded(model)
         if note is not None:
             print(note, file=sys.stderr)
         return profile_generative(
@@ -57,34 +67,59 @@ def measure(
             model,
         )
     except ConfigError as e:
+        if e.where.startswith("--"):  # ``loaded`` named it
+            raise
         flag = {"max_context": "--model-param max_context", "model": "--model"}.get(e.where)
         raise e.at(flag or model_flag(e.where, spec.kind)) from None
 
 
-def quick_profile(spec: ModelSpec, device_name: str, seed: int) -> GenProfile:
-    """The short profile ``run`` takes first when no ``--profile`` is given, said on stderr."""
+def quick_profile(
+    spec: ModelSpec, device_name: str, seed: int, loaded: Callable[[Any], None] | None = None
+) -> GenProfile:
+    """The short profile ``run`` takes first when no ``--profile`` is given, said on stderr;
+    ``loaded`` as for ``measure``."""
     note = (
         f"note: no --profile given, so {spec.kind} is profiled first ({QUICK['repeats']} "
         f"repeats); keep one with 'batchtui profile --model {spec.kind} --json FIT.json' and "
         "pass --profile FIT.json"
     )
-    return measure(spec, device_name, seed, **QUICK, note=note)
+    return measure(spec, device_name, seed, **QUICK, note=note, loaded=loaded)
 
 
-def check_profile_model(profile: GenProfile, spec: ModelSpec, device_name: str | None) -> None:
-    """A profile measured on another model (or device) than the flags name: one line."""
+def max_context(spec: ModelSpec, device_name: str, seed: int) -> int:
+    """The longest prompt + output ``spec`` takes: tiny-gpt's model param, or what a
+    gen-factory's module says (it is loaded to ask; errors name flags as ``measure`` does)."""
+    if spec.kind != "gen-factory":
+        return int(spec.validate()["max_context"])
+    from batchtui.engine.device import resolve_device
+    from batchtui.engine.models.generative import load_generative
+
+    try:
+        return int(load_generative(spec, resolve_device(device_name), seed).max_context)
+    except ConfigError as e:
+        raise e.at("--model" if e.where == "model" else model_flag(e.where, spec.kind)) from None
+
+
+def check_profile_model(
+    profile: GenProfile, spec: ModelSpec, device_name: str | None, given: Collection[str] = ()
+) -> None:
+    """A profile measured on another model (or device) than the flags name: one line saying
+    which ``--model-param`` would match it (``given``: the model params the flags set)."""
     wanted = spec.to_dict()
     if profile.model.get("kind") != wanted["kind"]:
         raise ConfigError(
             "--profile", f"was measured on {profile.model.get('kind')}, not {wanted['kind']}"
         )
-    for name, value in wanted.items():
-        if profile.model.get(name) != value:
-            raise ConfigError(
-                "--profile",
-                f"was measured with {name}={profile.model.get(name)!r}, not {value!r} "
-                "(profile this model, or leave --model-param out)",
-            )
+    differ = [(k, v, profile.model.get(k)) for k, v in wanted.items() if profile.model.get(k) != v]
+    if differ:
+        name, value, measured = differ[0]
+        fix = " ".join(f"--model-param {k}={m}" for k, _, m in differ)
+        verb = "use" if any(k in given for k, _, _ in differ) else "add"
+        raise ConfigError(
+            "--profile",
+            f"was measured with {name}={measured!r}, not {value!r} ({verb} {fix} to run that "
+            "model, or profile this one)",
+        )
     if device_name not in (None, "auto") and not profile.device.startswith(device_name):
         raise ConfigError("--profile", f"was measured on {profile.device}, not {device_name}")
 
@@ -111,7 +146,46 @@ def format_gen_profile(profile: GenProfile) -> str:
             f"{p.context_tokens:>8} {p.median_ms:>10.3f} {fitted:>10.3f} "
             f"{(fitted - p.median_ms) / p.median_ms:>+7.0%}"
         )
+    mixed = mixed_error_share(profile)
+    if mixed is not None and mixed > MIXED_DOMINATES:
+        lines += ["", f"note: {_MIXED} ({mixed:.0%} of the squared relative error)"]
     return "\n".join(lines)
+
+
+_MIXED = (
+    "mixed steps run as two calls (a prefill, then a decode) while analytic-llm prices a "
+    "step as one, so most of the fit's error is theirs"
+)
+
+
+def mixed_error_share(profile: GenProfile) -> float | None:
+    """The share of the fit's squared relative error in its mixed steps (None: not known)."""
+    if not profile.fitted_ms:
+        return None
+    errors = [
+        ((f - p.median_ms) / p.median_ms) ** 2
+        for p, f in zip(profile.points, profile.fitted_ms, strict=True)
+    ]
+    total = sum(errors)
+    if total <= 0:
+        return None
+    mixed = sum(e for p, e in zip(profile.points, errors, strict=True) if p.kind == "mixed")
+    return mixed / total
+
+
+def poor_fit_warning(profile: GenProfile, what: str) -> str | None:
+    """One stderr line when ``what`` (the fit, or a --profile file) fits its steps poorly."""
+    if not profile.r2 < POOR_FIT_R2:  # NaN (not recorded) says nothing
+        return None
+    line = (
+        f"warning: {what} fits its measured steps poorly (R² {profile.r2:.2f}, below "
+        f"{POOR_FIT_R2}; worst relative error {profile.worst_relative_error:.1%}), so times "
+        "simulated from it can be far off; profile again (more --repeats, a quieter machine)"
+    )
+    mixed = mixed_error_share(profile)
+    if mixed is not None and mixed > MIXED_DOMINATES:
+        line += f"; {_MIXED}"
+    return line
 
 
 def fitted_model(profile: GenProfile, path: str | None) -> tuple[ModelSpec, dict[str, Any]]:

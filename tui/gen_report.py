@@ -86,10 +86,21 @@ def gen_saturation_warnings(report: dict[str, Any]) -> list[str]:
                 f"finished {lane['served_share']:.0%} as many requests as arrived over the "
                 "middle half of the run, so its backlog grew (its TTFT measures that growth)"
             )
-        if lane["rejected"]:
+        over_budget = lane.get("rejected_over_budget", 0)  # live reports leave it out
+        over_kv = lane["rejected"] - over_budget
+        if over_kv:
             capacity = lane["kv_cache"]["capacity_tokens"]
             out.append(
-                f"warning: {lane['name']} rejected {lane['rejected']:,} of {lane['arrived']:,} "
+                f"warning: {lane['name']} rejected {over_kv:,} of {lane['arrived']:,} "
                 f"requests: prompt + output can never fit its KV cache ({capacity:,} tokens)"
+            )
+        if over_budget:
+            budget = lane["batcher"]["max_num_batched_tokens"]
+            out.append(
+                f"warning: {lane['name']} rejected {over_budget:,} of {lane['arrived']:,} "
+                f"requests: without chunked prefill a request is prefilled in one step, and "
+                f"theirs (prompt + output - 1, what a recompute prefills) is over the token "
+                f"budget ({budget:,} tokens); raise --max-num-batched-tokens or drop "
+                "--no-chunked-prefill"
             )
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from batchtui.tui.gen_profile import (
     add_gen_profile_arguments,
     format_gen_profile,
     measure,
+    poor_fit_warning,
 )
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.model_args import add_model_arguments, model_flag, model_from_args
@@ -140,7 +142,11 @@ def run_gen_profile(args: argparse.Namespace, spec: ModelSpec, json_path: Path |
         args.max_tokens or MAX_TOKENS.default,
         args.max_seqs or MAX_SEQS.default,
     )
-    return _show(json_path, profile.to_json(), format_gen_profile(profile))
+    code = _show(json_path, profile.to_json(), format_gen_profile(profile))
+    warning = poor_fit_warning(profile, "the fit")
+    if warning is not None:
+        print(warning, file=sys.stderr)
+    return code
 
 
 def _show(json_path: Path | None, document: dict[str, Any], table: str) -> int:

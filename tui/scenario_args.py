@@ -29,6 +29,10 @@ from batchtui.tui.model_args import model_kind_and_params as _model_kind
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.shipped_traces import NAMES_HELP, resolve_trace
 
+GEN_RATE_RPS = 4.0
+"""The arrival rate of a generative run (and dashboard) left without --rate: a few requests a
+second, where the four lanes differ and the continuous one keeps up (not the request-level
+default, which saturates every token-level lane)."""
 SEED = Param("seed", int, 0, 0, 2**32 - 1, "seed of every random stream")
 ANALYTIC_PARAMS: tuple[Param, ...] = MODEL_KINDS["analytic"]
 
@@ -108,7 +112,8 @@ def add_scenario_arguments(
         action="append",
         default=[] if unset is None else unset,
         metavar="LANE.PARAM=VALUE",
-        help="one lane's parameter, e.g. --set static.max_wait_ms=2 (repeatable)",
+        help="one lane's parameter, e.g. --set static.max_wait_ms=2 or "
+        "--set continuous.chunked_prefill=false (a number, or true/false; repeatable)",
     )
 
     g = parser.add_argument_group("model (what serves the batches)")
@@ -143,7 +148,7 @@ def _load_help(param: Param) -> str:
         return "ramp: final rate (default: twice --rate, or the preset's)"
     reading = readers(param.name)
     prefix = f"{', '.join(reading)}: "
-    if param.name == "pattern" or len(reading) > 2 or param.help.startswith(prefix):
+    if param.name == "pattern" or len(reading) > 2 or param.help.startswith(prefix[:-2]):
         return param.help
     return prefix + param.help
 
@@ -382,16 +387,24 @@ def _param_names(kind: str) -> set[str]:
     return {p.name for p in POLICIES[kind].PARAMS}
 
 
-def _parse_set(item: str, params: dict[str, dict[str, Any]]) -> tuple[str, str, float]:
+_BOOLS = {"true": True, "false": False}
+"""How ``--set`` spells an on/off knob (``--set continuous.chunked_prefill=false``)."""
+
+
+def _parse_set(item: str, params: dict[str, dict[str, Any]]) -> tuple[str, str, float | bool]:
     target, eq, raw = item.partition("=")
     lane_name, dot, param = target.partition(".")
     if not eq or not dot or not param:
         raise ConfigError("--set", f"expected LANE.PARAM=VALUE, got {item!r}")
     if lane_name not in params:
         raise ConfigError("--set", f"no lane {lane_name!r} in --lanes ({', '.join(params)})")
+    if raw.strip().lower() in _BOOLS:
+        return lane_name, param, _BOOLS[raw.strip().lower()]
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"--set {target}", f"must be a number, got {raw!r}") from None
+        raise ConfigError(
+            f"--set {target}", f"must be a number (or true/false for an on/off knob), got {raw!r}"
+        ) from None
     whole = value.is_integer() and "." not in raw and "e" not in raw.lower()
     return lane_name, param, int(value) if whole else value

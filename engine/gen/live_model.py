@@ -17,23 +17,10 @@ import torch
 
 from batchtui.engine.device import synchronize
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.run import check_fits_context as check_fits_context  # torch-free
 from batchtui.engine.gen.workload import GenRequests
 from batchtui.engine.models.generative import check_generative
 from batchtui.engine.models.reasons import reason
-
-
-def check_fits_context(requests: GenRequests, max_context: int, where: str) -> None:
-    """ConfigError (named ``where``) unless every request's prompt + output fits the model."""
-    total = requests.prompt + requests.output
-    if len(total) == 0 or int(total.max()) <= max_context:
-        return
-    i = int(np.argmax(total))
-    raise ConfigError(
-        where,
-        f"request {i} needs {int(requests.prompt[i])} prompt + {int(requests.output[i])} output "
-        f"tokens, more than the model's max_context of {max_context}; raise max_context or "
-        "lower --prompt-tokens / --output-tokens",
-    )
 
 
 class LiveModel:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.continuous import Continuous
 from batchtui.engine.gen.continuous_lane import kernel_name, run_continuous_fast
@@ -16,7 +18,14 @@ from batchtui.engine.gen.cost import StepCost
 from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.request_lane import run_request_level
 from batchtui.engine.gen.timeline import Timeline
-from batchtui.engine.gen.workload import GenRequests, check_token_columns, gen_requests
+from batchtui.engine.gen.workload import (
+    DEFAULT_OUTPUT_TOKENS,
+    DEFAULT_PROMPT_TOKENS,
+    GenRequests,
+    check_token_columns,
+    gen_requests,
+    lognormal_lengths,
+)
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
@@ -40,6 +49,9 @@ class GenScenario:
     seed: int = 0
     slo_ttft_ms: float | None = None
     slo_tpot_ms: float | None = None
+    max_context: int | None = None
+    """The longest prompt + output the model takes (tiny-gpt, gen-factory), checked against
+    every request as the live runtime does; None: no limit (analytic-llm)."""
 
     def validate(self, mode: str = "sim") -> None:
         """ConfigError naming the first bad setting; ``mode`` live needs a model that runs."""
@@ -57,7 +69,9 @@ class GenScenario:
         if not self.lanes:
             raise ConfigError("lanes", "at least one lane is needed")
         for lane in self.lanes:
-            batcher(lane)
+            policy = batcher(lane)
+            if isinstance(policy, Continuous):
+                check_some_prompt_fits(policy, self.load)
         for name in ("slo_ttft_ms", "slo_tpot_ms"):
             value = getattr(self, name)
             if value is not None and not value > 0:
@@ -74,6 +88,60 @@ def batcher(lane: LaneSpec) -> Any:
     return make_policy(lane.kind, **lane.params)
 
 
+def check_fits_context(requests: GenRequests, max_context: int, where: str) -> None:
+    """ConfigError (named ``where``) unless every request's prompt + output fits the model."""
+    total = requests.prompt + requests.output
+    if len(total) == 0 or int(total.max()) <= max_context:
+        return
+    i = int(np.argmax(total))
+    raise ConfigError(
+        where,
+        f"request {i} needs {int(requests.prompt[i])} prompt + {int(requests.output[i])} output "
+        f"tokens, more than the model's max_context of {max_context}; raise max_context or "
+        "lower --prompt-tokens / --output-tokens",
+    )
+
+
+def shortest_sequence(load: LoadSpec) -> int | None:
+    """The fewest tokens (prompt + output - 1, what a recompute prefills) any request of a
+    synthetic load has when its prompts are all one length; None when they vary (or a trace)."""
+    if load.pattern == "trace" or load.prompt_cv:
+        return None
+    one = np.random.default_rng(0)
+    prompt = int(lognormal_lengths(load.prompt_tokens or DEFAULT_PROMPT_TOKENS, 0.0, 1, one)[0])
+    if load.output_cv:
+        return prompt  # an output may be one token long
+    output = int(lognormal_lengths(load.output_tokens or DEFAULT_OUTPUT_TOKENS, 0.0, 1, one)[0])
+    return prompt + output - 1
+
+
+def check_some_prompt_fits(policy: Continuous, load: LoadSpec) -> None:
+    """Without chunked prefill a request must be prefilled in one step: refuse a load none of
+    whose requests fits the token budget (they would all be rejected)."""
+    shortest = shortest_sequence(load)
+    if policy.chunked or shortest is None:
+        return
+    need = min(shortest, policy.threshold) if policy.threshold else shortest
+    if need > policy.budget:
+        raise ConfigError(
+            "max_num_batched_tokens",
+            f"is {policy.budget:,} tokens, but without chunked prefill a request is prefilled "
+            f"in one step and every one here needs {need:,} (prompt + output - 1, what a "
+            "recompute prefills); none could ever be scheduled: raise --max-num-batched-tokens "
+            f"to {need:,} or more, or drop --no-chunked-prefill",
+        )
+
+
+def over_budget(policy: Any, requests: GenRequests, rejected: np.ndarray) -> int:
+    """How many of the rejected requests fit the KV cache but not, unchunked, one step's token
+    budget (Continuous.fits' second reason); 0 for a request-level lane."""
+    if not isinstance(policy, Continuous) or policy.chunked:
+        return 0
+    longest = requests.prompt + requests.output - 1
+    fits_kv = -(-longest // policy.block_size) <= policy.total_blocks
+    return int(np.count_nonzero(rejected & fits_kv))
+
+
 def serve(lane: LaneSpec, cost: StepCost, requests: GenRequests) -> tuple[dict[str, Any], Timeline]:
     """Run one lane over the requests: its batcher's description and its timeline."""
     policy = batcher(lane)
@@ -88,16 +156,18 @@ def run_generative(scenario: GenScenario, duration_s: float) -> dict[str, Any]:
     if not duration_s > 0:
         raise ConfigError("duration", f"must be > 0 seconds, got {duration_s!r}")
     requests = gen_requests(scenario.load, duration_s, scenario.seed)
+    if scenario.max_context is not None:
+        check_fits_context(requests, scenario.max_context, "max_context")
     cost = StepCost.from_spec(scenario.model)
     lanes = []
     kinds = [lane.kind for lane in scenario.lanes]
     for lane in scenario.lanes:
         described, timeline = serve(lane, cost, requests)
-        lanes.append(
-            lane_figures(
-                lane.name, described, requests, timeline, scenario.slo_ttft_ms, scenario.slo_tpot_ms
-            )
+        figures = lane_figures(
+            lane.name, described, requests, timeline, scenario.slo_ttft_ms, scenario.slo_tpot_ms
         )
+        figures["rejected_over_budget"] = over_budget(batcher(lane), requests, timeline.rejected)
+        lanes.append(figures)
     kernel = kernel_name() if any(k in GEN_POLICIES for k in kinds) else None
     return gen_report(scenario, duration_s, "sim", cost.to_json(), requests, lanes, kernel)
 

@@ -16,6 +16,8 @@ from batchtui.engine.errors import ConfigError
 from batchtui.presets.exporters.base import comment_header
 from batchtui.presets.schema import Preset
 
+_NOT_PARAMS = ("kind", "device", "profile", "r2", "worst_relative_error")
+"""Keys of ``measured.fitted_from`` that are not the fitted model's parameters."""
 MODEL_VARIABLE = "MODEL"
 """The environment variable the scripts read the model from (a name or a local folder)."""
 
@@ -36,7 +38,17 @@ def continuous_params(preset: Preset, fmt: str) -> Mapping[str, Any]:
 def shared_notes(preset: Preset) -> list[str]:
     """Caveats every LLM-server export carries: what it was tuned on, and the token SLOs."""
     notes = []
-    if preset.model.kind == "analytic-llm":
+    fitted = (preset.measured or {}).get("fitted_from")
+    if preset.model.kind == "analytic-llm" and isinstance(fitted, Mapping):
+        params = ", ".join(f"{k}={v}" for k, v in fitted.items() if k not in _NOT_PARAMS)
+        r2 = fitted.get("r2")
+        quality = f", fit R^2 {r2:.2f}" if isinstance(r2, int | float) else ""
+        notes.append(
+            f"These settings were tuned on analytic step costs fitted to {fitted.get('kind')} "
+            f"({params}) on {fitted.get('device', '?')}{quality}, not on your model and GPU: "
+            "re-measure before relying on them."
+        )
+    elif preset.model.kind == "analytic-llm":
         notes.append(
             "These settings were tuned on an analytic step-cost model (its coefficients are in "
             "the preset), not on your model and GPU: re-measure before relying on them."

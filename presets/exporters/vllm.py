@@ -3,9 +3,10 @@
 Flags and their rules as vLLM documents them: engine arguments
 (https://docs.vllm.ai/en/latest/configuration/engine_args.html); ``SchedulerConfig`` in
 vllm/config/scheduler.py (max_num_batched_tokens must be >= max_num_seqs, and >= max_model_len
-without chunked prefill; FCFS by default); ``CacheConfig`` in vllm/config/cache.py (block_size
-16 by default; the KV cache's size is measured at start-up as num_gpu_blocks, which
-num_gpu_blocks_override replaces, "used for testing preemption"; prefix caching on by default).
+without chunked prefill, so an unchunked export sets --max-model-len; FCFS by default);
+``CacheConfig`` in vllm/config/cache.py (block_size 16 by default; the KV cache's size is
+measured at start-up as num_gpu_blocks, which num_gpu_blocks_override replaces, "used for
+testing preemption"; prefix caching on by default).
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ def export(preset: Preset) -> Export:
         budget = seqs
     if not p["chunked_prefill"]:
         notes.append(
-            f"Without chunked prefill vLLM needs --max-num-batched-tokens ({budget}) >= "
-            f"--max-model-len: add --max-model-len {budget} or less if your model's context "
-            "is longer (batchtui refused prompts over the budget alike)."
+            f"Without chunked prefill vLLM refuses to start unless --max-num-batched-tokens "
+            f"({budget}) >= --max-model-len, so the script sets --max-model-len {budget} "
+            "(batchtui refused longer sequences alike); lower it to your model's context "
+            "length if that is shorter."
         )
     if p["block_size"] != DEFAULT_BLOCK_SIZE:
         notes.append(
@@ -67,6 +69,7 @@ def export(preset: Preset) -> Export:
         flag(chunking),
         flag("--long-prefill-token-threshold", p["long_prefill_token_threshold"]),
         flag("--block-size", p["block_size"]),
+        *([] if p["chunked_prefill"] else [flag("--max-model-len", budget)]),
     ]
     text = shell_script(preset, "vLLM (vllm serve)", notes, ["vllm", "serve"], flags)
     return Export(FORMAT, text, tuple(notes), "serve_vllm.sh")

@@ -8,24 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import BRIEF, TINY
 from tests.cli.run import assert_refused, run_cli
 
-TINY = ["--model", "tiny-gpt", "--model-param", "layers=1", "--model-param", "d_model=32",
-        "--model-param", "max_context=128"]  # fmt: skip
-BRIEF = ["--repeats", "1", "--max-tokens", "32", "--max-seqs", "4"]
 RUN = ["run", *TINY, "--duration", "5", "--rate", "2", "--prompt-tokens", "24",
        "--output-tokens", "8", "--prompt-cv", "0", "--output-cv", "0", "--quiet"]  # fmt: skip
 COEFFICIENTS = ("step_ms", "prefill_ms_per_token", "decode_ms_per_seq", "context_ms_per_token")
-
-
-@pytest.fixture(scope="module")
-def fit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One profile of the small tiny-gpt, shared by the tests that read it."""
-    from batchtui.tui.cli import main
-
-    path = tmp_path_factory.mktemp("fit") / "fit.json"
-    assert main(["profile", *TINY, *BRIEF, "--json", str(path)]) == 0
-    return path
 
 
 def test_profile_writes_the_fit_with_its_points_and_quality(
@@ -43,7 +31,8 @@ def test_profile_writes_the_fit_with_its_points_and_quality(
     assert all(p["median_ms"] > 0 and p["fitted_ms"] >= 0 for p in doc["points"])
     # The printed table says the same, through the real CLI.
     code, out, err = run_cli(capsys, "profile", *TINY, *BRIEF)
-    assert (code, err) == (0, "")
+    poorly = "warning: the fit fits its measured steps poorly"  # a noisy measurement may be
+    assert code == 0 and (err == "" or (err.startswith(poorly) and err.count("\n") == 1))
     assert "batchtui.gen-profile/1" in out and "R²" in out and "worst relative error" in out
     assert out.count("\nmixed ") == 1
 

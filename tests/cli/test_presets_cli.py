@@ -100,7 +100,7 @@ def test_export_to_a_file_refuses_to_overwrite_without_force(
     target = tmp_path / "config.pbtxt"
     code, out, err = run_cli(capsys, "export", "balanced", "--format", "triton", "-o", str(target))
     assert code == 0 and out == ""
-    assert err.startswith(f"wrote {target} (triton; the server calls it config.pbtxt)\n")
+    assert err.startswith(f"wrote {target} (triton; the server reads it as config.pbtxt)\n")
     assert "  note: These settings were tuned on an analytic cost model" in err
     first = target.read_text()
     assert "max_queue_delay_microseconds: 5000" in first

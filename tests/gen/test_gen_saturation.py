@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from batchtui.engine.gen.saturation import saturation
+from batchtui.engine.gen.saturation import latency_growth, saturation
 from batchtui.tui.gen_report import COLUMNS
 
 
@@ -47,3 +48,21 @@ def test_the_kv_peak_column_is_in_tokens_for_every_lane() -> None:
     request_level = {"kv_cache": {"capacity_tokens": None, "max_tokens": 18752}}
     idle = {"kv_cache": {"capacity_tokens": 65536, "max_tokens": None}}
     assert [kv_column(x) for x in (continuous, request_level, idle)] == ["32,768", "18,752", "-"]
+
+
+def test_a_large_backlog_whose_latency_grows_with_arrival_time_is_saturated() -> None:
+    arrivals = np.arange(0.0, 30.0, 1 / 3)  # 3 req/s for 30 s, 90 requests
+    # Served at 2.1 req/s after a 10 s generation: a backlog of tens, so its change over the
+    # middle half stays within the Poisson noise, but each later request waits longer.
+    finished = 10.0 + np.arange(len(arrivals)) / 2.1
+    share, saturated = saturation(arrivals, finished)
+    assert share is not None and share < 0.9 and saturated is True
+    assert latency_growth(arrivals, finished) > 0.25
+
+
+def test_a_long_latency_that_stays_level_is_not_saturation() -> None:
+    arrivals = np.arange(0.0, 30.0, 1 / 3)
+    finished = arrivals + 12.0  # every request takes 12 s, early or late: it keeps up
+    share, saturated = saturation(arrivals, finished)
+    assert share is not None and share < 0.9 and saturated is False
+    assert latency_growth(arrivals, finished) == pytest.approx(0.0)

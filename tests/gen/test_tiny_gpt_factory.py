@@ -137,5 +137,7 @@ def test_the_example_gru_profiles_and_runs_through_the_cli(
         capsys, "run", *target, "--profile", str(fit), "--duration", "2", "--rate", "2",
         "--prompt-tokens", "16", "--output-tokens", "4", "--quiet", "--json", str(report),
     )  # fmt: skip
-    assert (code, err) == (0, "")
+    # One repeat of a GRU's steps often fits poorly on a busy machine: only that may be said.
+    poorly = f"warning: --profile {fit} fits its measured steps poorly"
+    assert code == 0 and (err == "" or (err.startswith(poorly) and err.count("\n") == 1))
     assert '"target": "tests.gen.test_tiny_gpt_factory:gru"' in report.read_text()

@@ -102,7 +102,8 @@ def test_the_script_runs_the_server_with_the_model_the_flags_and_extra_arguments
     script = tmp_path / "serve.sh"
     code, _, err = run_cli(capsys, "export", str(save(tmp_path, GEN)), "--format", fmt,
                            "-o", str(script))  # fmt: skip
-    assert code == 0 and f"wrote {script} ({fmt}; the server calls it serve_{fmt}.sh)" in err
+    said = f"wrote {script} (a {fmt} launch script; run it as MODEL=<model> sh {script})"
+    assert code == 0 and said in err
     program, words = COMMANDS[fmt]
     argv_file = fake_server(tmp_path / "bin", program)
     env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
@@ -140,7 +141,8 @@ def test_without_chunked_prefill_each_engine_gets_its_own_off_switch() -> None:
     preset = preset_from_dict(gen_doc(batcher={**GEN["batcher"], "chunked_prefill": False}))
     vllm, sglang, tgi = (export(preset, fmt) for fmt in GEN_FORMATS)
     assert "--no-enable-chunked-prefill" in vllm.text
-    assert any("--max-model-len 4096 or less" in n for n in vllm.notes)
+    assert "--max-model-len 4096" in vllm.text  # vLLM refuses to start unchunked without it
+    assert any("sets --max-model-len 4096" in n for n in vllm.notes)
     assert "--chunked-prefill-size -1" in sglang.text and "--enable-mixed-chunk" not in sglang.text
     assert any("refused (batchtui too)" in n for n in tgi.notes)
 
@@ -175,16 +177,16 @@ def test_tgi_limits_satisfy_its_start_up_checks() -> None:
         (gen_doc(batcher={"kind": "static"}), "sglang", "--format: sglang schedules every step "
          "(continuous batching), and 'chat' holds a static batcher, a request-level rule "
          "sglang has no setting for; save a continuous lane instead (batchtui run --preset "
-         "chat --save-preset continuous=PATH)"),
+         "{path} --save-preset continuous=PATH)"),
     ],
 )  # fmt: skip
 def test_a_format_that_cannot_take_the_preset_is_refused_in_one_line(
     doc: dict[str, Any], fmt: str, message: str, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    out = tmp_path / "out.sh"
-    assert_refused(capsys, ["export", str(save(tmp_path, doc)), "--format", fmt, "-o", str(out)],
-                   message)  # fmt: skip
+    out, path = tmp_path / "out.sh", save(tmp_path, doc)
+    assert_refused(capsys, ["export", str(path), "--format", fmt, "-o", str(out)],
+                   message.format(path=path))  # fmt: skip
     assert not out.exists()
 
 
