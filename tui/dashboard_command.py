@@ -22,6 +22,7 @@ from batchtui.tui.gen_args import (
 )
 from batchtui.tui.progress import stage_progress
 from batchtui.tui.scenario_args import (
+    GEN_RATE_RPS,
     ScenarioDefaults,
     _blank,
     add_scenario_arguments,
@@ -33,7 +34,6 @@ DASHBOARD_HELP = (
     "with no command, batchtui opens the dashboard: three batchers on one load, tuned live "
     "(with --model analytic-llm: four, continuous batching beside them, token by token)"
 )
-GEN_RATE_RPS = 4.0
 DEFAULTS = ScenarioDefaults(
     model="mlp",
     load=LoadSpec(rate_rps=DEFAULT_RATE_RPS),

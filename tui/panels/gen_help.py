@@ -28,9 +28,10 @@ tokens that came in the window; **TPOT**: time per output token after the first,
 requests that finished in it; both in ms, or s once a value reaches a second. **tok/s**:
 output tokens made; **req/s**: requests finished; **good**: requests per second within both
 SLOs (`s` sets TTFT/TPOT in ms; vLLM's `--goodput` convention). **seqs**: sequences per
-step against the lane's cap (**gen**: how many of them still generate; the rest hold a finished request's slot); **KV**: tokens
-held in the KV cache (the continuous lane: the share of its capacity); **preempt**:
-sequences sent back to wait (recompute) when the KV cache was full.
+step against the lane's cap (**gen**: how many of them still generate; the rest hold a
+finished request's slot); **KV**: tokens held in the KV cache (the continuous lane: the
+share of its capacity); **preempt**: sequences sent back to wait (recompute) when the KV
+cache was full.
 
 **done a/b**: requests finished of those arrived since the start, then those in flight
 (waiting or running), **rej**: those that can never fit the KV cache, **drop**: those that
