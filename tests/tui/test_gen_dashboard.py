@@ -120,7 +120,9 @@ async def test_keys_only_a_real_model_has_are_not_offered() -> None:
     app = GenDashboardApp(SCENARIO, start_paused=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(pilot, lambda: app.snapshot is not None)
-        shown = app.query_one(KeyFooter).shown_keys
+        footer = app.query_one(KeyFooter)
+        await wait_until(pilot, lambda: bool(footer.shown_keys))  # laid out after the snapshot
+        shown = footer.shown_keys
         assert {"space", "r", "s", "?", "q"} <= set(shown)
         assert not {"m", "v", "t", "e", "l"} & set(shown)
         await pilot.press("m", "v", "t")  # nothing happens, nothing breaks
