@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import sys
 import time
 from collections.abc import Callable
@@ -16,10 +15,9 @@ from batchtui.engine.gen import run_generative
 from batchtui.engine.gen.run import check_fits_context
 from batchtui.engine.gen.step_profile import GenProfile, load_gen_profile
 from batchtui.engine.gen.workload import gen_requests
-from batchtui.engine.load.volume import expected_arrivals, trace_span_s
+from batchtui.engine.load.volume import expected_arrivals
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
-from batchtui.engine.params import fmt
 from batchtui.presets import resolve
 from batchtui.tui.gen_args import gen_scenario_from_args
 from batchtui.tui.gen_live import run_live
@@ -32,9 +30,9 @@ from batchtui.tui.gen_profile import (
     quick_profile,
 )
 from batchtui.tui.gen_report import format_gen_report, gen_saturation_warnings
-from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.model_args import model_from_args
 from batchtui.tui.preset_target import preset_target
+from batchtui.tui.run_output import finish_run, run_span
 from batchtui.tui.scenario_args import GEN_RATE_RPS, ScenarioDefaults
 
 MAX_GEN_REQUESTS = 2_000_000
@@ -64,15 +62,7 @@ def run_generative_command(
         )
     lanes = [lane.name for lane in scenario.lanes]
     save = preset_target(args.save_preset, lanes) if args.save_preset is not None else None
-    span = trace_span_s(scenario.load)
-    run_s = duration
-    if span is not None and span < duration:
-        print(
-            f"note: the trace ends after {fmt(round(span, 3))} s, so the run covers that, not "
-            f"--duration {fmt(duration)} (add --loop to repeat it)",
-            file=sys.stderr,
-        )
-        run_s = math.nextafter(span, math.inf)  # just past the last request
+    run_s, cut = run_span(scenario.load, duration)
     expected = expected_arrivals(scenario.load, run_s)
     if expected > MAX_GEN_REQUESTS:
         raise ConfigError(
@@ -102,21 +92,17 @@ def run_generative_command(
     if fitted_from is not None:
         report["model"]["fitted_from"] = fitted_from
     report["wall_s"] = round(time.perf_counter() - started, 3)
-    if run_s != duration:
-        report["duration_s"] = span  # the arrivals' real span, not the nudge past the last one
-    if json_path is not None:
-        write_json_atomically(json_path, report)
-    if save is not None:
-        save_gen_preset(report, scenario, *save, report["duration_s"])
-    if not args.quiet:
-        print(format_gen_report(report))
-        if json_path is not None:
-            print(f"report written to {args.json}")
-        if save is not None:
-            print(f"preset of lane {save[0]} written to {save[1]}")
-    for warning in gen_saturation_warnings(report):
-        print(warning, file=sys.stderr)
-    return 0
+    if cut is not None:
+        report["duration_s"] = cut  # the arrivals' real span, not the nudge past the last one
+    return finish_run(
+        args,
+        report,
+        json_path,
+        save,
+        lambda lane, path: save_gen_preset(report, scenario, lane, path, report["duration_s"]),
+        format_gen_report,
+        gen_saturation_warnings(report),
+    )
 
 
 def _context_flag(spec: ModelSpec) -> str:

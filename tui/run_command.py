@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -11,19 +10,19 @@ from pathlib import Path
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.lab import MODES, Lab
 from batchtui.engine.load import LoadSpec
-from batchtui.engine.load.volume import expected_arrivals, trace_span_s
+from batchtui.engine.load.volume import expected_arrivals
 from batchtui.engine.params import Param, fmt
 from batchtui.engine.scenario import Scenario
 from batchtui.presets import save_preset
 from batchtui.presets.from_lane import device_label, lane_preset, measured_figures
 from batchtui.tui.gen_args import add_gen_arguments, is_generative, refuse_gen_flags
 from batchtui.tui.gen_run import run_generative_command
-from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.output_path import check_output_path
 from batchtui.tui.param_flags import add_param_flag, checked
 from batchtui.tui.preset_target import preset_name, preset_target
 from batchtui.tui.progress import stage_progress, stderr_progress
 from batchtui.tui.report_table import format_report, saturation_warnings
+from batchtui.tui.run_output import finish_run, run_span
 from batchtui.tui.scenario_args import (
     ScenarioDefaults,
     add_scenario_arguments,
@@ -92,15 +91,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(args, DEFAULTS)
     lanes = [lane.name for lane in scenario.lanes]
     save = preset_target(args.save_preset, lanes) if args.save_preset is not None else None
-    span = trace_span_s(scenario.load)
-    if span is not None and span < duration:
-        print(
-            f"note: the trace ends after {fmt(round(span, 3))} s at --speed "
-            f"{fmt(scenario.load.speed)}, so the run covers {fmt(round(span, 3))} s, not "
-            f"--duration {fmt(duration)} (add --loop to repeat it)",
-            file=sys.stderr,
-        )
-    run_s = duration if span is None or span >= duration else math.nextafter(span, math.inf)
+    run_s, cut = run_span(scenario.load, duration)
     _check_size(scenario.load, run_s, args.mode, len(scenario.lanes))
     try:
         lab = Lab(scenario, mode=args.mode, on_progress=stage_progress())
@@ -113,26 +104,22 @@ def run(args: argparse.Namespace) -> int:
         run_s, on_progress=stderr_progress(label), on_drain=stderr_progress("draining")
     )
     wall_s = time.perf_counter() - started
-    if run_s != duration:
-        report["duration_s"] = span  # the arrivals' real span, not the nudge past the last one
+    if cut is not None:
+        report["duration_s"] = cut  # the arrivals' real span, not the nudge past the last one
     report["wall_s"] = round(wall_s, 3)
     if args.mode == "sim":
         # Virtual seconds per wall second: how much faster (or, with a real model whose
         # batches take longer than their share of time, slower) than real time it went.
         report["pace"] = round(lab.clock / wall_s, 3) if wall_s > 0 else None
-    if json_path is not None:
-        write_json_atomically(json_path, report)
-    if save is not None:
-        _save_preset(lab, scenario, *save)
-    if not args.quiet:
-        print(format_report(report))
-        if json_path is not None:
-            print(f"report written to {args.json}")
-        if save is not None:
-            print(f"preset of lane {save[0]} written to {save[1]}")
-    for warning in saturation_warnings(report):
-        print(warning, file=sys.stderr)
-    return 0
+    return finish_run(
+        args,
+        report,
+        json_path,
+        save,
+        lambda lane, path: _save_preset(lab, scenario, lane, path),
+        format_report,
+        saturation_warnings(report),
+    )
 
 
 def _save_preset(lab: Lab, scenario: Scenario, lane: str, path: Path) -> None:
