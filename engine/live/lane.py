@@ -21,6 +21,8 @@ from batchtui.engine.sim.contract import LaneState, dispatched, next_moment, wak
 from batchtui.engine.sim.queue_index import NEVER, admit, admit_at, take
 
 LEAD_S = 0.05  # start the schedule this far ahead, so the first arrival is on time
+PROGRESS_S = 0.05  # how often ``on_progress`` is told, even while the lane sleeps: it is
+# also how a caller listens for "stop" (the dashboard quits within a fifth of a second)
 
 
 class WallClockLane(LaneState):
@@ -127,9 +129,10 @@ class WallClockLane(LaneState):
                 self.head, self.tail, self.queued = head, tail, queued
                 if not arrivals.closed:
                     self.clock = now
-                if on_progress is not None and now >= self._next_progress:
+                # (1 ns of slack: a sleep to origin + t reads back as t less a rounding)
+                if on_progress is not None and now >= self._next_progress - 1e-9:
                     on_progress(min(1.0, max(0.0, now / horizon)) if horizon > 0 else 1.0)
-                    self._next_progress = now + 0.25
+                    self._next_progress = now + PROGRESS_S
                 if now >= until and not held:  # a busy lane may never idle: hand back
                     break
 
@@ -164,6 +167,8 @@ class WallClockLane(LaneState):
                 if target >= until:
                     clock.sleep_until(origin + until)
                     break
+                if on_progress is not None and target > self._next_progress:
+                    target = self._next_progress  # wake to report, and to be interruptible
                 clock.sleep_until(origin + target)
         finally:
             self._pending, self._wake_at, self._wake_size = pending, wake_at, wake_size

@@ -43,6 +43,7 @@ TICK_S = 0.02  # how often the engine steps the simulation
 SNAPSHOT_S = 0.2  # how often it sends figures (the dashboard refreshes numbers at ~5 Hz)
 TOTALS_S = 1.0  # how often the since-reset totals are sent (folded from running sums)
 TOTALS_SHARE = 10.0  # ...but at most every TOTALS_SHARE times what computing them took
+CHECK_STATUS_S = 0.25  # how often a live check's progress is sent
 STOP_GRACE_S = 0.4  # how long ``close`` waits for the engine to stop itself before ending it
 
 
@@ -212,9 +213,14 @@ def _check_live(
     """Run a live check with the clock stopped, still listening: CancelCheck ends it (no
     result), Stop ends the engine, anything else waits in ``held`` until the check is done."""
     label = f"live check of {lane}"
+    next_status = 0.0
 
     def progress(fraction: float) -> None:
-        conn.send(Status(label, fraction))
+        nonlocal next_status
+        now = time.perf_counter()
+        if now >= next_status or fraction >= 1.0:  # told often (to listen), tells less
+            conn.send(Status(label, fraction))
+            next_status = now + CHECK_STATUS_S
         while conn.poll():
             command = conn.recv()
             if isinstance(command, (Stop, CancelCheck)):

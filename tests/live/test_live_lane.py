@@ -11,6 +11,7 @@ import pytest
 
 from batchtui.engine.lab import Lab
 from batchtui.engine.live import WallClockLane
+from batchtui.engine.live.lane import PROGRESS_S
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import lane_stats
 from batchtui.engine.models import ModelSpec
@@ -175,3 +176,36 @@ def test_warm_up_stops_at_the_first_batch_size_that_fails() -> None:
     )
     lane = Lab(scenario).run(0.2)["lanes"][0]
     assert lane["arrived"] == lane["completed"] + lane["failed"] > 0
+
+
+class StepClock:
+    """A clock that jumps to wherever it is asked to sleep, and moves 1 us per read (as a
+    real one does: the lane trusts time to pass): no real time passes."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        self.t += 1e-6
+        return self.t
+
+    def sleep_until(self, t: float) -> None:
+        self.t = max(self.t, t)
+
+
+def test_progress_keeps_coming_while_the_lane_waits_for_a_far_arrival() -> None:
+    # The dashboard listens for "quit" in on_progress; a lane asleep until an arrival
+    # two seconds away must still call it every PROGRESS_S (it slept through, before).
+
+    clock = StepClock()
+    told: list[float] = []
+    live = WallClockLane(
+        "live", Static(max_batch_size=4, max_wait_ms=1), AnalyticCost(1, 0.0),
+        arrivals_at(0.0, 2.0), clock=clock,
+    )  # fmt: skip
+    live.run(on_progress=lambda _f: told.append(clock.now()))
+    gaps = np.diff(told)
+    assert told[-1] >= 2.0 + 0.05  # it went on to the end of the schedule
+    assert len(told) > 2.0 / PROGRESS_S
+    assert gaps.max() <= PROGRESS_S + 0.002
+    assert lane_stats(live).completed == 2  # waking early changed nothing served

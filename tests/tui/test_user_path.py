@@ -195,6 +195,10 @@ async def test_a_live_check_can_be_cancelled_and_the_engine_carries_on() -> None
         await pilot.press("q")
 
 
+# Wall clock on a shared machine: the engine hears "stop" within PROGRESS_S (50 ms) and has
+# STOP_GRACE_S (0.4 s) to end itself; a scheduler stall longer than that is not the bug this
+# test is after, so it runs again (at most twice) before it fails.
+@pytest.mark.flaky(reruns=2)
 async def test_quitting_during_a_live_check_takes_under_half_a_second() -> None:
     app = BatchTuiApp(analytic_scenario(), check_seconds=30.0)
     async with app.run_test(size=(160, 48)) as pilot:
