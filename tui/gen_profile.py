@@ -78,10 +78,11 @@ def quick_profile(
 ) -> GenProfile:
     """The short profile ``run`` takes first when no ``--profile`` is given, said on stderr;
     ``loaded`` as for ``measure``."""
+    params = "".join(f" --model-param {k}={v}" for k, v in spec.params.items())
     note = (
         f"note: no --profile given, so {spec.kind} is profiled first ({QUICK['repeats']} "
-        f"repeats); keep one with 'batchtui profile --model {spec.kind} --json FIT.json' and "
-        "pass --profile FIT.json"
+        f"repeats); keep one with 'batchtui profile --model {spec.kind}{params} --json "
+        "FIT.json' and pass --profile FIT.json"
     )
     return measure(spec, device_name, seed, **QUICK, note=note, loaded=loaded)
 

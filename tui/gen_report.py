@@ -103,4 +103,29 @@ def gen_saturation_warnings(report: dict[str, Any]) -> list[str]:
                 f"budget ({budget:,} tokens); raise --max-num-batched-tokens or drop "
                 "--no-chunked-prefill"
             )
+    out.extend(_unbounded_kv_warnings(report["lanes"]))
     return out
+
+
+def _unbounded_kv_warnings(lanes: list[dict[str, Any]]) -> list[str]:
+    """Request-level lanes hold every sequence's KV cache without a limit: when one held
+    more than the continuous lane may, their comparison flatters them, and the user must
+    know (on Mooncake, static peaked at 8x the continuous lane's cache)."""
+    capacities = [
+        lane["kv_cache"]["capacity_tokens"]
+        for lane in lanes
+        if lane["kv_cache"]["capacity_tokens"] is not None
+    ]
+    if not capacities:
+        return []
+    capacity = min(capacities)
+    return [
+        f"warning: {lane['name']} held up to {peak:,} KV-cache tokens, "
+        f"{peak / capacity:.1f}x the {capacity:,} the continuous lane may hold: request-level "
+        "lanes are simulated without a KV limit, so a real server would preempt or refuse "
+        "what they serve here"
+        for lane in lanes
+        if lane["kv_cache"]["capacity_tokens"] is None
+        and (peak := lane["kv_cache"]["max_tokens"]) is not None
+        and peak > capacity
+    ]

@@ -63,6 +63,11 @@ def test_run_without_a_profile_profiles_first_and_says_so(
     code, _, err = run_cli(capsys, *RUN, "--json", str(tmp_path / "r.json"))
     assert code == 0
     assert err.startswith("note: no --profile given, so tiny-gpt is profiled first")
+    # The command it suggests profiles the same model: the user's own params go with it.
+    assert (
+        "'batchtui profile --model tiny-gpt --model-param layers=1 --model-param d_model=32 "
+        "--model-param max_context=128 --json FIT.json'"
+    ) in " ".join(err.split())
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["model"]["fitted_from"]["profile"] is None
     assert report["model"]["fitted_from"]["device"] == "cpu"

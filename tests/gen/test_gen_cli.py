@@ -116,3 +116,23 @@ def test_bad_generative_input_is_one_line_and_exit_2(
 )  # fmt: skip
 def test_the_dashboard_refuses_generative_input_in_one_line(argv: list[str], line: str) -> None:
     assert dashboard_answer(*argv) == (2, f"batchtui: error: {line}")
+
+
+def test_a_request_level_lane_that_outgrew_the_continuous_kv_cache_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Request-level lanes hold KV without a limit: at 16 req/s static batches of up to 32
+    # sequences of 256 + 64 tokens hold far more than the continuous lane's 2,048.
+    out_file = tmp_path / "gen.json"
+    code, _, err = run_cli(
+        capsys, *GEN[:-1], "16", "--lanes", "static,continuous", "--prompt-tokens", "256",
+        "--output-tokens", "64", "--kv-cache-tokens", "2048", "--quiet", "--json", str(out_file),
+    )  # fmt: skip
+    lanes = {lane["name"]: lane for lane in json.loads(out_file.read_text())["lanes"]}
+    peak = lanes["static"]["kv_cache"]["max_tokens"]
+    assert code == 0 and peak > 2048
+    assert (
+        f"warning: static held up to {peak:,} KV-cache tokens, {peak / 2048:.1f}x the 2,048 the "
+        "continuous lane may hold: request-level lanes are simulated without a KV limit"
+    ) in err
+    assert "continuous held" not in err
