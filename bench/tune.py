@@ -10,7 +10,9 @@ simulator said?
 2. Validation gap: the mlp model (``--width``, ``--depth``) is profiled on this machine (batch
    sizes up to 1024, the search space's largest), each policy is tuned on that profile
    (latency and cost objectives, Poisson at ``--rate``, SLO 20 ms), and each winner is served
-   live for ``--seconds`` on the wall clock. Goal: predicted p99 within 15% of measured.
+   live for ``--seconds`` on the wall clock (profile and live run under the same conditions:
+   ``engine/tune/conditions.py``). Goal: predicted p99 within 15% of measured; a row beyond
+   it is followed by the likely cause ``tune --validate`` prints.
 Each round re-profiles (this machine's speed drifts); medians over rounds are printed.
 """
 
@@ -90,9 +92,11 @@ def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth:
                     print(
                         f"{i + 1:<6} {objective:<10} {kind:<11} {p['p50_ms']:9.3f} "
                         f"{m['p50_ms']:9.3f} {p['p99_ms']:9.3f} {m['p99_ms']:9.3f} "
-                        f"{gap:+8.1%}",
+                        f"{gap:+8.1%}  {v.device}",
                         flush=True,
                     )
+                    if v.likely_cause:
+                        print(f"{'':<6} likely cause: {v.likely_cause}", flush=True)
     print("\nmedian p99 gap (measured - predicted) / predicted:")
     for (objective, kind), values in gaps.items():
         print(f"  {objective:<10} {kind:<11} {statistics.median(values):+.1%}")

@@ -97,7 +97,10 @@ def format_tune(
             table = text_table(("p99 ms", column, "settings"), rows, (True, True, False))
             out += ["    " + line for line in table.splitlines()]
     if validations:
-        out.append("\nvalidation: predicted (simulator) vs measured (live, wall clock)")
+        devices = ", ".join(sorted({v.device for v in validations.values()}))
+        out.append(
+            f"\nvalidation: predicted (simulator) vs measured (live, wall clock) on {devices}"
+        )
         rows = []
         for lane, v in validations.items():
             for f in FIGURES:
@@ -116,11 +119,22 @@ def format_tune(
             rows,
             (False, False, True, True, True),
         ).splitlines()
+        out += _causes(validations)
     if pick is not None:
         out.append(f"\nchosen: {pick.lane} ({pick.kind})")
     else:
         out.append(f"\nno lane meets p99 <= {fmt(request.slo_ms)} ms; see 'closest' above")
     return "\n".join(out)
+
+
+def _causes(validations: dict[str, Validation]) -> list[str]:
+    """One line per lane whose p99 is beyond the goal, saying what likely made the gap."""
+    out = []
+    for lane, v in validations.items():
+        if v.likely_cause is not None:
+            gap = v.error("p99_ms") or 0.0
+            out.append(f"{lane}: p99 {gap:+.0%} off the prediction; likely cause: {v.likely_cause}")
+    return out
 
 
 def _finite(r: TrialResult) -> bool:

@@ -2,7 +2,7 @@
 
 A search runs thousands of trials, so a real model is measured once (``t(n)`` for every batch
 size the space can reach) and the trials read that table; the real model is kept for
-validation.
+validation, which serves it under the same conditions (``conditions.torch_threads``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from batchtui.engine.scenario import Scenario
 from batchtui.engine.service import build_service
 from batchtui.engine.service.factory import Progress
 from batchtui.engine.service.profile import PROFILE_FORMAT, ProfileCost
+from batchtui.engine.tune.conditions import torch_threads
 
 SATURATE_X = 1.25
 """The capacity run offers this much more than the fastest any batch size could serve."""
@@ -28,22 +29,29 @@ def profiled(
     scenario: Scenario, max_batch: int, folder: Path, on_progress: Progress | None
 ) -> Scenario:
     """``scenario`` on the measured profile of its torch model (written into ``folder``);
-    analytic and profile scenarios come back as they are."""
+    analytic and profile scenarios come back as they are. On the CPU it is measured with the
+    torch thread count ``validate_winner`` serves with (recorded as ``torch_threads``)."""
     if not scenario.model.is_torch:
         return scenario
-    cost = build_service(
-        scenario.model,
-        scenario.seed,
-        device=scenario.device,
-        service="profile",
-        max_batch_size=max_batch,
-        compile=scenario.compile,
-        on_progress=on_progress,
-    )
+    with torch_threads(scenario.device) as threads:
+        cost = build_service(
+            scenario.model,
+            scenario.seed,
+            device=scenario.device,
+            service="profile",
+            max_batch_size=max_batch,
+            compile=scenario.compile,
+            on_progress=on_progress,
+        )
     assert isinstance(cost, ProfileCost)
     path = folder / "profile.json"
     points = [{"batch_size": n, "median_ms": ms} for n, ms in cost.points.items()]
-    doc = {"format": PROFILE_FORMAT, "model": cost.source, "points": points}
+    doc = {
+        "format": PROFILE_FORMAT,
+        "model": cost.source,
+        "torch_threads": threads,
+        "points": points,
+    }
     path.write_text(json.dumps(doc, indent=2) + "\n")
     model = ModelSpec("profile", {"path": str(path)})
     return dataclasses.replace(scenario, model=model, service="auto", device="auto")
