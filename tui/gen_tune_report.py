@@ -35,11 +35,12 @@ def slo_text(request: GenTuneRequest) -> str:
     return "p99 " + " and ".join(parts)
 
 
-def _load(scenario: GenScenario, request: GenTuneRequest) -> str:
+def _load(scenario: GenScenario, request: GenTuneRequest, results: list[LaneTune]) -> str:
     if request.objective == "throughput":
         return "the highest load it sustains"
-    if scenario.load.pattern == "trace":
-        return f"the trace's load (x{scenario.load.speed:g})"
+    trace = results[0].setup.trace if results else None  # type: ignore[attr-defined]
+    if trace is not None:
+        return f"the trace's load (x{scenario.load.speed:g}, {len(trace):,} requests)"
     return f"{num(scenario.load.rate_rps)} req/s"
 
 
@@ -72,7 +73,7 @@ def format_gen_tune(
     on = f" · on {fitted_label(fitted_from)}" if fitted_from else ""
     out = [
         f"batchtui tune · {request.objective} within {slo_text(request)} at "
-        f"{_load(scenario, request)} · seed {scenario.seed}{on}"
+        f"{_load(scenario, request, results)} · seed {scenario.seed}{on}"
     ]
     for r in results:
         out.append(lane_heading(r))
@@ -83,7 +84,7 @@ def format_gen_tune(
             c = r.closest
             out.append(
                 f"  infeasible: no setting tried meets {slo_text(request)} at "
-                f"{_load(scenario, request)}"
+                f"{_load(scenario, request, results)}"
             )
             out.append(
                 f"  closest  {c.extra['good_share']:.1%} of requests within the SLOs "

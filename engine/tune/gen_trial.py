@@ -42,7 +42,8 @@ class GenTrialSetup:
     ``scenario`` has the one lane tuned, the knobs the user fixed in its params, and an
     analytic-llm cost (a torch model's fit). ``rates``: (None,) for the scenario's own load,
     or, for throughput, the (low, high) range searched (None, None: relative to each
-    setting's own capacity). ``trace`` holds the requests of a trace replayed as it is.
+    setting's own capacity). ``trace`` holds the requests of a trace replayed as it is
+    (all of it, or its first ``seconds``).
     """
 
     scenario: GenScenario

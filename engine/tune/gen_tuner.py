@@ -4,6 +4,7 @@ seeded; engine/tune/search.py), on token-level trials (engine/tune/gen_trial.py)
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from batchtui.engine.gen.workload import gen_requests
 from batchtui.engine.scenario import LaneSpec
 from batchtui.engine.tune.backends import Backend
 from batchtui.engine.tune.gen_space import gen_repaired, gen_search_space
-from batchtui.engine.tune.gen_trial import TRIAL_REQUESTS, GenTrialSetup
+from batchtui.engine.tune.gen_trial import GenTrialSetup
 from batchtui.engine.tune.search import LaneTune, OnTrial, SearchConfig, ShouldStop
 from batchtui.engine.tune.space import Knob
 from batchtui.engine.tune.tuner import check_objective, tune_lanes
@@ -58,11 +59,15 @@ def gen_lane_setup(
     space = gen_search_space(lane.kind, fixed, request.slo_ttft_ms)
     one = dataclasses.replace(scenario, lanes=(LaneSpec(lane.name, lane.kind, dict(fixed)),))
     trace = None
-    if scenario.load.pattern == "trace":  # replayed as it is: read once, the first requests
-        seconds = request.seconds if request.seconds is not None else float("inf")
-        every = gen_requests(scenario.load, seconds, scenario.seed)
-        keep = len(every) if request.seconds is not None else TRIAL_REQUESTS
-        trace = type(every)(every.times[:keep], every.prompt[:keep], every.output[:keep])
+    if scenario.load.pattern == "trace":  # replayed as it is, read once: all of it (one
+        # pass of a looped one), or its first --seconds
+        load = (
+            dataclasses.replace(scenario.load, loop=False)
+            if request.seconds is None
+            else (scenario.load)
+        )
+        seconds = request.seconds if request.seconds is not None else math.inf
+        trace = gen_requests(load, seconds, scenario.seed)
     rates: tuple[float | None, ...] = (None,)
     if request.objective == "throughput":
         rates = request.rates or (None, None)
