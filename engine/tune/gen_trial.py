@@ -13,9 +13,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from batchtui.engine.gen.cost import StepCost
-from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.run import GenScenario, serve
+from batchtui.engine.gen.timeline import Timeline
 from batchtui.engine.gen.workload import GenRequests, gen_requests
 from batchtui.engine.load.patterns import MAX_RATE_RPS
 from batchtui.engine.scenario import LaneSpec
@@ -127,38 +129,64 @@ def run_gen_point(
         offered = load.rate_rps
     lane = sc.lanes[0]
     spec = LaneSpec(lane.name, lane.kind, {**lane.params, **params})
-    described, timeline = serve(spec, StepCost.from_spec(sc.model), reqs)
-    fig = lane_figures(lane.name, described, reqs, timeline, setup.slo_ttft_ms, setup.slo_tpot_ms)
-    return point_and_extra(fig, offered)
+    _, timeline = serve(spec, StepCost.from_spec(sc.model), reqs)
+    return trial_figures(reqs, timeline, setup.slo_ttft_ms, setup.slo_tpot_ms, offered)
 
 
-def point_and_extra(fig: dict[str, Any], offered_rps: float) -> tuple[RatePoint, dict[str, Any]]:
-    """A run/2 lane's figures as a RatePoint (p50/p99 are TTFT's) and the token figures."""
-    arrived = fig["arrived"]
-    lost = arrived - fig["completed"]
-    p99 = fig["ttft_ms"]["p99"]
-    if p99 is None or arrived == 0 or lost > LOST_LIMIT * arrived:
-        p99 = math.inf
-    met = fig.get("slo_met", fig["completed"])
+def trial_figures(
+    requests: GenRequests,
+    tl: Timeline,
+    slo_ttft_ms: float | None,
+    slo_tpot_ms: float | None,
+    offered_rps: float,
+) -> tuple[RatePoint, dict[str, Any]]:
+    """What a trial reads of a run, by run/2's definitions (engine/gen/figures.py) but only
+    these (the KV series and histograms would double a trial's time): a RatePoint whose
+    p50/p99 are TTFT's, and the token figures."""
+    arrived = len(requests)
+    done = ~tl.rejected & (tl.tokens == requests.output)
+    first, last, output = tl.first[done], tl.last[done], requests.output[done]
+    ttft = (first - requests.times[done]) * 1000.0
+    multi = output > 1
+    tpot = (last[multi] - first[multi]) / (output[multi] - 1) * 1000.0
+    span = float(np.nanmax(tl.last)) if done.any() else 0.0
+    good = np.ones(len(ttft), dtype=bool)
+    if slo_ttft_ms is not None:
+        good &= ttft <= slo_ttft_ms
+    if slo_tpot_ms is not None:
+        per_token = np.zeros(len(ttft))
+        per_token[multi] = tpot
+        good &= per_token <= slo_tpot_ms
+    ttft_p50, ttft_p99 = _percentiles(ttft)
+    tpot_p50, tpot_p99 = _percentiles(tpot)
+    lost = arrived - int(done.sum())
     point = RatePoint(
         rate_rps=offered_rps,
-        p50_ms=fig["ttft_ms"]["p50"],
-        p99_ms=p99,
-        throughput_rps=fig["throughput_rps"],
-        device_busy=fig["device_busy"],
+        p50_ms=ttft_p50,
+        p99_ms=math.inf if ttft_p99 is None or lost > LOST_LIMIT * arrived else ttft_p99,
+        throughput_rps=float(done.sum()) / span if span > 0 else 0.0,
+        device_busy=min(1.0, tl.busy_s / span) if span > 0 else 0.0,
         arrived=arrived,
     )
     extra = {
-        "ttft_p50_ms": fig["ttft_ms"]["p50"],
-        "ttft_p99_ms": fig["ttft_ms"]["p99"],
-        "tpot_p50_ms": fig["tpot_ms"]["p50"],
-        "tpot_p99_ms": fig["tpot_ms"]["p99"],
-        "output_tokens_per_s": fig["output_tokens_per_s"],
-        "good_share": met / arrived if arrived else 0.0,
-        "rejected": fig["rejected"],
-        "preemptions": fig["preemptions"],
+        "ttft_p50_ms": ttft_p50,
+        "ttft_p99_ms": ttft_p99,
+        "tpot_p50_ms": tpot_p50,
+        "tpot_p99_ms": tpot_p99,
+        "output_tokens_per_s": float(output.sum()) / span if span > 0 else 0.0,
+        "good_share": float(good.sum()) / arrived if arrived else 0.0,
+        "rejected": int(tl.rejected.sum()),
+        "preemptions": tl.preemptions,
     }
     return point, extra
+
+
+def _percentiles(ms: np.ndarray) -> tuple[float | None, float | None]:
+    """p50 and p99 as run/2 reports them (numpy's linear interpolation); None when empty."""
+    if len(ms) == 0:
+        return None, None
+    p50, p99 = np.percentile(ms, (50.0, 99.0))
+    return float(p50), float(p99)
 
 
 def _shortfall(setup: GenTrialSetup, point: RatePoint, extra: dict[str, Any]) -> float:

@@ -11,13 +11,17 @@ from pathlib import Path
 import pytest
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.gen.run import GenScenario
+from batchtui.engine.gen.cost import StepCost
+from batchtui.engine.gen.figures import lane_figures
+from batchtui.engine.gen.run import GenScenario, serve
+from batchtui.engine.gen.workload import gen_requests
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec
 from batchtui.engine.tune import SearchConfig
 from batchtui.engine.tune.backends import Inline
 from batchtui.engine.tune.gen_space import gen_repaired, gen_search_space
+from batchtui.engine.tune.gen_trial import GOOD_SHARE, run_gen_point, trial_figures
 from batchtui.engine.tune.gen_tuner import GenTuneRequest, tune_gen_scenario
 from tests.cli.run import run_cli
 
@@ -164,3 +168,47 @@ def _cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "batchtui.tui", *argv], cwd=cwd, capture_output=True, text=True,
         timeout=300,
     )  # fmt: skip
+
+
+def test_throughput_finds_the_highest_rate_within_the_slos_and_a_stop_keeps_the_best() -> None:
+    scenario = GenScenario(
+        load=LoadSpec(rate_rps=4.0, prompt_tokens=200, output_tokens=50),
+        model=ModelSpec("analytic-llm"),
+        lanes=(LaneSpec("continuous", "continuous"),),
+    )
+    request = GenTuneRequest("throughput", slo_ttft_ms=300.0, slo_tpot_ms=40.0)
+    (lane,) = tune_gen_scenario(scenario, request, {}, SearchConfig(trials=8), Inline())
+    best = lane.best
+    assert best is not None and best.sustained_rps is not None
+    assert best.extra["good_share"] >= GOOD_SHARE and best.score == -best.front_rps  # type: ignore[operator]
+    # 10% more load than the rate found breaks the SLOs (the bisection's step is 3.7%).
+    _, above = run_gen_point(lane.setup, best.params, best.sustained_rps * 1.1)  # type: ignore[arg-type]
+    assert above["good_share"] < GOOD_SHARE
+    calls = []
+
+    def stop() -> bool:  # Ctrl-C's path: asked between batches, True after the first
+        calls.append(1)
+        return len(calls) > 1
+
+    (cut,) = tune_gen_scenario(scenario, request, {}, SearchConfig(trials=8), Inline(), None, stop)
+    assert cut.interrupted and len(cut.results) == 1 and cut.best == cut.results[0]
+
+
+def test_a_trial_reads_the_figures_a_run_reports() -> None:
+    # A tight KV cache (preemptions) and prompts longer than it (rejections) on lognormal
+    # lengths: the trial's lean figures must be run/2's own.
+    load = LoadSpec(
+        rate_rps=20.0, prompt_tokens=300, prompt_cv=1.5, output_tokens=40, output_cv=1.0
+    )
+    requests = gen_requests(load, 30.0, seed=1)
+    lane = LaneSpec("continuous", "continuous", {"kv_cache_tokens": 2048, "max_num_seqs": 32})
+    described, timeline = serve(lane, StepCost(), requests)
+    run2 = lane_figures("c", described, requests, timeline, 500.0, 45.0)
+    point, extra = trial_figures(requests, timeline, 500.0, 45.0, 20.0)
+    assert run2["rejected"] > 0 and run2["preemptions"] > 0
+    assert extra["good_share"] == run2["slo_met"] / run2["arrived"]
+    assert extra["ttft_p99_ms"] == run2["ttft_ms"]["p99"] and point.p50_ms == run2["ttft_ms"]["p50"]
+    assert extra["tpot_p99_ms"] == run2["tpot_ms"]["p99"]
+    assert extra["output_tokens_per_s"] == pytest.approx(run2["output_tokens_per_s"])
+    assert point.throughput_rps == pytest.approx(run2["throughput_rps"])
+    assert point.device_busy == pytest.approx(run2["device_busy"])
