@@ -2,6 +2,7 @@
 simulator said?
 
     python bench/tune.py [--rounds 3] [--seconds 5] [--rate 2000] [--width 512] [--depth 2]
+                         [--skip-validation] [--only-generative]
 
 1. Tune time: ``tune_scenario`` for each policy alone (static, dynamic, predictive) on the
    default scenario (analytic t(n) = 2 + 0.05 n ms, Poisson 2,000 req/s, p99 SLO 20 ms) at the
@@ -13,6 +14,11 @@ simulator said?
    live for ``--seconds`` on the wall clock (profile and live run under the same conditions:
    ``engine/tune/conditions.py``). Goal: predicted p99 within 15% of measured; a row beyond
    it is followed by the likely cause ``tune --validate`` prints.
+3. Generative tune time: ``tune_gen_scenario`` for each generative lane alone (continuous,
+   and the request-level dynamic lane serving tokens) on ``batchtui tune --model analytic-llm``'s
+   default scenario (Poisson 4 req/s, 256 prompt / 128 output tokens, DistServe's OPT-13B
+   step cost), SLOs p99 TTFT 1,000 ms and TPOT 60 ms, at the default budget (40 + 10 trials,
+   600 requests a run), latency and throughput objectives. Goal: under 10 s.
 Each round re-profiles (this machine's speed drifts); medians over rounds are printed.
 """
 
@@ -28,15 +34,19 @@ from pathlib import Path
 
 from common import machine
 
+from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec, Scenario
 from batchtui.engine.tune import SearchConfig, TuneRequest, tune_scenario
 from batchtui.engine.tune.backends import Inline
 from batchtui.engine.tune.cost_model import profiled
+from batchtui.engine.tune.gen_tuner import GenTuneRequest, tune_gen_scenario
 from batchtui.engine.tune.validation import validate_winner, winner_scenario
 
 KINDS = ("static", "dynamic", "predictive")
+GEN_KINDS = ("continuous", "dynamic")
+GEN_RATE_RPS = 4.0  # batchtui tune --model analytic-llm's default load
 PROFILE_MAX_BATCH = 1024  # the search space's largest batch
 
 
@@ -55,6 +65,42 @@ def tune_times(rounds: int) -> None:
                 runs.append(time.perf_counter() - started)
             shown = " ".join(f"{r:.2f}" for r in runs)
             print(f"{objective:<11} {kind:<11} {statistics.median(runs):9.2f} {shown:>24}")
+
+
+def gen_tune_times(rounds: int) -> None:
+    """Wall seconds of one generative lane's search at the default budget, median of
+    ``rounds`` (a first, untimed search compiles the continuous kernel)."""
+    print(
+        "\n# generative tune time, default budget (40 + 10 trials, 600 requests a run), "
+        "analytic-llm, 4 req/s, TTFT 1000 ms / TPOT 60 ms"
+    )
+    print(f"{'objective':<11} {'lane':<11} {'median s':>9} {'cpu s':>6} {'runs s':>18}  pick")
+    warm = GenScenario(
+        load=LoadSpec(rate_rps=GEN_RATE_RPS), lanes=(LaneSpec("continuous", "continuous"),)
+    )
+    tune_gen_scenario(
+        warm, GenTuneRequest("latency", 1000.0, 60.0), {}, SearchConfig(trials=4), Inline()
+    )
+    for objective in ("latency", "throughput"):
+        for kind in GEN_KINDS:
+            scenario = GenScenario(
+                load=LoadSpec(rate_rps=GEN_RATE_RPS), lanes=(LaneSpec(kind, kind),)
+            )
+            request = GenTuneRequest(objective, slo_ttft_ms=1000.0, slo_tpot_ms=60.0)
+            runs, cpu, pick = [], [], "SLO not met"
+            for _ in range(rounds):
+                started, cpu_started = time.perf_counter(), time.process_time()
+                (r,) = tune_gen_scenario(scenario, request, {}, SearchConfig(), Inline())
+                runs.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - cpu_started)
+                if r.best is not None:
+                    x = r.best.extra
+                    pick = (
+                        f"TTFT p99 {x['ttft_p99_ms']:.0f} ms, {x['output_tokens_per_s']:.0f} tok/s"
+                    )
+            shown = " ".join(f"{r:.2f}" for r in runs)
+            median, cpu_s = statistics.median(runs), statistics.median(cpu)
+            print(f"{objective:<11} {kind:<11} {median:9.2f} {cpu_s:6.2f} {shown:>18}  {pick}")
 
 
 def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth: int) -> None:
@@ -110,10 +156,13 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=512)
     parser.add_argument("--depth", type=int, default=2)
     parser.add_argument("--skip-validation", action="store_true")
+    parser.add_argument("--only-generative", action="store_true")
     args = parser.parse_args()
     print(machine())
-    tune_times(args.rounds)
-    if not args.skip_validation:
+    if not args.only_generative:
+        tune_times(args.rounds)
+    gen_tune_times(args.rounds)
+    if not args.skip_validation and not args.only_generative:
         validation_gaps(args.rounds, args.seconds, args.rate, args.width, args.depth)
     return 0
 

@@ -79,9 +79,9 @@ def run_generative_command(
             try:
                 check_fits_context(requests, limit, "max_context")
             except ConfigError as e:
-                raise e.at(_context_flag(spec)) from None
+                raise e.at(context_flag(spec)) from None
 
-        profile = _profile_for_run(args, spec, fits)
+        profile = profile_for_run(args, spec, fits)
         fitted, fitted_from = fitted_model(profile, args.profile)
         scenario = dataclasses.replace(scenario, model=fitted, max_context=limits[0])
     started = time.perf_counter()
@@ -105,12 +105,12 @@ def run_generative_command(
     )
 
 
-def _context_flag(spec: ModelSpec) -> str:
+def context_flag(spec: ModelSpec) -> str:
     """Where a model's max_context is set, as a live run names it."""
     return "--model" if spec.kind == "gen-factory" else "--model-param max_context"
 
 
-def _profile_for_run(
+def profile_for_run(
     args: argparse.Namespace, spec: ModelSpec, fits: Callable[[int], None]
 ) -> GenProfile:
     """The ``--profile`` given (checked against the model named), or a quick one measured now;

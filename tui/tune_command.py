@@ -14,18 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.params import Param
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.tune import OBJECTIVES, SearchConfig, TuneRequest, chosen, tune_scenario
 from batchtui.engine.tune.backends import BACKENDS, make_backend
 from batchtui.engine.tune.cost_model import profiled
+from batchtui.engine.tune.gen_tuner import GEN_OBJECTIVE_HELP
 from batchtui.engine.tune.objectives import OBJECTIVE_HELP
 from batchtui.engine.tune.search import LaneTune, optuna_module
 from batchtui.engine.tune.space import largest_batch
 from batchtui.engine.tune.trial import TrialResult
 from batchtui.engine.tune.validation import Validation, validate_winner, winner_scenario
-from batchtui.presets import save_preset
-from batchtui.presets.from_lane import lane_preset, measured_figures
+from batchtui.presets.from_lane import measured_figures
+from batchtui.tui.gen_args import GEN_FLAGS, add_gen_arguments, is_generative, refuse_gen_flags
+from batchtui.tui.gen_tune import TuneFlags, run_gen_tune
 from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.output_path import check_output_path
 from batchtui.tui.param_flags import add_param_flag, checked
@@ -38,6 +41,7 @@ from batchtui.tui.scenario_args import (
     scenario_from_args,
 )
 from batchtui.tui.stop_request import StopRequest
+from batchtui.tui.tune_preset import save_tuned
 from batchtui.tui.tune_report import format_tune, tune_json
 
 TRIALS = Param(
@@ -62,14 +66,19 @@ INTERRUPTED = 130
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``tune`` and its flags."""
     objectives = "; ".join(f"{k}: {v}" for k, v in OBJECTIVE_HELP.items())
+    gen_objectives = "; ".join(f"{k}: {v}" for k, v in GEN_OBJECTIVE_HELP.items())
     p = commands.add_parser(
         "tune",
-        help="search each lane's knobs in the simulator for the objective within --slo-ms",
+        help="search each lane's knobs in the simulator for the objective within --slo-ms "
+        "(generative models: --slo-ttft-ms / --slo-tpot-ms)",
         description=(
             "Search every tunable knob of each lane's batcher (Optuna, seeded by --seed) in the "
             "simulator, on the model's measured profile, and report the best settings per lane, "
             "the Pareto front of p99 against capacity, and the closest achievable when the SLO "
-            f"cannot be met. Objectives: {objectives}. Knobs given as flags stay fixed."
+            f"cannot be met. Objectives: {objectives}. Knobs given as flags stay fixed. "
+            f"Generative models (--model analytic-llm, tiny-gpt) are tuned within --slo-ttft-ms "
+            f"and/or --slo-tpot-ms (p99): {gen_objectives}; a continuous lane searches "
+            "max_num_seqs, max_num_batched_tokens, chunked prefill and its threshold."
         ),
     )
     p.set_defaults(handler=run)
@@ -87,7 +96,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "throughput: the range searched (default: 1%%-100%% of the model's peak)",
     )
     add_param_flag(g, TRIALS, default=TRIALS.default, unset=TRIALS.default)
-    add_param_flag(g, SECONDS, default=SECONDS.default, unset=SECONDS.default)
+    add_param_flag(g, SECONDS, default=SECONDS.default, unset=None)
     g.add_argument(
         "--validate",
         action="store_true",
@@ -126,12 +135,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--address", metavar="ADDR", help="the Ray cluster to join (default: start a local Ray)"
     )
     add_scenario_arguments(p, DEFAULTS)
+    add_gen_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     """Check the flags, search, validate, print and write; 130 after a Ctrl-C (best so far)."""
     trials = checked(TRIALS, args.trials)
-    seconds = checked(SECONDS, args.seconds)
+    given_s = None if args.seconds is None else checked(SECONDS, args.seconds)
+    seconds = SECONDS.default if given_s is None else given_s
     workers = checked(WORKERS, args.workers)
     low_high = None
     if args.rates is not None:
@@ -147,6 +158,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--study", f"must be 1-64 letters, digits, '.', '_' or '-'; got {args.study!r}"
         )
+    if is_generative(args):
+        flags = TuneFlags(
+            args.objective, trials, given_s, workers, low_high, preset_path, json_path
+        )
+        return run_gen_tune(args, flags, DEFAULTS, _progress(), _fixed_knobs)
+    refuse_gen_flags(args)
     scenario = scenario_from_args(args, DEFAULTS)
     if scenario.slo_ms is None:
         raise ConfigError("--slo-ms", "is required: the p99 latency target the tuner must keep")
@@ -198,9 +215,12 @@ def _check_preset_path(text: str) -> Path:
     return path
 
 
-def _fixed_knobs(args: argparse.Namespace, scenario: Scenario) -> dict[str, dict[str, Any]]:
+def _fixed_knobs(
+    args: argparse.Namespace, scenario: Scenario | GenScenario
+) -> dict[str, dict[str, Any]]:
     """Per lane, the knobs the user set by flag or --set: held as given, not searched."""
-    flagged = {name for name in batcher_flags() if getattr(args, name, None) is not None}
+    names = [*batcher_flags(), *GEN_FLAGS]
+    flagged = {name for name in names if getattr(args, name, None) is not None}
     out: dict[str, dict[str, Any]] = {}
     for lane in scenario.lanes:
         named = flagged | {
@@ -252,24 +272,20 @@ def _save(
 ) -> None:
     assert pick.best is not None
     lane = next(spec for spec in scenario.lanes if spec.name == pick.lane)
-    name = re.sub(r"[^A-Za-z0-9._-]", "-", path.stem)[:64].lstrip("._-") or "tuned"
     measured = None
     if check is not None:
         measured = measured_figures(
             check.stats, device=check.device, command="batchtui tune --validate"
         )
-    preset = lane_preset(
-        name=name,
-        description=f"Tuned by batchtui tune for {request.objective} within p99 "
-        f"{request.slo_ms:g} ms: the {lane.kind} lane {lane.name!r}.",
-        batcher={"kind": lane.kind, **{**lane.params, **pick.best.params}},
+    save_tuned(
+        path,
+        lane,
+        pick.best.params,
+        request.objective,
+        f"p99 {request.slo_ms:g} ms",
         load=scenario.load,
         model=scenario.model,
         device=scenario.device,
         slo_ms=request.slo_ms,
         measured=measured,
     )
-    try:
-        save_preset(preset, path)
-    except FileExistsError:
-        raise ConfigError("-o", f"{path} appeared meanwhile; not overwritten") from None

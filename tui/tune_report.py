@@ -60,13 +60,7 @@ def format_tune(
         f"{_load(scenario, request)} · seed {scenario.seed}"
     ]
     for r in results:
-        sampler = "grid" if r.sampler == "grid" else "TPE"
-        if r.front_trials:
-            sampler += ", then NSGA-II for the front"
-        head = f"\n{r.lane} ({r.kind}): {r.trials_in_study} trials ({sampler})"
-        if r.interrupted:
-            head += ", interrupted"
-        out.append(head)
+        out.append(lane_heading(r))
         if r.best is not None:
             out.append(f"  best     {settings(r.best.params)}")
             out.append(f"           {_figure(request, r.best)}")
@@ -83,42 +77,18 @@ def format_tune(
             )
             out.append(f"  closest  {closest} with {settings(c.params)}")
         if r.front:
-            rows = [
-                (num(t.first.p99_ms), num(t.front_rps), settings(t.params))
-                for t in r.front[:FRONT_ROWS]
-            ]
-            more = f" (first {FRONT_ROWS} of {len(r.front)})" if len(r.front) > FRONT_ROWS else ""
             if request.objective == "throughput":
-                what, column = f"rate sustained against the p99 there{more}", "sustained"
+                what, column = "rate sustained against the p99 there", "sustained"
             else:
-                what = f"p99 at {num(r.front[0].first.rate_rps)} req/s against capacity{more}"
+                what = f"p99 at {num(r.front[0].first.rate_rps)} req/s against capacity"
                 column = "capacity"
-            out.append(f"  Pareto front, {what}:")
-            table = text_table(("p99 ms", column, "settings"), rows, (True, True, False))
-            out += ["    " + line for line in table.splitlines()]
+            out += front_block(r, what, ("p99 ms", column))
     if validations:
         devices = ", ".join(sorted({v.device for v in validations.values()}))
         out.append(
             f"\nvalidation: predicted (simulator) vs measured (live, wall clock) on {devices}"
         )
-        rows = []
-        for lane, v in validations.items():
-            for f in FIGURES:
-                err = v.error(f)
-                rows.append(
-                    (
-                        lane,
-                        f,
-                        num(v.predicted[f]),
-                        num(v.measured[f]),
-                        "-" if err is None else f"{err:+.1%}",
-                    )
-                )
-        out += text_table(
-            ("lane", "figure", "predicted", "measured", "error"),
-            rows,
-            (False, False, True, True, True),
-        ).splitlines()
+        out += validation_table(validations, FIGURES)
         out += _causes(validations)
     if pick is not None:
         out.append(f"\nchosen: {pick.lane} ({pick.kind})")
@@ -137,6 +107,38 @@ def _causes(validations: dict[str, Validation]) -> list[str]:
     return out
 
 
+def lane_heading(r: LaneTune) -> str:
+    """A lane block's first line: its trials, the samplers, whether Ctrl-C cut it short."""
+    sampler = "grid" if r.sampler == "grid" else "TPE"
+    if r.front_trials:
+        sampler += ", then NSGA-II for the front"
+    head = f"\n{r.lane} ({r.kind}): {r.trials_in_study} trials ({sampler})"
+    return head + (", interrupted" if r.interrupted else "")
+
+
+def front_block(r: LaneTune, what: str, columns: tuple[str, str]) -> list[str]:
+    """The lane's Pareto front (its first FRONT_ROWS), ``columns``: the p99 and throughput
+    headers."""
+    rows = [(num(t.first.p99_ms), num(t.front_rps), settings(t.params)) for t in r.front]
+    more = f" (first {FRONT_ROWS} of {len(r.front)})" if len(r.front) > FRONT_ROWS else ""
+    table = text_table((*columns, "settings"), rows[:FRONT_ROWS], (True, True, False))
+    return [f"  Pareto front, {what}{more}:", *("    " + line for line in table.splitlines())]
+
+
+def validation_table(validations: dict[str, Any], figures: tuple[str, ...]) -> list[str]:
+    """Predicted, measured and their relative error, a row per lane and figure
+    (``validations``: request-level or generative, with ``predicted``/``measured``/``error``)."""
+    rows = []
+    for lane, v in validations.items():
+        for f in figures:
+            err = v.error(f)
+            row = (lane, f, num(v.predicted[f]), num(v.measured[f]))
+            rows.append((*row, "-" if err is None else f"{err:+.1%}"))
+    return text_table(
+        ("lane", "figure", "predicted", "measured", "error"), rows, (False, False, True, True, True)
+    ).splitlines()
+
+
 def _finite(r: TrialResult) -> bool:
     return all(q.p99_ms != float("inf") for q in r.points)
 
@@ -149,22 +151,6 @@ def tune_json(
     pick: LaneTune | None,
 ) -> dict[str, Any]:
     """The ``batchtui.tune/1`` document."""
-    lanes = []
-    for r in results:
-        lanes.append(
-            {
-                "name": r.lane,
-                "kind": r.kind,
-                "sampler": r.sampler,
-                "trials": r.trials_in_study,
-                "interrupted": r.interrupted,
-                "feasible": r.best is not None,
-                "best": result_to_json(r.best) if r.best else None,
-                "closest": result_to_json(r.closest) if r.closest and r.best is None else None,
-                "front": [result_to_json(t) for t in r.front],
-                "validation": validations[r.lane].to_json() if r.lane in validations else None,
-            }
-        )
     return {
         "format": TUNE_FORMAT,
         "objective": request.objective,
@@ -175,5 +161,25 @@ def tune_json(
         "load": scenario.load.to_dict(),
         "model": scenario.model.to_dict(),
         "chosen": pick.lane if pick else None,
-        "lanes": lanes,
+        "lanes": lanes_json(results, validations),
     }
+
+
+def lanes_json(results: list[LaneTune], validations: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``lanes`` of a ``batchtui.tune/1`` document (``validations``: lane -> a
+    validation with ``to_json``, request-level or generative)."""
+    return [
+        {
+            "name": r.lane,
+            "kind": r.kind,
+            "sampler": r.sampler,
+            "trials": r.trials_in_study,
+            "interrupted": r.interrupted,
+            "feasible": r.best is not None,
+            "best": result_to_json(r.best) if r.best else None,
+            "closest": result_to_json(r.closest) if r.closest and r.best is None else None,
+            "front": [result_to_json(t) for t in r.front],
+            "validation": validations[r.lane].to_json() if r.lane in validations else None,
+        }
+        for r in results
+    ]

@@ -18,6 +18,7 @@ from batchtui.engine.gen.cost import StepCost
 from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.request_lane import run_request_level
 from batchtui.engine.gen.timeline import Timeline
+from batchtui.engine.gen.vllm_rules import check_vllm_rules
 from batchtui.engine.gen.workload import (
     DEFAULT_OUTPUT_TOKENS,
     DEFAULT_PROMPT_TOKENS,
@@ -71,6 +72,7 @@ class GenScenario:
         for lane in self.lanes:
             policy = batcher(lane)
             if isinstance(policy, Continuous):
+                check_vllm_rules(policy.params)
                 check_some_prompt_fits(policy, self.load)
         for name in ("slo_ttft_ms", "slo_tpot_ms"):
             value = getattr(self, name)

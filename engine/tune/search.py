@@ -27,6 +27,7 @@ PARETO_SHARE = 4
 """The NSGA-II pass adds a quarter of the budget."""
 OnTrial = Callable[[str, int, int, TrialResult | None], None]  # lane, done, budget, best so far
 ShouldStop = Callable[[], bool]  # asked between batches: True ends the search like Ctrl-C
+Repair = Callable[[str, dict[str, Any], dict[str, Any]], dict[str, Any]]  # kind, sampled, fixed
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,11 @@ def tune_lane(
     backend: Backend,
     on_trial: OnTrial | None = None,
     should_stop: ShouldStop | None = None,
+    repair: Repair = repaired,
 ) -> LaneTune:
     """Search ``space`` for ``setup``'s lane; stops early on Ctrl-C (or when ``should_stop``
-    says so between batches) with the best so far."""
+    says so between batches) with the best so far. ``repair`` makes each sampled point a
+    valid setting of the lane's batcher."""
     optuna = optuna_module()
     lane = setup.scenario.lanes[0]
     dists = _distributions(optuna, space)
@@ -153,6 +156,7 @@ def tune_lane(
             told=told,
             space=space,
             should_stop=should_stop,
+            repair=repair,
         )
         run(study, dists, budget)
         if config.pareto and space and total > budget:
@@ -191,6 +195,7 @@ def _run(
     told: Callable[[TrialResult], None],
     space: tuple[Knob, ...],
     should_stop: ShouldStop | None,
+    repair: Repair,
 ) -> None:
     """Ask, run and tell ``budget`` trials in batches of the backend's width."""
     multi = len(study.directions) > 1
@@ -200,7 +205,7 @@ def _run(
             raise KeyboardInterrupt
         trials = [study.ask(dists) for _ in range(min(backend.workers, budget - done))]
         try:
-            batch = [repaired(kind, t.params, fixed) for t in trials]
+            batch = [repair(kind, t.params, fixed) for t in trials]
             results = backend.map(setup, batch) if space else backend.map(setup, batch[:1])
         except KeyboardInterrupt:
             for t in trials:
@@ -249,12 +254,15 @@ def worst_regret(setup: TrialSetup, r: TrialResult, feasible: list[TrialResult])
 
 def _distributions(optuna: Any, space: tuple[Knob, ...]) -> dict[str, Any]:
     d = optuna.distributions
-    return {
-        k.name: d.IntDistribution(int(k.low), int(k.high), log=k.log)
-        if k.integer
-        else d.FloatDistribution(k.low, k.high, log=k.log)
-        for k in space
-    }
+
+    def one(k: Knob) -> Any:
+        if k.choices:
+            return d.CategoricalDistribution(k.choices)
+        if k.integer:
+            return d.IntDistribution(int(k.low), int(k.high), log=k.log)
+        return d.FloatDistribution(k.low, k.high, log=k.log)
+
+    return {k.name: one(k) for k in space}
 
 
 def _finite(x: float) -> float:
@@ -271,6 +279,8 @@ def result_to_json(r: TrialResult) -> dict[str, Any]:
         "capacity_rps": r.capacity_rps,
         "front_rps": r.front_rps,
     }
+    if r.extra:  # a generative lane's token figures (engine/tune/gen_trial.py)
+        out["extra"] = r.extra
     return out
 
 
@@ -288,7 +298,13 @@ def result_from_json(d: dict[str, Any]) -> TrialResult:
         for p in d["points"]
     )
     return TrialResult(
-        d["params"], d["score"], points, d["sustained_rps"], d["capacity_rps"], d["front_rps"]
+        d["params"],
+        d["score"],
+        points,
+        d["sustained_rps"],
+        d["capacity_rps"],
+        d["front_rps"],
+        d.get("extra", {}),
     )
 
 

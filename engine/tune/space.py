@@ -23,16 +23,20 @@ larger size can still be fixed with its flag."""
 
 @dataclass(frozen=True)
 class Knob:
-    """One searched dimension: a policy parameter between ``low`` and ``high``."""
+    """One searched dimension: a policy parameter between ``low`` and ``high``, or one of
+    ``choices`` (an on/off knob such as chunked prefill)."""
 
     name: str
     low: float
     high: float
     integer: bool
     log: bool
+    choices: tuple[Any, ...] = ()
 
-    def grid(self, points: int) -> list[int | float]:
+    def grid(self, points: int) -> list[Any]:
         """Up to ``points`` values spread over the span (log-spaced on a log knob), distinct."""
+        if self.choices:
+            return list(self.choices[: max(1, points)])
         if points <= 1 or self.low == self.high:
             return [self._cast(self.low)]
         values: list[int | float] = []
@@ -49,6 +53,8 @@ class Knob:
 
     def size(self) -> float:
         """How many distinct values the knob can take (infinite for a float)."""
+        if self.choices:
+            return len(self.choices)
         return self.high - self.low + 1 if self.integer else float("inf")
 
     def _cast(self, x: float) -> int | float:

@@ -131,7 +131,10 @@ def point_from_stats(rate: float, s: LaneStats) -> RatePoint:
 
 def evaluate(setup: TrialSetup, params: dict[str, Any]) -> TrialResult:
     """Run one trial: a capacity run (for the front, and to bound a throughput search), then
-    the objective's runs."""
+    the objective's runs. A setup with its own ``evaluate`` (a generative lane's) runs that."""
+    own = getattr(setup, "evaluate", None)
+    if own is not None:  # engine/tune/gen_trial.py: the same backends run token-level trials
+        return own(params)  # type: ignore[no-any-return]
     slo = setup.slo_ms
     capacity = None
     if setup.saturate_rps is not None:

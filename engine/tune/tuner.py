@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.scenario import LaneSpec, Scenario
 from batchtui.engine.tune.backends import Backend
 from batchtui.engine.tune.cost_model import SATURATE_SEARCH, peak_rps, saturate_rps
 from batchtui.engine.tune.objectives import OBJECTIVES
-from batchtui.engine.tune.search import LaneTune, OnTrial, SearchConfig, ShouldStop, tune_lane
-from batchtui.engine.tune.space import Knob, largest_batch, search_space
+from batchtui.engine.tune.search import (
+    LaneTune,
+    OnTrial,
+    Repair,
+    SearchConfig,
+    ShouldStop,
+    tune_lane,
+)
+from batchtui.engine.tune.space import Knob, largest_batch, repaired, search_space
 from batchtui.engine.tune.sweep import geometric_rates
 from batchtui.engine.tune.trial import TrialSetup
 
@@ -31,17 +39,21 @@ class TuneRequest:
     rates: tuple[float, float] | None = None  # --rates LO:HI
 
     def check(self, scenario: Scenario) -> None:
-        if self.objective not in OBJECTIVES:
-            raise ConfigError(
-                "--objective", f"expected one of {', '.join(OBJECTIVES)}, got {self.objective!r}"
-            )
-        varies_load = self.rates is not None or self.objective == "throughput"
-        if varies_load and scenario.load.pattern == "trace":
-            raise ConfigError(
-                "--rates" if self.rates else "--objective",
-                "a trace replays its own times; offered load can only be varied for a "
-                "synthetic --pattern",
-            )
+        check_objective(self.objective, self.rates is not None, scenario.load.pattern)
+
+
+def check_objective(objective: str, rates_given: bool, pattern: str) -> None:
+    """ConfigError naming the flag: an unknown objective, or a load varied on a trace."""
+    if objective not in OBJECTIVES:
+        raise ConfigError(
+            "--objective", f"expected one of {', '.join(OBJECTIVES)}, got {objective!r}"
+        )
+    if (rates_given or objective == "throughput") and pattern == "trace":
+        raise ConfigError(
+            "--rates" if rates_given else "--objective",
+            "a trace replays its own times; offered load can only be varied for a "
+            "synthetic --pattern",
+        )
 
 
 def lane_setup(
@@ -84,11 +96,30 @@ def tune_scenario(
     Stops after the lane a Ctrl-C interrupted, keeping every lane tuned so far.
     """
     request.check(scenario)
+
+    def plan(lane: LaneSpec) -> tuple[TrialSetup, tuple[Knob, ...]]:
+        return lane_setup(scenario, lane, fixed.get(lane.name, {}), request)
+
+    return tune_lanes(scenario.lanes, plan, fixed, config, backend, on_trial, should_stop)
+
+
+def tune_lanes(
+    lanes: tuple[LaneSpec, ...],
+    plan: Callable[[LaneSpec], tuple[Any, tuple[Knob, ...]]],
+    fixed: Mapping[str, Mapping[str, object]],
+    config: SearchConfig,
+    backend: Backend,
+    on_trial: OnTrial | None,
+    should_stop: ShouldStop | None,
+    repair: Repair = repaired,
+) -> list[LaneTune]:
+    """Search each lane in turn (``plan``: its trial setup and space); stops after the lane
+    a Ctrl-C interrupted, keeping every lane tuned so far."""
     out = []
-    for lane in scenario.lanes:
-        setup, space = lane_setup(scenario, lane, fixed.get(lane.name, {}), request)
+    for lane in lanes:
+        setup, space = plan(lane)
         knobs = dict(fixed.get(lane.name, {}))
-        result = tune_lane(setup, space, knobs, config, backend, on_trial, should_stop)
+        result = tune_lane(setup, space, knobs, config, backend, on_trial, should_stop, repair)
         out.append(result)
         if result.interrupted:
             break

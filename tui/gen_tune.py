@@ -1,0 +1,209 @@
+"""``batchtui tune`` for generative models (analytic-llm, tiny-gpt, a gen-factory, generative
+presets): the same scenario flags as a generative ``batchtui run``, TTFT/TPOT SLOs, each
+lane's declared knobs searched in the token-level simulator, the winner proved live.
+
+A torch model is searched on its analytic-llm fit (``--profile FIT.json``, or a quick profile
+measured first, as ``run`` does) and served live by ``--validate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.run import GenScenario, check_fits_context
+from batchtui.engine.gen.workload import gen_requests
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.models.spec import GENERATIVE_TORCH_KINDS
+from batchtui.engine.tune import SearchConfig, chosen
+from batchtui.engine.tune.backends import make_backend
+from batchtui.engine.tune.gen_trial import TRIAL_REQUESTS
+from batchtui.engine.tune.gen_tuner import GenTuneRequest, tune_gen_scenario
+from batchtui.engine.tune.gen_validation import GenValidation, gen_winner, validate_gen_winner
+from batchtui.engine.tune.search import LaneTune, OnTrial, optuna_module
+from batchtui.presets import resolve
+from batchtui.presets.from_lane import gen_measured_figures
+from batchtui.tui.gen_args import gen_scenario_from_args
+from batchtui.tui.gen_preset import preset_model
+from batchtui.tui.gen_profile import fitted_model
+from batchtui.tui.gen_run import context_flag, profile_for_run
+from batchtui.tui.gen_tune_report import format_gen_tune, gen_tune_json
+from batchtui.tui.json_output import write_json_atomically
+from batchtui.tui.model_args import model_from_args
+from batchtui.tui.scenario_args import GEN_RATE_RPS, ScenarioDefaults
+from batchtui.tui.stop_request import StopRequest
+from batchtui.tui.tune_preset import save_tuned
+
+GEN_VALIDATE_S = 10.0
+"""Seconds of arrivals a live --validate run serves when --seconds is not given."""
+INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class TuneFlags:
+    """The tune flags ``batchtui tune`` checked before any work, for either kind of model."""
+
+    objective: str
+    trials: int
+    seconds: float | None  # None: --seconds not given
+    workers: int
+    rates: tuple[float, float] | None
+    preset_path: Path | None
+    json_path: Path | None
+
+
+def run_gen_tune(
+    args: argparse.Namespace,
+    flags: TuneFlags,
+    defaults: ScenarioDefaults,
+    progress: OnTrial | None,
+    fixed_knobs: Any,
+) -> int:
+    """Build the generative scenario, search, validate, print and write; 130 after Ctrl-C.
+    ``fixed_knobs(args, scenario)`` names the knobs the user held (tune_command's rule)."""
+    if args.slo_ms is not None:
+        raise ConfigError(
+            "--slo-ms",
+            "is the request-level p99 target; tune a generative model with --slo-ttft-ms "
+            "and/or --slo-tpot-ms (p99 time to first token / per output token)",
+        )
+    defaults = dataclasses.replace(
+        defaults, load=dataclasses.replace(defaults.load, rate_rps=GEN_RATE_RPS)
+    )
+    if args.preset and not args.model:
+        spec = preset_model(args, resolve(args.preset))
+    else:
+        spec = model_from_args(args, "analytic-llm")
+    torch_model = spec.kind in GENERATIVE_TORCH_KINDS
+    device = args.device
+    args.device = None  # read here (profile, --validate), not by the simulated scenario
+    scenario = gen_scenario_from_args(
+        args, defaults, ModelSpec("analytic-llm") if torch_model else None
+    )
+    request = GenTuneRequest(
+        flags.objective, scenario.slo_ttft_ms, scenario.slo_tpot_ms, flags.seconds, flags.rates
+    )
+    request.check(scenario)
+    if args.validate and not torch_model:
+        raise ConfigError(
+            "--validate",
+            f"needs a real model to serve the winner (--model tiny-gpt or a gen-factory); "
+            f"{spec.kind} is a formula, there is nothing to measure",
+        )
+    fixed = fixed_knobs(args, scenario)
+    optuna_module()  # the install hint before any work
+    fitted_from = None
+    if torch_model:
+        scenario, fitted_from = _fit(args, spec, scenario, device)
+    config = SearchConfig(
+        trials=flags.trials, seed=scenario.seed, storage=args.storage, study=args.study
+    )
+    backend = make_backend(args.backend, flags.workers, args.address)
+    validations: dict[str, GenValidation] = {}
+    try:
+        with StopRequest() as stop:
+            results = tune_gen_scenario(scenario, request, fixed, config, backend, progress, stop)
+        if args.validate and not any(r.interrupted for r in results):
+            live = dataclasses.replace(scenario, model=spec)
+            seconds = flags.seconds or GEN_VALIDATE_S
+            gpu = (device or "auto").startswith(("auto", "cuda"))
+            for r in results:
+                if r.best is None:
+                    continue
+                lane = next(s for s in scenario.lanes if s.name == r.lane)
+                validations[r.lane] = backend.call(
+                    validate_gen_winner,
+                    gen_winner(live, lane, r.best.params),
+                    gen_winner(scenario, lane, r.best.params),
+                    seconds,
+                    device or "auto",
+                    gpu=gpu,
+                )
+    finally:
+        backend.close()
+    pick = chosen(results)
+    print(format_gen_tune(scenario, request, results, validations, pick, fitted_from))
+    if flags.json_path is not None:
+        doc = gen_tune_json(scenario, request, results, validations, pick, fitted_from)
+        write_json_atomically(flags.json_path, doc)
+    if flags.preset_path is not None:
+        if pick is None or pick.best is None:
+            print("no preset written: no lane met the SLOs", file=sys.stderr)
+        else:
+            live_model = spec if torch_model else scenario.model
+            check = validations.get(pick.lane)
+            save_tuned_preset(flags.preset_path, scenario, live_model, request, pick, check)
+            print(f"preset written to {flags.preset_path}")
+    if any(r.interrupted for r in results):
+        print("interrupted: the results above are the best found so far", file=sys.stderr)
+        return INTERRUPTED
+    return 0 if pick is not None else 1
+
+
+def _fit(
+    args: argparse.Namespace, spec: ModelSpec, scenario: GenScenario, device: str | None
+) -> tuple[GenScenario, dict[str, Any]]:
+    """The scenario on the torch model's analytic-llm fit (``--profile``, or measured now),
+    refused at once when a trial's requests would not fit the model's context."""
+    rate = scenario.load.rate_rps or GEN_RATE_RPS
+    sample = gen_requests(scenario.load, TRIAL_REQUESTS / rate, scenario.seed)
+    limits: list[int] = []
+
+    def fits(limit: int) -> None:
+        limits.append(limit)
+        try:
+            check_fits_context(sample, limit, "max_context")
+        except ConfigError as e:
+            raise e.at(context_flag(spec)) from None
+
+    args.device = device
+    profile = profile_for_run(args, spec, fits)
+    fitted, fitted_from = fitted_model(profile, args.profile)
+    return dataclasses.replace(scenario, model=fitted, max_context=limits[0]), fitted_from
+
+
+def save_tuned_preset(
+    path: Path,
+    scenario: GenScenario,
+    model: ModelSpec,
+    request: GenTuneRequest,
+    pick: LaneTune,
+    check: GenValidation | None,
+) -> None:
+    """The chosen lane as a ``batchtui.preset/2``: settings, scenario, SLOs, and what a live
+    --validate measured (nothing measured otherwise: the simulator's figures are no
+    measurement)."""
+    assert pick.best is not None
+    lane = next(spec for spec in scenario.lanes if spec.name == pick.lane)
+    measured = None
+    if check is not None:
+        measured = gen_measured_figures(
+            check.live_lane,
+            duration_s=check.duration_s,
+            device=check.device,
+            command="batchtui tune --validate",
+        )
+    targets = " and ".join(
+        f"{what} {v:g} ms"
+        for what, v in (("TTFT", request.slo_ttft_ms), ("TPOT", request.slo_tpot_ms))
+        if v is not None
+    )
+    save_tuned(
+        path,
+        lane,
+        pick.best.params,
+        request.objective,
+        f"p99 {targets}",
+        load=scenario.load,
+        model=model,
+        device="auto",
+        slo_ms=None,
+        slo_ttft_ms=request.slo_ttft_ms,
+        slo_tpot_ms=request.slo_tpot_ms,
+        measured=measured,
+    )
