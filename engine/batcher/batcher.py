@@ -52,6 +52,11 @@ class Batcher:
     Threads: callers belong to one event loop (the one of the first call; it may change only
     while the batcher is idle). ``update``, ``stats``, ``counts`` and the Prometheus collector
     may be called from any thread: all state is behind one lock (``lock``).
+
+    Latency tail: every handoff is a thread waking and taking the GIL from a busy event
+    loop, which may hold it for Python's switch interval (5 ms). A service that wants a
+    shorter tail may call ``sys.setswitchinterval(0.0005)`` and ``gc.freeze()`` after its
+    imports; both are process-wide, so the batcher never does (``bench/tail_parts.py``).
     """
 
     def __init__(
