@@ -132,7 +132,7 @@ class ThreadWorkers:
                 if worker in self._idle:
                     self._idle.remove(worker)
                 return None
-            if self._idle[-1] is worker and self._at != math.inf:  # it keeps the deadline
+            if self._keeps(worker):
                 remaining = self._at - self._clock()
                 if remaining <= 0:
                     self._at = math.inf
@@ -141,9 +141,13 @@ class ThreadWorkers:
                 continue
             if worker.cond.wait(IDLE_EXIT_S) or worker.batch is not None:
                 continue
-            if self._idle[-1] is not worker or self._at == math.inf:  # it keeps no deadline
+            if not self._keeps(worker) and worker in self._idle:
                 self._idle.remove(worker)  # idle this long: exit; a later batch starts one
                 return None
+
+    def _keeps(self, worker: _Worker) -> bool:
+        """Whether ``worker`` waits for the pending deadline (the top idle one does)."""
+        return self._at != math.inf and bool(self._idle) and self._idle[-1] is worker
 
     def _run(self, worker: _Worker) -> None:
         tighten_timer_slack()
