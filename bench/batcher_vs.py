@@ -3,15 +3,19 @@ plain asyncio batcher, side by side on the same arrivals (the harness of ``vs_ra
 
     pip install -e ".[bench]"     # ray[serve] and batched (both optional)
     cd bench && python batcher_vs.py [--seconds 5] [--rates 5000,10000] [--rounds 3]
-        [--runtimes NAME,...] [--quiet-below LOAD]
+        [--runtimes NAME,...] [--quiet-below LOAD] [--driver loop|thread] [--switch-ms MS]
 
 Workload: Poisson arrivals (seed 0); each request an asyncio task awaiting one call, sent at
 its scheduled time (``open_loop.drive``); a blocking model of t(n) = 2 ms + 0.05 ms*n
 (``time.sleep``, so the GIL is free) run in a worker thread by every runtime; max batch 32,
 max wait 5 ms; latency from the scheduled arrival. Zero-overhead is our simulator on the same
 arrivals with the same policy. CPU is the whole process's CPU time per request (driver,
-batcher, threads); gap is the device's median idle time between two batches (at overload,
-where the next batch is always ready, it is the runtime's handoff cost). Dynamic and
+batcher, threads); csw/req the process's voluntary context switches per request (each a
+thread woken: the handoffs); late p50/p99 the driver's own lateness (scheduled arrival ->
+call, ms: part of every runtime's latency, shown, not subtracted); gap is the device's
+median idle time between two batches (at overload, where the next batch is always ready, it
+is the runtime's handoff cost). ``batchtui timer thread`` is our Batcher with the separate
+timer thread it had before an idle worker kept the deadline (the A/B baseline). Dynamic and
 predictive run through our Batcher against their own zero-overhead figures. Ray's one stub
 is the one of ``vs_ray.py``. On a shared machine, ``--quiet-below`` waits for a lull.
 """
@@ -23,17 +27,19 @@ import asyncio
 import math
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from common import machine
-from open_loop import WARM_UP_CALLS, drive
+from open_loop import DRIVERS, WARM_UP_CALLS, drive
 from plain_batcher import PlainBatcher
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, arrivals_of, schedule
 
 from batchtui.engine.batcher import Batcher
+from batchtui.engine.batcher.timer import ThreadTimer
 from batchtui.engine.metrics import lane_stats
 from batchtui.engine.policies import make_policy
 from batchtui.engine.service import AnalyticCost
@@ -60,10 +66,12 @@ def model(items: list[int]) -> list[int]:
     return items
 
 
-def measured(make: Callable[[], Callable[[int], Any]], times: np.ndarray) -> dict[str, float]:
+def measured(
+    make: Callable[[], Callable[[int], Any]], times: np.ndarray, driver: str
+) -> dict[str, float]:
     """One run, plus the device's median idle gap between batches (at overload: handoff cost)."""
     SPANS.clear()
-    result = asyncio.run(drive(make(), times))
+    result = asyncio.run(drive(make(), times, driver=driver))
     spans = np.array(SPANS[WARM_UP_CALLS:])
     gaps = spans[1:, 0] - spans[:-1, 1]
     result["gap_us"] = float(np.median(gaps)) * 1e6 if len(gaps) else math.nan
@@ -76,11 +84,26 @@ def zero_overhead(kind: str, times: np.ndarray) -> dict[str, float]:
     lane.advance(math.inf)
     s = lane_stats(lane)
     figures = {"p50": s.latency.p50, "p99": s.latency.p99, "tput": s.throughput_rps}
-    return {**figures, "cpu_us": 0.0, "gap_us": 0.0}
+    zeros = {"cpu_us": 0.0, "gap_us": 0.0, "late_p50": 0.0, "late_p99": 0.0, "switches": 0.0}
+    return {**figures, **zeros}
 
 
 def ours(kind: str) -> Callable[[], Callable[[int], Any]]:
     return lambda: Batcher(model, kind, name=kind, **POLICIES[kind])
+
+
+class TimerThreadBatcher(Batcher):
+    """Our Batcher as it was before the idle worker kept the deadline: a separate timer
+    thread decides a timeout batch and wakes a worker thread to run it (the A/B baseline)."""
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        super()._bind(loop)
+        with self.lock:
+            self._timer = ThreadTimer(loop, self._clock)
+
+
+def timer_thread() -> Callable[[int], Any]:
+    return TimerThreadBatcher(model, "static", name="static", **POLICIES["static"])
 
 
 def plain() -> Callable[[int], Any]:
@@ -142,22 +165,43 @@ def main() -> None:
     parser.add_argument(
         "--runtimes", default="", help="comma-separated names to run (default: every one)"
     )
+    parser.add_argument(
+        "--switch-ms",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="run with sys.setswitchinterval(MS/1000) (Python's default: 5 ms); the process-"
+        "wide setting a service may choose, never the batcher (see tail_parts.py)",
+    )
+    parser.add_argument(
+        "--driver",
+        choices=DRIVERS,
+        default="loop",
+        help="loop: the driver sleeps on the event loop (ms-rounded, the original harness); "
+        "thread: a helper thread paces arrivals precisely (see open_loop.py)",
+    )
     args = parser.parse_args()
     runtimes: dict[str, tuple[str, Callable[[], Callable[[int], Any]]]] = {
         "batchtui Batcher": ("static", ours("static")),
+        "batchtui timer thread": ("static", timer_thread),
         "plain asyncio": ("static", plain),
         "Ray Serve": ("static", ray_serve),
         "batched (PyPI)": ("static", pypi_batched),
         "batchtui dynamic": ("dynamic", ours("dynamic")),
         "batchtui predictive": ("predictive", ours("predictive")),
     }
+    if args.switch_ms is not None:
+        sys.setswitchinterval(args.switch_ms / 1000.0)
     chosen = [r.strip() for r in args.runtimes.split(",") if r.strip()]
     runtimes = {
         k: v for k, v in runtimes.items() if (not chosen or k in chosen) and available(v[1])
     }
-    print(f"{machine()}; {args.seconds:g} s of arrivals per run; medians of {args.rounds} rounds")
-    print(f"{'rate':>6} {'runtime':<20} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} "
-          f"{'p99/zero':>8} {'tput/cap':>8} {'CPU us/req':>10} {'gap us':>7}")  # fmt: skip
+    switch_ms = sys.getswitchinterval() * 1e3
+    print(f"{machine()}; {args.seconds:g} s of arrivals per run; medians of {args.rounds} rounds; "
+          f"{args.driver} driver; GIL switch interval {switch_ms:g} ms")  # fmt: skip
+    print(f"{'rate':>6} {'runtime':<21} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} "
+          f"{'p99/zero':>8} {'tput/cap':>8} {'CPU us/req':>10} {'gap us':>7} "
+          f"{'late p50':>8} {'late p99':>8} {'csw/req':>7}")  # fmt: skip
     for rate in (float(r) for r in args.rates.split(",")):
         times = schedule(rate, args.seconds)
         zero = {kind: zero_overhead(kind, times) for kind in POLICIES}
@@ -165,15 +209,16 @@ def main() -> None:
         for _ in range(args.rounds):
             print(f"# round at load average {wait_for_quiet(args.quiet_below):.2f}", flush=True)
             for name, (_, make) in runtimes.items():
-                rows[name].append(measured(make, times))
+                rows[name].append(measured(make, times, args.driver))
         table = {f"zero-overhead {kind}": ([zero[kind]], kind) for kind in POLICIES}
         table.update({name: (rows[name], kind) for name, (kind, _) in runtimes.items()})
         for name, (runs, kind) in table.items():
             r = {k: statistics.median(run[k] for run in runs) for k in runs[0]}
             print(
-                f"{rate:>6.0f} {name:<20} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['tput']:>7.0f} "
+                f"{rate:>6.0f} {name:<21} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['tput']:>7.0f} "
                 f"{r['p99'] / zero[kind]['p99']:>8.3f} {r['tput'] / min(rate, CAPACITY):>8.3f} "
-                f"{r['cpu_us']:>10.1f} {r['gap_us']:>7.0f}"
+                f"{r['cpu_us']:>10.1f} {r['gap_us']:>7.0f} {r['late_p50']:>8.2f} "
+                f"{r['late_p99']:>8.2f} {r['switches']:>7.2f}"
             )
 
 

@@ -24,7 +24,7 @@ from batchtui.engine.batcher.errors import BatcherClosed, BatchResultError, Queu
 from batchtui.engine.batcher.history import BatchRow, History
 from batchtui.engine.batcher.queue import QUEUED, Request, RequestQueue
 from batchtui.engine.batcher.stats import BatcherStats, Counts, batcher_stats
-from batchtui.engine.batcher.timer import TIMERS, LoopTimer, ThreadTimer, make_timer
+from batchtui.engine.batcher.timer import TIMERS, LoopTimer, ThreadTimer, make_timer, timer_kind
 from batchtui.engine.batcher.workers import Batch, LoopWorkers, ThreadWorkers
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.models.reasons import reason as error_summary
@@ -52,6 +52,11 @@ class Batcher:
     Threads: callers belong to one event loop (the one of the first call; it may change only
     while the batcher is idle). ``update``, ``stats``, ``counts`` and the Prometheus collector
     may be called from any thread: all state is behind one lock (``lock``).
+
+    Latency tail: every handoff is a thread waking and taking the GIL from a busy event
+    loop, which may hold it for Python's switch interval (5 ms). A service that wants a
+    shorter tail may call ``sys.setswitchinterval(0.0005)`` and ``gc.freeze()`` after its
+    imports; both are process-wide, so the batcher never does (``bench/tail_parts.py``).
     """
 
     def __init__(
@@ -99,7 +104,7 @@ class Batcher:
         self._queue = RequestQueue()
         self._view = QueueView()
         self._wake_at, self._wake_size = math.inf, 1  # idle: the first arrival decides
-        self._timer: LoopTimer | ThreadTimer | None = None
+        self._timer: LoopTimer | ThreadTimer | ThreadWorkers | None = None
         self._timer_at = math.inf
         self._running: dict[int, float] = {}  # batch id -> dispatch time
         self._next_batch = 0
@@ -182,13 +187,19 @@ class Batcher:
             self._clock = self._clock_given or loop.time
             self._idle = None
             given = self._clock_given is not None
-            self._timer = make_timer(self._timer_kind, loop, self._clock, given)
             self._timer_at = math.inf
             self._wake_at, self._wake_size = math.inf, 1
             if self._is_async:
                 self._workers = LoopWorkers(self, self.handler, loop, self._loop_thread)
+                self._timer = make_timer(self._timer_kind, loop, self._clock, given)
             else:
-                self._workers = ThreadWorkers(self, self.handler)  # type: ignore[arg-type]
+                handler = self.handler
+                workers = ThreadWorkers(self, handler, self._clock, loop)  # type: ignore[arg-type]
+                self._workers = workers
+                if timer_kind(self._timer_kind, loop, given) == "thread":
+                    self._timer = workers  # an idle worker keeps the deadline itself
+                else:
+                    self._timer = LoopTimer(loop, self._clock)
             if self._started is None:
                 self._started = self._clock()
 

@@ -18,18 +18,27 @@ from collections.abc import Callable
 from batchtui.engine.live.clock import tighten_timer_slack
 
 TIMERS = ("auto", "thread", "loop")
-"""``auto``: ``thread`` on a standard asyncio loop with its own clock, else ``loop``."""
+"""``auto``: ``thread`` on a standard asyncio loop with its own clock, else ``loop``. With a
+plain handler, ``thread`` means the idle worker thread itself keeps the deadline
+(``ThreadWorkers``); with a coroutine handler, a ``ThreadTimer``."""
 IDLE_EXIT_S = 5.0  # a timer thread with nothing to wait for exits after this; set() restarts it
+
+
+def timer_kind(kind: str, loop: asyncio.AbstractEventLoop, clock_given: bool) -> str:
+    """``thread`` or ``loop``: what ``kind`` (one of TIMERS) means for ``loop``."""
+    if kind == "auto":
+        wall = not clock_given and type(loop).time is asyncio.BaseEventLoop.time
+        return "thread" if wall else "loop"
+    return kind
 
 
 def make_timer(
     kind: str, loop: asyncio.AbstractEventLoop, clock: Callable[[], float], clock_given: bool
 ) -> LoopTimer | ThreadTimer:
     """The timer ``kind`` names for ``loop`` (see TIMERS)."""
-    if kind == "auto":
-        wall = not clock_given and type(loop).time is asyncio.BaseEventLoop.time
-        kind = "thread" if wall else "loop"
-    return ThreadTimer(loop, clock) if kind == "thread" else LoopTimer(loop, clock)
+    if timer_kind(kind, loop, clock_given) == "thread":
+        return ThreadTimer(loop, clock)
+    return LoopTimer(loop, clock)
 
 
 class LoopTimer:
@@ -107,10 +116,20 @@ class ThreadTimer:
                 try:
                     callback()
                 except Exception as e:  # a policy bug: report it where asyncio reports errors
-                    context = {"message": "batchtui batcher: deciding at a deadline failed"}
-                    try:
-                        self._loop.call_soon_threadsafe(
-                            self._loop.call_exception_handler, {**context, "exception": e}
-                        )
-                    except RuntimeError:  # the loop is closed: nobody is left to tell
+                    if not report_on_loop(self._loop, DEADLINE_FAILED, e):
                         return
+
+
+DEADLINE_FAILED = "batchtui batcher: deciding at a deadline failed"
+
+
+def report_on_loop(loop: asyncio.AbstractEventLoop, message: str, error: Exception) -> bool:
+    """Hand ``error`` from a helper thread to the loop's exception handler; False if the loop
+    is closed (nobody is left to tell)."""
+    try:
+        loop.call_soon_threadsafe(
+            loop.call_exception_handler, {"message": message, "exception": error}
+        )
+    except RuntimeError:
+        return False
+    return True
