@@ -28,7 +28,7 @@ from batchtui.engine.batcher.timer import TIMERS, LoopTimer, ThreadTimer, make_t
 from batchtui.engine.batcher.workers import Batch, LoopWorkers, ThreadWorkers
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.models.reasons import reason as error_summary
-from batchtui.engine.policies import Dispatch, Policy, QueueView, make_policy
+from batchtui.engine.policies import POLICIES, Dispatch, Policy, QueueView, make_policy
 from batchtui.engine.sim.lane import PolicyContractError
 
 if TYPE_CHECKING:
@@ -133,6 +133,14 @@ class Batcher:
         from batchtui.presets import resolve
 
         found = resolve(os.fspath(preset))
+        if found.batcher_kind not in POLICIES:  # continuous: token steps, not whole requests
+            raise ConfigError(
+                "preset",
+                f"{found.name!r} uses the {found.batcher_kind} batcher, which schedules "
+                "token steps inside a generative server; Batcher batches whole requests "
+                f"(one of {', '.join(POLICIES)}); give that server its settings with "
+                f"'batchtui export {found.name} --format vllm' (or sglang, tgi)",
+            )
         options = {"name": found.name, **dict(found.batcher_params), **options}
         return cls(handler, found.batcher_kind, **options)
 

@@ -52,3 +52,11 @@ def test_from_preset_takes_a_path_and_batcher_options(tmp_path: Path) -> None:
 def test_an_unknown_preset_is_a_config_error_listing_the_names() -> None:
     with pytest.raises(ConfigError, match="balanced"):
         Batcher.from_preset("no-such-preset", lambda items: items)
+
+
+def test_a_continuous_batching_preset_says_which_servers_take_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Batcher.from_preset("chat-continuous", lambda items: items)
+    assert caught.value.where == "preset"
+    assert "schedules token steps" in str(caught.value)
+    assert "'batchtui export chat-continuous --format vllm' (or sglang, tgi)" in str(caught.value)
