@@ -4,9 +4,9 @@ Three kinds of step are timed: prefills over several token counts (one sequence,
 sharing the tokens), decodes over several (sequences, context) points, and mixed steps run
 as the live runtime runs them: a prefill call, then a decode call. Shapes are interleaved
 round by round, so a slow spell of the machine spreads over all of them. Then a few prefills
-are timed again, each right after the device idled ``idle_gap_ms``: what they take beyond
-their back-to-back median is the idle restart (StepCost.idle_restart_ms), charged to steps
-that follow more than ``idle_after_ms`` of idle.
+are timed right after the device idled ``idle_gap_ms``, each followed by the same prefill back
+to back: what the first takes beyond the second (medians) is the idle restart
+(StepCost.idle_restart_ms), charged to steps that follow more than ``idle_after_ms`` of idle.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def profile_generative(
         model = load_generative(spec, device, seed)
     try:
         points = measure_steps(model, device, measurement, seed, progress)
-        idle = measure_idle_steps(model, device, measurement, points, seed)
+        idle = measure_idle_steps(model, device, measurement, seed)
     except ConfigError:
         raise
     except Exception as e:  # the person's module, or the device running out of memory
@@ -113,28 +113,33 @@ def measure_idle_steps(
     model: GenerativeModel,
     device: torch.device,
     measurement: GenMeasurement,
-    back_to_back: tuple[StepPoint, ...],
     seed: int = 0,
 ) -> tuple[IdlePoint, ...]:
-    """``measurement.repeats`` timings of one-sequence prefills (IDLE_PREFILL_TOKENS that
-    were measured back to back), each right after the device idled ``idle_gap_ms``."""
+    """``measurement.repeats`` timings of one-sequence prefills (IDLE_PREFILL_TOKENS, within
+    --max-tokens), each right after the device idled ``idle_gap_ms`` and then once more back
+    to back: paired, so the machine's drift over the profile does not count as a surcharge."""
     if measurement.idle_gap_ms <= 0:
         return ()
-    medians = {p.prefill_tokens: p.median_ms for p in back_to_back
-               if p.kind == "prefill" and p.prefill_seqs == 1}  # fmt: skip
-    tokens = [t for t in IDLE_PREFILL_TOKENS if t in medians] or [min(medians)]
+    longest = min(measurement.max_tokens, model.max_context)
+    tokens = [t for t in IDLE_PREFILL_TOKENS if t <= longest] or [longest]
     g = torch.Generator().manual_seed(seed + 1)
-    samples: dict[int, list[float]] = {t: [] for t in tokens}
+    after_idle: dict[int, list[float]] = {t: [] for t in tokens}
+    back_to_back: dict[int, list[float]] = {t: [] for t in tokens}
+
+    def timed(n: int) -> float:
+        chunk = torch.randint(0, model.vocab, (n,), generator=g).to(device)
+        synchronize(device)
+        started = time.perf_counter()
+        _states(model.prefill([chunk], [None]), 1, "prefill")
+        synchronize(device)
+        return (time.perf_counter() - started) * 1000.0
+
     for _ in range(measurement.repeats):
         for t in tokens:
-            chunk = torch.randint(0, model.vocab, (t,), generator=g).to(device)
-            synchronize(device)
             time.sleep(measurement.idle_gap_ms / 1000.0)
-            started = time.perf_counter()
-            _states(model.prefill([chunk], [None]), 1, "prefill")
-            synchronize(device)
-            samples[t].append((time.perf_counter() - started) * 1000.0)
-    return tuple(_idle_point(t, ms, medians[t]) for t, ms in samples.items())
+            after_idle[t].append(timed(t))
+            back_to_back[t].append(timed(t))
+    return tuple(_idle_point(t, after_idle[t], statistics.median(back_to_back[t])) for t in tokens)
 
 
 def _idle_point(tokens: int, ms: list[float], back_to_back_ms: float) -> IdlePoint:

@@ -12,7 +12,7 @@ import torch
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.cost import StepCost
-from batchtui.engine.gen.step_profile import IdlePoint, StepPoint, load_gen_profile
+from batchtui.engine.gen.step_profile import IdlePoint, load_gen_profile
 from batchtui.engine.models.gen_profiler import (
     GenMeasurement,
     measure_idle_steps,
@@ -62,15 +62,15 @@ class SlowAfterIdle:
         return [len(t) for t in tokens]
 
 
-def test_steps_after_idle_are_timed_beside_their_back_to_back_median() -> None:
-    back_to_back = (StepPoint("prefill", 16, 1, 0, 0, 1.0, 1.0, 1.0, 2),)
-    m = GenMeasurement(repeats=3, idle_gap_ms=20.0)
-    (point,) = measure_idle_steps(SlowAfterIdle(), CPU, m, back_to_back)  # type: ignore[arg-type]
-    assert (point.prefill_tokens, point.repeats, point.back_to_back_ms) == (16, 3, 1.0)
-    assert 3.9 < point.median_ms < 40.0  # 4 ms of spinning (only ever lengthened by load)
-    assert with_idle_restart(StepCost(), (point,), 1.0).idle_restart_ms > 2.9
-    assert measure_idle_steps(SlowAfterIdle(), CPU, GenMeasurement(idle_gap_ms=0.0),
-                              back_to_back) == ()  # type: ignore[arg-type]  # fmt: skip
+def test_steps_after_idle_are_timed_beside_the_same_step_back_to_back() -> None:
+    m = GenMeasurement(repeats=3, max_tokens=32, idle_gap_ms=20.0)
+    (point,) = measure_idle_steps(SlowAfterIdle(), CPU, m)  # type: ignore[arg-type]
+    assert (point.prefill_tokens, point.repeats) == (16, 3)  # 64 tokens is past --max-tokens
+    # 4 ms of spinning after idle, 1 ms back to back (load only ever lengthens them).
+    assert 3.9 < point.median_ms < 40.0 and 0.9 < point.back_to_back_ms < 10.0
+    assert with_idle_restart(StepCost(), (point,), 1.0).idle_restart_ms > 2.0
+    none = GenMeasurement(idle_gap_ms=0.0)
+    assert measure_idle_steps(SlowAfterIdle(), CPU, none) == ()  # type: ignore[arg-type]
 
 
 def test_a_profile_writes_the_restart_and_reads_it_back(tmp_path: Any) -> None:
