@@ -49,4 +49,4 @@ base = statistics.median(samples[0.0])
 for idle, ms in samples.items():
     p50 = statistics.median(ms)
     label = "back to back" if idle == 0 else f"after {idle:g} ms idle"
-    print(f"64-token prefill {label:<20} p50 {p50:6.2f} ms  (+{p50 - base:5.2f})")
+    print(f"64-token prefill {label:<20} p50 {p50:6.2f} ms  ({p50 - base:+.2f})")
