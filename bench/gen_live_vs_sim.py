@@ -9,20 +9,26 @@
    measurement), fitted just before and just after that lane's live run and averaged: the
    CPU's speed drifts within a minute on this shared machine.
 3. Print per lane TTFT p50 and TPOT p50 both ways and live/sim, medians over rounds (goal:
-   within 15%). ``--sleep`` swaps in a model that only sleeps each call's analytic cost, so
-   what is left is the runtime's own overhead and the machine's wake-up latency.
+   within 15%), twice: simulated with the fit's idle restart (``idle_restart_ms``, what
+   ``profile`` now fits: a step after idle is slower) and without it (the simulator before
+   it), on the same live run. ``--sleep`` swaps in a model that only sleeps each call's
+   analytic cost, so what is left is the runtime's own overhead and the machine's wake-up
+   latency. The load average is printed per round: the CPU is shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import statistics
 from dataclasses import astuple
+from typing import Any
 
 import torch
 from common import machine
 
-from batchtui.engine.gen import StepCost, gen_requests
+from batchtui.engine.gen import GenRequests, StepCost, gen_requests
 from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.live_model import LiveModel
 from batchtui.engine.gen.live_run import serve_live, warm_up
@@ -98,14 +104,15 @@ def main() -> None:
         f"load: poisson {args.rate:g} req/s for {args.seconds:g} s, prompt {args.prompt_tokens:g}"
         f" / output {args.output_tokens:g} tokens (lognormal, CV 0.5), {args.rounds} rounds"
     )
-    ratios: dict[tuple[str, str], list[float]] = {}
+    ratios: dict[tuple[str, str, str], list[float]] = {}
     for r in range(args.rounds):
         requests = gen_requests(load, args.seconds, seed=r)
         model = LiveModel(module, device, requests, seed=r)
         warm_up(model, requests)
-        print(f"\nround {r}: {len(requests)} requests")
-        print(f"{'lane':<11} {'TTFT p50 sim':>12} {'live':>8} {'ratio':>6} {'TPOT p50 sim':>12} "
-              f"{'live':>8} {'ratio':>6}  busy sim/live  fit step/seq ms")  # fmt: skip
+        print(f"\nround {r}: {len(requests)} requests, load average {_load()}")
+        print(f"{'lane':<11} {'TTFT p50 sim':>12} {'no-idle':>8} {'live':>8} {'ratio':>6} "
+              f"{'no-idle':>7} {'TPOT p50 sim':>12} {'live':>8} {'ratio':>6} {'no-idle':>7}"
+              "  busy sim/live  fit step/seq/idle ms")  # fmt: skip
         for lane in LANES:
             # Fitted just before and just after the lane is served live, averaged: the CPU's
             # speed drifts within a minute on this shared machine.
@@ -116,22 +123,42 @@ def main() -> None:
             cost = StepCost(
                 *((a + b) / 2.0 for a, b in zip(astuple(before), astuple(after), strict=True))
             )
-            described, timeline = serve(lane, cost, requests)
-            sim = lane_figures(lane.name, described, requests, timeline)
+            sim = _simulated(lane, cost, requests)
+            plain = _simulated(lane, dataclasses.replace(cost, idle_restart_ms=0.0), requests)
             row = [f"{lane.name:<11}"]
             for key in ("ttft_ms", "tpot_ms"):
-                s, v = sim[key]["p50"], live[key]["p50"]
-                ratios.setdefault((lane.name, key), []).append(v / s)
-                row.append(f"{s:12.2f} {v:8.2f} {v / s:6.2f}")
+                s, s0, v = sim[key]["p50"], plain[key]["p50"], live[key]["p50"]
+                ratios.setdefault((lane.name, key, "idle"), []).append(v / s)
+                ratios.setdefault((lane.name, key, "plain"), []).append(v / s0)
+                if key == "ttft_ms":
+                    row.append(f"{s:12.2f} {s0:8.2f} {v:8.2f} {v / s:6.2f} {v / s0:7.2f}")
+                else:
+                    row.append(f"{s:12.2f} {v:8.2f} {v / s:6.2f} {v / s0:7.2f}")
             row.append(f" {sim['device_busy']:.2f}/{live['device_busy']:.2f}")
-            row.append(f"     {before.step_ms:.2f}/{before.decode_ms_per_seq:.2f} -> "
-                       f"{after.step_ms:.2f}/{after.decode_ms_per_seq:.2f}")  # fmt: skip
+            row.append(
+                f"     {before.step_ms:.2f}/{before.decode_ms_per_seq:.2f}/"
+                f"{before.idle_restart_ms:.2f} -> {after.step_ms:.2f}/"
+                f"{after.decode_ms_per_seq:.2f}/{after.idle_restart_ms:.2f}"
+            )
             print(" ".join(row))
-    print(f"\nmedians over {args.rounds} rounds, live / sim:")
+    print(f"\nload average at the end {_load()}")
+    print(f"medians over {args.rounds} rounds, live / sim (with the idle restart; without it):")
     for lane in LANES:
-        t = statistics.median(ratios[(lane.name, "ttft_ms")])
-        p = statistics.median(ratios[(lane.name, "tpot_ms")])
-        print(f"{lane.name:<11} TTFT p50 {t:5.2f}   TPOT p50 {p:5.2f}")
+        cells = []
+        for key, label in (("ttft_ms", "TTFT p50"), ("tpot_ms", "TPOT p50")):
+            with_idle = statistics.median(ratios[(lane.name, key, "idle")])
+            without = statistics.median(ratios[(lane.name, key, "plain")])
+            cells.append(f"{label} {with_idle:5.2f} ({without:5.2f})")
+        print(f"{lane.name:<11} " + "   ".join(cells))
+
+
+def _simulated(lane: LaneSpec, cost: StepCost, requests: GenRequests) -> dict[str, Any]:
+    described, timeline = serve(lane, cost, requests)
+    return lane_figures(lane.name, described, requests, timeline)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

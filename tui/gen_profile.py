@@ -137,6 +137,7 @@ def format_gen_profile(profile: GenProfile) -> str:
         f"decode_ms_per_seq {c.decode_ms_per_seq:.4g} · context_ms_per_token "
         f"{c.context_ms_per_token:.4g}",
         f"fit: R² {profile.r2:.3f} · worst relative error {profile.worst_relative_error:.1%}",
+        *idle_lines(profile),
         "",
         f"{'step':<8} {'prefill':>8} {'seqs':>5} {'decode':>6} {'context':>8} "
         f"{'median ms':>10} {'fitted ms':>10} {'error':>7}",
@@ -151,6 +152,21 @@ def format_gen_profile(profile: GenProfile) -> str:
     if mixed is not None and mixed > MIXED_DOMINATES:
         lines += ["", f"note: {_MIXED} ({mixed:.0%} of the squared relative error)"]
     return "\n".join(lines)
+
+
+def idle_lines(profile: GenProfile) -> list[str]:
+    """The idle restart fitted, and the steps it came from (none if it was not measured)."""
+    if not profile.idle_points:
+        return []
+    c = profile.cost
+    steps = ", ".join(
+        f"{p.prefill_tokens}-token prefill {p.median_ms:.3f} ms vs {p.back_to_back_ms:.3f}"
+        for p in profile.idle_points
+    )
+    return [
+        f"idle_restart_ms {c.idle_restart_ms:.4g} after idle_after_ms {c.idle_after_ms:g} "
+        f"(steps after {profile.idle_gap_ms:g} ms idle vs back to back: {steps})"
+    ]
 
 
 _MIXED = (

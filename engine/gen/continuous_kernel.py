@@ -17,6 +17,7 @@ tests drive it one step at a time.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -101,7 +102,8 @@ def advance(
     step_seqs: np.ndarray,
     step_kv: np.ndarray,
 ) -> int:
-    """run_continuous's loop from where ``mem`` and ``clock`` (now, busy seconds) left it,
+    """run_continuous's loop from where ``mem`` and ``clock`` (now, busy seconds, the last
+    step's end: -inf before the first) left it, with ``cost`` StepCost's six coefficients,
     until every request is served or the step arrays are full: OK, FULL or EMPTY_STEP.
 
     Continuous.schedule and .complete are written out here, not called: a call costs atomic
@@ -122,7 +124,8 @@ def advance(
     max_seqs, budget_per_step, chunked = h[H_SEQS], h[H_BUDGET], h[H_CHUNKED] != 0
     threshold, size, total = h[H_THRESHOLD], h[H_BLOCK], h[H_TOTAL]
     step_ms, prefill_ms, decode_ms, context_ms = cost[0], cost[1], cost[2], cost[3]
-    now, busy = clock[0], clock[1]
+    restart_ms, idle_after_s = cost[4], cost[5] / 1000.0
+    now, busy, last_end = clock[0], clock[1], clock[2]
     nxt, n_itl, steps = h[H_NEXT], h[H_ITL], h[H_STEPS]
     status = OK
     while True:
@@ -223,10 +226,14 @@ def advance(
             status = EMPTY_STEP
             break
 
-        # The step runs: StepCost.step, term by term in the same order (the same rounding).
+        # The step runs: StepCost.step and .restart_s, term by term in the same order (the
+        # same rounding).
         dt = (step_ms + prefill_ms * prefill + decode_ms * decodes + context_ms * context) / 1000.0
+        if restart_ms > 0.0 and now - last_end > idle_after_s:
+            dt += restart_ms / 1000.0
         now += dt
         busy += dt
+        last_end = now
         step_kv[steps] = (total - free) * size
 
         # Continuous.complete.
@@ -271,9 +278,14 @@ def advance(
         step_end[steps] = now
         step_seqs[steps] = n_items
         steps += 1
-    clock[0], clock[1] = now, busy
+    clock[0], clock[1], clock[2] = now, busy, last_end
     h[H_NEXT], h[H_ITL], h[H_STEPS] = nxt, n_itl, steps
     return status
+
+
+def coefficients_of(cost: StepCost) -> np.ndarray:
+    """``advance``'s ``cost``: StepCost's fields in declaration order."""
+    return np.array(dataclasses.astuple(cost), dtype=np.float64)
 
 
 def _grown(a: np.ndarray) -> np.ndarray:
@@ -291,16 +303,8 @@ def run_timeline(scheduler: Continuous, cost: StepCost, requests: GenRequests) -
     prompts = np.ascontiguousarray(requests.prompt, dtype=np.int64)
     outputs = np.ascontiguousarray(requests.output, dtype=np.int64)
     mem = new_memory(scheduler, count)
-    clock = np.zeros(2)
-    coefficients = np.array(
-        [
-            cost.step_ms,
-            cost.prefill_ms_per_token,
-            cost.decode_ms_per_seq,
-            cost.context_ms_per_token,
-        ],
-        dtype=np.float64,
-    )
+    clock = np.array([0.0, 0.0, -np.inf])
+    coefficients = coefficients_of(cost)
     first = np.full(count, np.nan)
     last = np.full(count, np.nan)
     tokens = np.zeros(count, dtype=np.int64)

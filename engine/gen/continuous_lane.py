@@ -27,7 +27,7 @@ from batchtui.engine.gen.workload import GenRequests
 class ContinuousStepper:
     """Serves fed requests step by step: arrivals join at the start of the next step; tokens
     land at the step's end. A request whose sequence can never fit the KV cache is rejected
-    on arrival.
+    on arrival. A step that starts after the device idled pays ``cost.restart_s``.
 
     Requests are numbered in feed order (``0, 1, …`` from the first fed). The scheduler sees
     slot numbers instead, reused once a request finishes, so its tables stay as small as the
@@ -42,6 +42,7 @@ class ContinuousStepper:
         self.cost = cost
         self.keep_itl = keep_itl
         self.now = 0.0  # the end of the last step computed (it may lie past the last until)
+        self.last_end = -math.inf  # when the device last finished a step (never: idle always)
         self.busy_s = 0.0
         self.fed = 0  # requests fed so far
         self.finished: list[tuple[int, float, float]] = []
@@ -105,7 +106,7 @@ class ContinuousStepper:
             self.step_tokens,
         )
         block_size = scheduler.block_size
-        step = self.cost.step
+        step, restart_s = self.cost.step, self.cost.restart_s
         schedule, complete, add, fits = (
             scheduler.schedule,
             scheduler.complete,
@@ -113,7 +114,7 @@ class ContinuousStepper:
             scheduler.fits,
         )
         base = self.fed - count  # request number of times[0]
-        now, nxt, busy = self.now, self._next, self.busy_s
+        now, nxt, busy, last_end = self.now, self._next, self.busy_s, self.last_end
         while True:
             if scheduler.idle:
                 if nxt == count or times[nxt] >= until:
@@ -141,8 +142,10 @@ class ContinuousStepper:
             if not plan.items:
                 raise RuntimeError("continuous: a step with work waiting scheduled nothing")
             dt = step(plan.prefill_tokens, plan.decode_seqs, plan.context_tokens)
+            dt += restart_s(now - last_end)  # if the device idled since its last step
             now += dt
             busy += dt
+            last_end = now
             step_kv.append(scheduler.used_blocks * block_size)
             result = complete(plan)
             for slot in result.sampled:
@@ -158,7 +161,7 @@ class ContinuousStepper:
             step_end.append(now)
             step_seqs.append(len(plan.items))
             step_tokens.append(len(result.sampled))
-        self.now, self._next, self.busy_s = now, nxt, busy
+        self.now, self._next, self.busy_s, self.last_end = now, nxt, busy, last_end
 
 
 def _drop(_: float) -> None:
@@ -215,7 +218,12 @@ def run_continuous_fast(scheduler: Continuous, cost: StepCost, requests: GenRequ
     """``run_continuous``'s Timeline, from the compiled kernel when numba is installed and the
     kernel models this scheduler and cost exactly (an idle Continuous, the analytic StepCost)."""
     kernel = _compiled()
-    exact = type(scheduler) is Continuous and type(cost).step is StepCost.step and scheduler.idle
+    exact = (
+        type(scheduler) is Continuous
+        and type(cost).step is StepCost.step
+        and type(cost).restart_s is StepCost.restart_s
+        and scheduler.idle
+    )
     if kernel is None or not exact:
         return run_continuous(scheduler, cost, requests)
     return kernel.run_timeline(scheduler, cost, requests)

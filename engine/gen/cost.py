@@ -10,6 +10,10 @@ simdistserve/estimators/time_estimator.py: prefill 0.0948 ms/token + 18.9 ms, de
 0.000611 ms/context token + 0.0682 ms/sequence + 19.9 ms). We keep the decode intercept as
 the step cost and drop the prefill fit's small quadratic term (4e-6 ms per token squared:
 1 ms at a 512-token prompt), so one formula prices mixed prefill + decode steps.
+
+Optionally (defaults 0: off) a step that starts after the device idled longer than
+``idle_after_ms`` pays ``idle_restart_ms`` more: a CPU is measurably slower on the first
+step after a rest (caches, clocks; bench/RESULTS.md), which back-to-back profiles miss.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ class StepCost:
     prefill_ms_per_token: float = 0.0948
     decode_ms_per_seq: float = 0.0682
     context_ms_per_token: float = 0.000611
+    idle_restart_ms: float = 0.0
+    """Extra cost of a step that starts after the device idled longer than idle_after_ms."""
+    idle_after_ms: float = 0.0
+    """How long the device must idle (strictly more) before a step pays idle_restart_ms."""
 
     @classmethod
     def from_spec(cls, model: ModelSpec) -> StepCost:
@@ -45,6 +53,18 @@ class StepCost:
             + self.context_ms_per_token * context_tokens
         ) / 1000.0
 
+    def restart_s(self, idle_s: float) -> float:
+        """Seconds added to a step that starts after the device idled ``idle_s`` seconds:
+        idle_restart_ms if that is more than idle_after_ms, else 0 (exactly: adding it
+        changes nothing). The first step of a run follows an idle of ``inf``."""
+        if self.idle_restart_ms > 0.0 and idle_s > self.idle_after_ms / 1000.0:
+            return self.idle_restart_ms / 1000.0
+        return 0.0
+
     def to_json(self) -> dict[str, Any]:
-        """The ``model`` object of generative reports."""
-        return {"kind": "analytic-llm", **dataclasses.asdict(self)}
+        """The ``model`` object of generative reports (the idle terms only when charged, so
+        reports without them read as before)."""
+        out = {"kind": "analytic-llm", **dataclasses.asdict(self)}
+        if not self.idle_restart_ms:
+            del out["idle_restart_ms"], out["idle_after_ms"]
+        return out

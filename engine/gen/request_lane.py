@@ -6,11 +6,13 @@ unchanged; only the service time differs: one prefill step over every prompt, th
 decode step per token of the longest output. Finished sequences keep their slot (padding)
 until the batch ends, so every decode step computes all ``B`` sequences, and their context
 grows by ``B`` tokens a step. Each request's tokens stream as they are made: its first at
-the end of the prefill, its last when its own output is complete.
+the end of the prefill, its last when its own output is complete. A batch that starts after
+the device idled pays the idle restart (``StepCost.restart_s``) once, on its prefill.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -55,6 +57,40 @@ class BatchGeneration:
         return self._cost.to_json()
 
 
+class _TimedBatchGeneration(BatchGeneration):
+    """BatchGeneration told each batch's start (``now``, by ``_TellsTime``), so a batch after
+    the device idled pays the restart; ``restart_s`` holds what each dispatch paid."""
+
+    def __init__(self, cost: StepCost, requests: GenRequests) -> None:
+        super().__init__(cost, requests)
+        self.now = 0.0
+        self.last_finish = -math.inf  # before the first batch the device was idle
+        self.restart_s: list[float] = []
+
+    def duration(self, n: int, first: int = 0) -> float:
+        restart = self._cost.restart_s(self.now - self.last_finish)
+        self.restart_s.append(restart)
+        s = super().duration(n, first) + restart
+        self.last_finish = self.now + s
+        return s
+
+
+class _TellsTime:
+    """``policy`` (every attribute its own) whose ``decide`` first tells ``service`` the time:
+    SimLane asks for a batch's duration right after the decide that dispatched it."""
+
+    def __init__(self, policy: Policy, service: _TimedBatchGeneration) -> None:
+        self._policy = policy
+        self._service = service
+
+    def decide(self, now: float, view: Any) -> Any:
+        self._service.now = now
+        return self._policy.decide(now, view)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._policy, name)
+
+
 def run_request_level(policy: Policy, cost: StepCost, requests: GenRequests) -> Timeline:
     """Serve every request with ``policy`` forming the batches; token times in closed form."""
     arrivals = Arrivals()
@@ -62,7 +98,8 @@ def run_request_level(policy: Policy, cost: StepCost, requests: GenRequests) -> 
         requests.times, requests.prompt, float(requests.times[-1]) if len(requests) else 0.0
     )
     arrivals.close()
-    lane = SimLane(policy.kind, policy, BatchGeneration(cost, requests), arrivals)
+    service = _TimedBatchGeneration(cost, requests)
+    lane = SimLane(policy.kind, _TellsTime(policy, service), service, arrivals)  # type: ignore[arg-type]
     lane.advance(float("inf"))
     log = lane.log.arrays()
     size = log.size
@@ -75,6 +112,7 @@ def run_request_level(policy: Policy, cost: StepCost, requests: GenRequests) -> 
     longest = np.maximum.reduceat(output, start) if len(size) else np.empty(0, dtype=np.int64)
     c = cost.context_ms_per_token / 1000.0
     prefill_s = (cost.step_ms + cost.prefill_ms_per_token * prompt_sum) / 1000.0
+    prefill_s += np.array(service.restart_s)  # the idle restart, paid on the prefill
     step0 = (
         cost.step_ms + cost.decode_ms_per_seq * size + cost.context_ms_per_token * prompt_sum
     ) / 1000.0

@@ -1,5 +1,9 @@
 """A generative model's measured steps and fitted coefficients: the ``batchtui.gen-profile/1``
 file that ``batchtui profile`` writes and ``run --profile`` reads (no torch needed to read it).
+
+The idle restart (StepCost.idle_restart_ms / idle_after_ms) is an additive ``idle`` object:
+the surcharge, its threshold, the idle gap measured and the steps timed after it. A profile
+written before it existed has none and loads with both at 0 (no restart charged).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ GEN_PROFILE_FORMAT = "batchtui.gen-profile/1"
 STEP_KINDS = ("prefill", "decode", "mixed")
 """A measured step prefills only, decodes only, or does both (a prefill call then a decode
 call, as the live runtime runs a mixed step)."""
+IDLE_TERMS = ("idle_restart_ms", "idle_after_ms")
+"""StepCost's idle restart: in the profile's ``idle`` object, not its ``coefficients``."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,18 @@ class StepPoint:
 
 
 @dataclass(frozen=True)
+class IdlePoint(StepPoint):
+    """A step shape timed right after the device idled, beside its back-to-back median."""
+
+    back_to_back_ms: float = 0.0
+
+    @property
+    def surcharge_ms(self) -> float:
+        """How much longer the step took after idle than back to back (medians)."""
+        return self.median_ms - self.back_to_back_ms
+
+
+@dataclass(frozen=True)
 class GenProfile:
     """What was measured, on which model and device, and the coefficients fitted to it."""
 
@@ -51,6 +69,9 @@ class GenProfile:
     seed: int = 0
     fitted_ms: tuple[float, ...] = ()
     """The fitted time of each point, in the points' order (empty if not known)."""
+    idle_points: tuple[IdlePoint, ...] = ()
+    """Steps timed right after ``idle_gap_ms`` of idle device (empty: not measured)."""
+    idle_gap_ms: float = 0.0
 
     def source_json(self, path: str | None = None) -> dict[str, Any]:
         """Where fitted coefficients came from: the ``fitted_from`` of a run/2 ``model``."""
@@ -68,6 +89,8 @@ class GenProfile:
         for point, fitted in zip(points, self.fitted_ms, strict=False):
             point["fitted_ms"] = fitted
         coefficients = dataclasses.asdict(self.cost)
+        for name in IDLE_TERMS:
+            del coefficients[name]
         return {
             "format": GEN_PROFILE_FORMAT,
             "model": self.model,
@@ -77,6 +100,12 @@ class GenProfile:
             "coefficients": coefficients,
             "fit": {"r2": self.r2, "worst_relative_error": self.worst_relative_error},
             "points": points,
+            "idle": {
+                "idle_restart_ms": self.cost.idle_restart_ms,
+                "idle_after_ms": self.cost.idle_after_ms,
+                "gap_ms": self.idle_gap_ms,
+                "points": [dataclasses.asdict(p) for p in self.idle_points],
+            },
         }
 
 
@@ -110,10 +139,22 @@ def _from_json(doc: object) -> GenProfile:
         raise ConfigError("coefficients", "must be an object")
     values = {}
     for name in (f.name for f in dataclasses.fields(StepCost)):
+        if name in IDLE_TERMS:
+            continue
         value = coefficients.get(name)
         if not _number(value) or value < 0:
             raise ConfigError(f"coefficients.{name}", f"must be a number >= 0, got {value!r}")
         values[name] = float(value)
+    idle = doc.get("idle", {})  # absent in profiles from before it: no restart
+    if not isinstance(idle, Mapping):
+        raise ConfigError("idle", "must be an object")
+    for name in (*IDLE_TERMS, "gap_ms"):
+        value = idle.get(name, 0.0)
+        if not _number(value) or value < 0:
+            raise ConfigError(f"idle.{name}", f"must be a number >= 0, got {value!r}")
+    raw_idle = idle.get("points", [])
+    if not isinstance(raw_idle, list):
+        raise ConfigError("idle.points", "must be a list")
     fit = doc.get("fit") if isinstance(doc.get("fit"), Mapping) else {}
     raw_points = doc.get("points", [])
     if not isinstance(raw_points, list):
@@ -124,7 +165,7 @@ def _from_json(doc: object) -> GenProfile:
         model=dict(model),
         device=str(doc.get("device", "?")),
         points=points,
-        cost=StepCost(**values),
+        cost=StepCost(**values, **{name: float(idle.get(name, 0.0)) for name in IDLE_TERMS}),
         r2=float(fit.get("r2", math.nan)) if _number(fit.get("r2")) else math.nan,
         worst_relative_error=(
             float(fit["worst_relative_error"])
@@ -134,20 +175,21 @@ def _from_json(doc: object) -> GenProfile:
         measured_at=str(doc.get("measured_at", "")),
         seed=int(doc["seed"]) if isinstance(doc.get("seed"), int) else 0,
         fitted_ms=tuple(float(f) for f in fitted) if all(map(_number, fitted)) else (),
+        idle_points=tuple(_point(i, p, IdlePoint, "idle.points") for i, p in enumerate(raw_idle)),
+        idle_gap_ms=float(idle.get("gap_ms", 0.0)),
     )
 
 
-_POINT_FIELDS = dataclasses.fields(StepPoint)
 _CASTS: dict[str, type] = {"str": str, "int": int, "float": float}
 
 
-def _point(index: int, raw: object) -> StepPoint:
+def _point(index: int, raw: object, cls: type[StepPoint] = StepPoint, where: str = "points") -> Any:
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"points[{index}]", "must be an object")
+        raise ConfigError(f"{where}[{index}]", "must be an object")
     try:
-        return StepPoint(**{f.name: _CASTS[str(f.type)](raw[f.name]) for f in _POINT_FIELDS})
+        return cls(**{f.name: _CASTS[str(f.type)](raw[f.name]) for f in dataclasses.fields(cls)})
     except (KeyError, TypeError, ValueError) as e:
-        raise ConfigError(f"points[{index}]", f"is not a measured step ({e})") from None
+        raise ConfigError(f"{where}[{index}]", f"is not a measured step ({e})") from None
 
 
 def _number(value: object) -> bool:

@@ -3,11 +3,15 @@
 Three kinds of step are timed: prefills over several token counts (one sequence, and four
 sharing the tokens), decodes over several (sequences, context) points, and mixed steps run
 as the live runtime runs them: a prefill call, then a decode call. Shapes are interleaved
-round by round, so a slow spell of the machine spreads over all of them.
+round by round, so a slow spell of the machine spreads over all of them. Then a few prefills
+are timed right after the device idled ``idle_gap_ms``, each followed by the same prefill back
+to back: what the first takes beyond the second (medians) is the idle restart
+(StepCost.idle_restart_ms), charged to steps that follow more than ``idle_after_ms`` of idle.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 from collections.abc import Callable
@@ -18,8 +22,9 @@ from typing import Any
 import torch
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.cost import StepCost
 from batchtui.engine.gen.step_fit import fit_step_cost
-from batchtui.engine.gen.step_profile import GenProfile, StepPoint
+from batchtui.engine.gen.step_profile import GenProfile, IdlePoint, StepPoint
 from batchtui.engine.models.generative import GenerativeModel, load_generative
 from batchtui.engine.models.reasons import reason
 from batchtui.engine.models.spec import ModelSpec
@@ -28,6 +33,8 @@ CONTEXTS = (64, 256, 1024)
 """Context lengths of the decoding sequences measured (those the model's max_context allows)."""
 MIXED_PREFILL_TOKENS = (64, 256)
 """Prefill chunks measured beside decodes in mixed steps."""
+IDLE_PREFILL_TOKENS = (16, 64)
+"""One-sequence prefills timed after idle: a request arriving at an idle lane starts so."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,11 @@ class GenMeasurement:
     repeats: int = 7
     max_tokens: int = 512
     max_seqs: int = 32
+    idle_gap_ms: float = 100.0
+    """How long the device idles before each step timed after idle (0: none timed)."""
+    idle_after_ms: float = 1.0
+    """The threshold written with the fitted restart: a step after more idle pays it (1 ms:
+    far above the live runtime's own gaps between back-to-back steps, ~40 us)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,7 @@ def profile_generative(
         model = load_generative(spec, device, seed)
     try:
         points = measure_steps(model, device, measurement, seed, progress)
+        idle = measure_idle_steps(model, device, measurement, seed)
     except ConfigError:
         raise
     except Exception as e:  # the person's module, or the device running out of memory
@@ -75,13 +88,66 @@ def profile_generative(
         model=spec.to_dict(),
         device=str(device),
         points=points,
-        cost=fit.cost,
+        cost=with_idle_restart(fit.cost, idle, measurement.idle_after_ms),
         r2=fit.r2,
         worst_relative_error=fit.worst_relative_error,
         measured_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         seed=seed,
         fitted_ms=fit.fitted_ms,
+        idle_points=idle,
+        idle_gap_ms=measurement.idle_gap_ms if idle else 0.0,
     )
+
+
+def with_idle_restart(cost: StepCost, idle: tuple[IdlePoint, ...], after_ms: float) -> StepCost:
+    """``cost`` charging the median surcharge of the steps timed after idle (never below 0:
+    an idle device that is no slower costs nothing) past ``after_ms``; unchanged if none."""
+    if not idle:
+        return cost
+    restart = max(0.0, statistics.median(p.surcharge_ms for p in idle))
+    return dataclasses.replace(cost, idle_restart_ms=restart, idle_after_ms=after_ms)
+
+
+@torch.inference_mode()
+def measure_idle_steps(
+    model: GenerativeModel,
+    device: torch.device,
+    measurement: GenMeasurement,
+    seed: int = 0,
+) -> tuple[IdlePoint, ...]:
+    """``measurement.repeats`` timings of one-sequence prefills (IDLE_PREFILL_TOKENS, within
+    --max-tokens), each right after the device idled ``idle_gap_ms`` and then once more back
+    to back: paired, so the machine's drift over the profile does not count as a surcharge."""
+    if measurement.idle_gap_ms <= 0:
+        return ()
+    longest = min(measurement.max_tokens, model.max_context)
+    tokens = [t for t in IDLE_PREFILL_TOKENS if t <= longest] or [longest]
+    g = torch.Generator().manual_seed(seed + 1)
+    after_idle: dict[int, list[float]] = {t: [] for t in tokens}
+    back_to_back: dict[int, list[float]] = {t: [] for t in tokens}
+
+    def timed(n: int) -> float:
+        chunk = torch.randint(0, model.vocab, (n,), generator=g).to(device)
+        synchronize(device)
+        started = time.perf_counter()
+        _states(model.prefill([chunk], [None]), 1, "prefill")
+        synchronize(device)
+        return (time.perf_counter() - started) * 1000.0
+
+    for _ in range(measurement.repeats):
+        for t in tokens:
+            time.sleep(measurement.idle_gap_ms / 1000.0)
+            after_idle[t].append(timed(t))
+            back_to_back[t].append(timed(t))
+    return tuple(_idle_point(t, after_idle[t], statistics.median(back_to_back[t])) for t in tokens)
+
+
+def _idle_point(tokens: int, ms: list[float], back_to_back_ms: float) -> IdlePoint:
+    return IdlePoint(
+        kind="prefill", prefill_tokens=tokens, prefill_seqs=1, decode_seqs=0, context_tokens=0,
+        median_ms=statistics.median(ms), min_ms=min(ms), max_ms=max(ms), repeats=len(ms),
+        back_to_back_ms=back_to_back_ms,
+    )  # fmt: skip
 
 
 @torch.inference_mode()  # a person's module may not turn autograd off itself

@@ -40,6 +40,16 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
             60_000.0,
             "per context token of a decoding sequence, ms",
         ),
+        # Off by default: a step after the device idled pays a restart (engine/gen/cost.py).
+        Param(
+            "idle_restart_ms",
+            float,
+            0.0,
+            0.0,
+            60_000.0,
+            "extra cost of a step that follows more than idle_after_ms of idle device, ms",
+        ),
+        Param("idle_after_ms", float, 0.0, 0.0, 3_600_000.0, "idle that makes a restart, ms"),
     ),
     # Generative torch models (engine/models/generative.py: the contract they follow).
     "tiny-gpt": (
@@ -81,6 +91,12 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
     ),
 }
 TORCH_KINDS = frozenset({"mlp", "transformer", "conv", "torchscript", "export", "factory"})
+OMITTED_AT_DEFAULT = frozenset(
+    {("analytic-llm", "idle_restart_ms"), ("analytic-llm", "idle_after_ms")}
+)
+"""Params added after presets and reports were written: ``validate`` (so ``to_dict``) leaves
+them out while they hold their defaults, so those documents stay byte for byte the same;
+whoever reads them defaults them alike (StepCost)."""
 GENERATIVE_KINDS = frozenset({"analytic-llm", "tiny-gpt", "gen-factory"})
 """Models that serve token by token (engine/gen), not batch by batch."""
 GENERATIVE_TORCH_KINDS = frozenset({"tiny-gpt", "gen-factory"})
@@ -105,11 +121,17 @@ class ModelSpec:
         return self.kind in TORCH_KINDS
 
     def validate(self) -> dict[str, Any]:
-        """All parameters with defaults filled in; ConfigError naming the first bad one."""
+        """All parameters with defaults filled in (but OMITTED_AT_DEFAULT ones, left out at
+        their defaults); ConfigError naming the first bad one."""
         if self.kind not in MODEL_KINDS:
             known = ", ".join(MODEL_KINDS)
             raise ConfigError("kind", f"unknown model {self.kind!r}; expected one of {known}")
-        return validate(MODEL_KINDS[self.kind], self.params)
+        declared = MODEL_KINDS[self.kind]
+        params = validate(declared, self.params)
+        for p in declared:
+            if (self.kind, p.name) in OMITTED_AT_DEFAULT and params[p.name] == p.default:
+                del params[p.name]
+        return params
 
     def to_dict(self) -> dict[str, Any]:
         """``{"kind": ..., **params}``: the ``model`` object of presets and reports."""

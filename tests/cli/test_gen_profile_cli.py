@@ -43,10 +43,15 @@ def test_run_with_the_profile_simulates_exactly_the_fitted_coefficients(
     code, _, err = run_cli(capsys, *RUN, "--profile", str(fit), "--json", str(tmp_path / "a.json"))
     assert (code, err) == (0, "")
     report = json.loads((tmp_path / "a.json").read_text())
-    coefficients = json.loads(fit.read_text())["coefficients"]
+    doc = json.loads(fit.read_text())
+    coefficients = doc["coefficients"]
     model = report["model"]
     assert model["kind"] == "analytic-llm"
     assert {k: model[k] for k in COEFFICIENTS} == coefficients
+    # The idle restart fitted is simulated too (the model says it only when it is charged).
+    idle = {k: doc["idle"][k] for k in ("idle_restart_ms", "idle_after_ms")}
+    assert model.get("idle_restart_ms", 0.0) == idle["idle_restart_ms"]
+    coefficients = {**coefficients, **idle}
     assert model["fitted_from"]["kind"] == "tiny-gpt" and model["fitted_from"]["layers"] == 1
     assert model["fitted_from"]["profile"] == str(fit)
     # The same run with those coefficients given by hand: the very same lanes.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,9 @@ costs = st.builds(
     st.floats(0.0, 1.0),
     st.floats(0.0, 1.0),
     st.floats(0.0, 0.01),
+    # The idle restart: off, or charged past thresholds around the workload's gaps.
+    st.one_of(st.just(0.0), st.floats(0.0, 20.0)),
+    st.sampled_from([0.0, 0.5, 1.0, 20.0, 50.0, 2000.0]),
 )
 # Prompt, output, gap to the previous arrival: ties (0) and idle spells both occur.
 workload = st.lists(
@@ -72,6 +76,16 @@ def test_the_kernel_timeline_is_the_reference_timeline(params, cost, rows) -> No
     got = run_timeline(scheduler, cost, requests)
     assert_identical(got, want)
     assert scheduler.preemptions == want.preemptions
+
+
+def test_the_equivalence_covers_steps_that_pay_the_idle_restart() -> None:
+    requests = requests_of([(10, 5, 3.0), (20, 3, 0.0), (5, 9, 3.0), (7, 2, 0.001)])
+    cost = StepCost(10.0, 0.5, 0.2, 0.001, idle_restart_ms=7.5, idle_after_ms=1000.0)
+    want = run_continuous(Continuous(), cost, requests)
+    without = run_continuous(Continuous(), dataclasses.replace(cost, idle_restart_ms=0.0), requests)
+    # Arrivals at 3 s (two) and at 6 s and 6.001 s (busy by then): two restarts, no more.
+    assert want.busy_s == pytest.approx(without.busy_s + 2 * 0.0075, abs=1e-12)
+    assert_identical(run_timeline(Continuous(), cost, requests), want)
 
 
 def test_a_long_preemption_storm_with_rejections_matches_to_the_bit() -> None:

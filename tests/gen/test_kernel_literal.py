@@ -33,10 +33,9 @@ class KernelContinuous:
         reference = Continuous(**params)  # the same validation and knobs
         self.total_blocks = reference.total_blocks
         self.mem = ck.new_memory(reference, CAPACITY)
-        self._clock = np.zeros(2)
-        self._cost = np.array(
-            [StepCost().step_ms, 0.0, 0.0, 0.0], dtype=np.float64
-        )  # only the plan matters here
+        self._clock = np.array([0.0, 0.0, -np.inf])  # now, busy, the last step's end
+        # Only the plan matters here: a fixed step cost.
+        self._cost = ck.coefficients_of(StepCost(StepCost().step_ms, 0.0, 0.0, 0.0))
         self._per_request = [
             np.full(CAPACITY, np.nan), np.full(CAPACITY, np.nan),
             np.zeros(CAPACITY, dtype=np.int64), np.zeros(CAPACITY, dtype=bool),

@@ -11,7 +11,12 @@ import torch
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.cost import StepCost
 from batchtui.engine.gen.step_fit import fit_step_cost
-from batchtui.engine.gen.step_profile import GenProfile, StepPoint, load_gen_profile
+from batchtui.engine.gen.step_profile import (
+    IDLE_TERMS,
+    GenProfile,
+    StepPoint,
+    load_gen_profile,
+)
 from batchtui.engine.models.gen_profiler import GenMeasurement, measure_steps, profile_generative
 from batchtui.engine.models.generative import load_generative
 from batchtui.engine.models.spec import ModelSpec
@@ -152,4 +157,6 @@ def test_profiling_says_when_max_context_leaves_no_room() -> None:
 def test_the_profile_names_its_format() -> None:
     doc = GenProfile({"kind": "tiny-gpt"}, "cpu", (), StepCost(), 1.0, 0.0, "now").to_json()
     assert doc["format"] == "batchtui.gen-profile/1"
-    assert set(doc["coefficients"]) == {f.name for f in dataclasses.fields(StepCost)}
+    every = {f.name for f in dataclasses.fields(StepCost)}
+    assert set(doc["coefficients"]) == every - set(IDLE_TERMS)  # the four analytic terms
+    assert set(IDLE_TERMS) <= set(doc["idle"])

@@ -1,0 +1,123 @@
+"""The idle restart in ``batchtui.gen-profile/1``: measured after idle, fitted, written in the
+additive ``idle`` object, read back, and absent (so 0) in profiles from before it."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+import torch
+
+from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.cost import StepCost
+from batchtui.engine.gen.step_profile import IdlePoint, load_gen_profile
+from batchtui.engine.models.gen_profiler import (
+    GenMeasurement,
+    measure_idle_steps,
+    profile_generative,
+    with_idle_restart,
+)
+from batchtui.engine.models.spec import ModelSpec
+from batchtui.tui.gen_profile import format_gen_profile
+
+CPU = torch.device("cpu")
+SMALL = ModelSpec("tiny-gpt", {"layers": 1, "d_model": 32, "max_context": 128})
+BRIEF = GenMeasurement(repeats=2, max_tokens=32, max_seqs=4, idle_gap_ms=20.0)
+
+
+def idle_point(tokens: int, after_idle_ms: float, back_to_back_ms: float) -> IdlePoint:
+    return IdlePoint("prefill", tokens, 1, 0, 0, after_idle_ms, after_idle_ms, after_idle_ms,
+                     3, back_to_back_ms=back_to_back_ms)  # fmt: skip
+
+
+def test_the_restart_is_the_median_surcharge_never_below_zero() -> None:
+    cost = StepCost(1.0, 0.01, 0.1, 0.0)
+    idle = (idle_point(16, 2.5, 1.0), idle_point(64, 3.0, 1.2), idle_point(128, 9.0, 1.5))
+    fitted = with_idle_restart(cost, idle, after_ms=1.0)
+    assert fitted.idle_restart_ms == pytest.approx(1.8)  # of 1.5, 1.8 and 7.5
+    assert fitted.idle_after_ms == 1.0 and fitted.step_ms == 1.0
+    faster = with_idle_restart(cost, (idle_point(16, 0.9, 1.0),), after_ms=1.0)
+    assert faster.idle_restart_ms == 0.0
+    assert with_idle_restart(cost, (), after_ms=1.0) is cost  # not measured: unchanged
+
+
+class SlowAfterIdle:
+    """A generative module (the contract, no torch work) whose prefill spins 1 ms, and 3 ms
+    more when it was last called over 10 ms ago: a device with a known idle restart."""
+
+    max_context = 1 << 20
+    vocab = 2
+
+    def __init__(self) -> None:
+        self.last = -1e9
+
+    def prefill(self, tokens: list[torch.Tensor], states: list[Any]) -> list[int]:
+        now = time.perf_counter()
+        spin = 0.001 + (0.003 if now - self.last > 0.010 else 0.0)
+        while time.perf_counter() - now < spin:
+            pass
+        self.last = time.perf_counter()
+        return [len(t) for t in tokens]
+
+
+def test_steps_after_idle_are_timed_beside_the_same_step_back_to_back() -> None:
+    m = GenMeasurement(repeats=3, max_tokens=32, idle_gap_ms=20.0)
+    (point,) = measure_idle_steps(SlowAfterIdle(), CPU, m)  # type: ignore[arg-type]
+    assert (point.prefill_tokens, point.repeats) == (16, 3)  # 64 tokens is past --max-tokens
+    # 4 ms of spinning after idle, 1 ms back to back (load only ever lengthens them).
+    assert 3.9 < point.median_ms < 40.0 and 0.9 < point.back_to_back_ms < 10.0
+    assert with_idle_restart(StepCost(), (point,), 1.0).idle_restart_ms > 2.0
+    none = GenMeasurement(idle_gap_ms=0.0)
+    assert measure_idle_steps(SlowAfterIdle(), CPU, none) == ()  # type: ignore[arg-type]
+
+
+def test_a_profile_writes_the_restart_and_reads_it_back(tmp_path: Any) -> None:
+    profile = profile_generative(SMALL, CPU, BRIEF, seed=1)
+    (point,) = profile.idle_points  # max_tokens 32: the 16-token prefill only
+    assert point.prefill_tokens == 16 and point.repeats == 2
+    assert profile.idle_gap_ms == 20.0 and profile.cost.idle_after_ms == BRIEF.idle_after_ms
+    assert profile.cost.idle_restart_ms == max(0.0, point.surcharge_ms)
+    doc = profile.to_json()
+    assert doc["idle"]["idle_restart_ms"] == profile.cost.idle_restart_ms
+    assert "idle_restart_ms" not in doc["coefficients"]  # the four analytic terms only
+    path = tmp_path / "fit.json"
+    path.write_text(json.dumps(doc))
+    assert load_gen_profile(path) == profile
+    assert "idle_restart_ms" in format_gen_profile(profile)
+
+
+def test_a_profile_from_before_the_restart_loads_without_one(tmp_path: Any) -> None:
+    profile = profile_generative(SMALL, CPU, BRIEF, seed=1)
+    doc = profile.to_json()
+    del doc["idle"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(doc))
+    old = load_gen_profile(path)
+    assert (old.cost.idle_restart_ms, old.cost.idle_after_ms) == (0.0, 0.0)
+    assert old.idle_points == () and old.idle_gap_ms == 0.0
+    assert old.cost.step_ms == profile.cost.step_ms
+    assert "idle_restart_ms" not in format_gen_profile(old)
+
+
+@pytest.mark.parametrize(
+    ("idle", "message"),
+    [
+        ([], "idle: must be an object"),
+        ({"idle_restart_ms": -1}, "idle.idle_restart_ms: must be a number >= 0, got -1"),
+        ({"idle_after_ms": "soon"}, "idle.idle_after_ms: must be a number >= 0, got 'soon'"),
+        ({"points": [{"kind": "prefill"}]}, "idle.points[0]: is not a measured step"),
+    ],
+)
+def test_a_bad_idle_object_is_one_message_naming_it(
+    idle: object, message: str, tmp_path: Any
+) -> None:
+    doc = {"format": "batchtui.gen-profile/1", "model": {"kind": "tiny-gpt"},
+           "coefficients": StepCost().to_json(), "idle": idle}  # fmt: skip
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ConfigError) as e:
+        load_gen_profile(path)
+    assert e.value.where == "path"
+    assert e.value.message.startswith(f"{path}: {message}")
