@@ -517,8 +517,7 @@ class BatchTuiApp(App[None]):
             return
         try:
             preset = resolve(name_or_path)
-            scenario = dashboard_scenario(preset)
-            scenario.validate()
+            scenario = self.preset_scenario(preset, name_or_path)
         except ConfigError as e:
             self.notify(str(e), title="cannot load", severity="error", timeout=10)
             return
@@ -528,6 +527,12 @@ class BatchTuiApp(App[None]):
         await self._rebuild()
         self._start_engine()
         self.notify(f"loaded preset {preset.name}", timeout=3)
+
+    def preset_scenario(self, preset: Preset, name_or_path: str) -> Any:
+        """The scenario this dashboard opens for ``preset`` (ConfigError if it cannot)."""
+        scenario = dashboard_scenario(preset)
+        scenario.validate()
+        return scenario
 
 
 def _slo_check(text: str) -> float:

@@ -3,12 +3,15 @@ simulator, paced to the wall clock on the same arrivals, tuned live.
 
 The request-level dashboard's spine (engine process, polling, pause, reset, restart,
 signals, keys) with generative panels: per lane TTFT/TPOT, tokens/s, occupancy, KV use
-and the accounting, and sliders for each batcher's knobs and the load. What only a real
-model has (live lane, live check, tune) and export are not offered here.
+and the accounting, charts over time, and sliders for each batcher's knobs and the load.
+``e`` exports a lane as a ``batchtui.preset/2``; ``l`` loads generative presets only (a
+request-level one runs another engine and dashboard: it says which command opens it).
+What needs a real model (live lane, live check, tune) is listed as unavailable.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from typing import Any
 
@@ -18,36 +21,53 @@ from textual.containers import Horizontal
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.run import GenScenario, batcher
-from batchtui.engine.session.gen_messages import SetTokenSlo
+from batchtui.engine.session.gen_messages import GenSnapshot, SetTokenSlo
+from batchtui.presets import Preset
+from batchtui.presets.from_lane import device_label, lane_preset
 from batchtui.tui.app import BatchTuiApp
 from batchtui.tui.gen_args import SLO_TPOT_MS, SLO_TTFT_MS
+from batchtui.tui.gen_preset import window_measured
 from batchtui.tui.panels.gen_comparison import GenComparison
 from batchtui.tui.panels.gen_help import GenHelpScreen
 from batchtui.tui.panels.gen_lane_panel import GenLanePanel
 from batchtui.tui.panels.gen_load_bar import GenLoadBar
 from batchtui.tui.panels.gen_status import GenStatusLine
+from batchtui.tui.screens.load_preset import LoadPresetScreen
 from batchtui.tui.widgets.key_footer import KeyFooter
 from batchtui.tui.widgets.value_prompt import ValuePrompt, parse_number
 
-NOT_HERE = frozenset({"toggle_live", "check_live", "tune", "export", "load_preset"})
-"""Keys of the request-level dashboard a generative one does not offer (hidden)."""
+UNAVAILABLE = {
+    "toggle_live": "Unavailable here: serving a lane live needs a torch model",
+    "check_live": "Unavailable here: a live check needs a torch model",
+    "tune": "Unavailable here: the tuner does not search the generative knobs yet",
+}
+"""Keys of the request-level dashboard the generative engine cannot serve yet: kept (the
+help and the palette say why, the key says so), left out of the footer."""
+WHY_UNAVAILABLE = (
+    "the generative lanes run on the analytic step cost only; use "
+    "`batchtui run --model tiny-gpt --mode live` for live serving"
+)
+TOOLTIPS = {
+    "set_slo": "Set the TTFT/TPOT SLOs (goodput, best lane)",
+    "export": "Export the focused lane as a generative preset (batchtui.preset/2)",
+    "load_preset": "Load a generative preset",
+}
 
 
 def _gen_binding(binding: Binding) -> Binding:
-    if binding.action == "set_slo":
-        return dataclasses.replace(binding, tooltip="Set the TTFT/TPOT SLOs (goodput, best lane)")
+    if binding.action in UNAVAILABLE:
+        return dataclasses.replace(binding, tooltip=UNAVAILABLE[binding.action], show=False)
+    if binding.action in TOOLTIPS:
+        return dataclasses.replace(binding, tooltip=TOOLTIPS[binding.action])
     return binding
 
 
 class GenDashboardApp(BatchTuiApp, inherit_bindings=False):
     """Load bar (rate, prompt and output tokens), a panel per lane, comparison, footer."""
 
-    # The request-level dashboard's keys less those not offered here: the footer, the help
-    # screen and the command palette are built from this list.
-    BINDINGS = [
-        *App.BINDINGS,
-        *(_gen_binding(b) for b in BatchTuiApp.BINDINGS if b.action not in NOT_HERE),
-    ]
+    # The request-level dashboard's keys, those it cannot serve marked unavailable: the
+    # footer, the help screen and the command palette are built from this list.
+    BINDINGS = [*App.BINDINGS, *(_gen_binding(b) for b in BatchTuiApp.BINDINGS)]
 
     def __init__(self, scenario: GenScenario, **options: Any) -> None:
         super().__init__(scenario, **options)  # type: ignore[arg-type]  # duck-typed Scenario
@@ -76,9 +96,12 @@ class GenDashboardApp(BatchTuiApp, inherit_bindings=False):
     def _draw(self, snap: Any) -> None:
         short = self.has_class("short")
         self.query_one(GenStatusLine).running_gen(snap, self.preset_name)
+        series = {s.name: s for s in snap.series}
         for recent, total in zip(snap.recent, snap.total, strict=True):
             panel = self.query_one(f"#lane-{recent.name}", GenLanePanel)
-            panel.show_gen(recent, total, snap.slo_ttft_ms, snap.slo_tpot_ms, short)
+            panel.show_gen(
+                recent, total, snap.slo_ttft_ms, snap.slo_tpot_ms, short, series.get(recent.name)
+            )
         self.query_one(GenComparison).show(
             snap.recent, snap.slo_ttft_ms, snap.slo_tpot_ms, compact=self.has_class("compact")
         )
@@ -86,6 +109,59 @@ class GenDashboardApp(BatchTuiApp, inherit_bindings=False):
 
     def action_help(self) -> None:
         self.push_screen(GenHelpScreen())
+
+    def _unavailable(self, action: str) -> None:
+        self.notify(f"{UNAVAILABLE[action]}: {WHY_UNAVAILABLE}", title="unavailable", timeout=5)
+
+    def action_toggle_live(self) -> None:
+        self._unavailable("toggle_live")
+
+    def action_check_live(self) -> None:
+        self._unavailable("check_live")
+
+    def action_tune(self) -> None:
+        self._unavailable("tune")
+
+    def lane_preset(self, lane: str, name: str) -> Preset:
+        """The lane's knobs as running on the load as running, a ``batchtui.preset/2`` with
+        the token SLOs and the figures measured over the recent window."""
+        snap = self.snapshot
+        spec = next(s for s in self.scenario.lanes if s.name == lane)
+        batcher: dict[str, Any] = {"kind": spec.kind, **self._initial_params(spec)}
+        load, measured = self.scenario.load, None
+        if isinstance(snap, GenSnapshot):
+            recent = next(s for s in snap.recent if s.name == lane)
+            total = next(s for s in snap.total if s.name == lane)
+            batcher, load = dict(total.batcher), snap.load
+            measured = window_measured(recent, snap.arrival_rps, device_label(snap.model))
+        return lane_preset(
+            name=name,
+            description=f"Exported from the generative dashboard: the {spec.kind} lane {lane!r}.",
+            batcher=batcher,
+            load=load,
+            model=self.scenario.model,
+            device="auto",
+            slo_ms=None,
+            slo_ttft_ms=self.scenario.slo_ttft_ms,
+            slo_tpot_ms=self.scenario.slo_tpot_ms,
+            measured=measured,
+        )
+
+    def action_load_preset(self) -> None:
+        self.push_screen(LoadPresetScreen(keep=lambda p: p.generative), self._preset_chosen)
+
+    def preset_scenario(self, preset: Preset, name_or_path: str) -> Any:
+        """A generative preset's scenario, as ``batchtui --preset`` opens it; a request-level
+        one is refused with the command that opens it (another engine and dashboard)."""
+        from batchtui.tui.dashboard_command import gen_dashboard_scenario_from_args
+
+        if not preset.generative:
+            raise ConfigError(
+                "preset",
+                f"{preset.name} is a request-level preset: open it with "
+                f"`batchtui --preset {name_or_path}`",
+            )
+        return gen_dashboard_scenario_from_args(argparse.Namespace(preset=name_or_path))
 
     def action_set_slo(self) -> None:
         """Ask for the TTFT and TPOT SLOs (ms, ``TTFT/TPOT``; ``-`` leaves one unset)."""

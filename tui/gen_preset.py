@@ -16,6 +16,7 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec
+from batchtui.engine.session.gen_messages import GenLaneStats
 from batchtui.presets import Preset, save_preset
 from batchtui.presets.from_lane import (
     device_label,
@@ -98,3 +99,36 @@ def save_gen_preset(
         save_preset(preset, path)
     except OSError as e:
         raise ConfigError("--save-preset", f"cannot write {path}: {e.strerror or e}") from None
+
+
+def window_measured(recent: GenLaneStats, arrival_rps: float | None, device: str) -> dict[str, Any]:
+    """The ``measured`` object of a preset exported from the dashboard: one lane's figures
+    over the recent window (``arrival_rps``: the arrivals measured over it), in the shape
+    ``run --save-preset`` writes; what the window does not hold (inter-token latencies, the
+    sequences-per-step histogram, rejections within it) is left out or since the start."""
+
+    def latency(summary: Any) -> dict[str, float | None]:
+        return {k: getattr(summary, k) for k in ("p50", "p90", "p99", "max")}
+
+    lane: dict[str, Any] = {
+        "arrived": round((arrival_rps or 0.0) * recent.span_s),
+        "completed": round(recent.requests_per_s * recent.span_s),
+        "rejected": recent.rejected,
+        "throughput_rps": recent.requests_per_s,
+        "output_tokens_per_s": recent.output_tokens_per_s,
+        "device_busy": None,
+        "ttft_ms": latency(recent.ttft),
+        "tpot_ms": latency(recent.tpot),
+        "itl_ms": {"p50": None},
+        "e2e_ms": latency(recent.e2e),
+        "seqs_per_step": {"histogram": {}},
+        "kv_cache": {
+            "max_tokens": recent.kv_peak if recent.kv_capacity else None,
+            "capacity_tokens": recent.kv_capacity,
+            "mean_tokens": recent.kv_tokens,
+        },
+        "preemptions": recent.preemptions,
+    }
+    if recent.goodput_rps is not None:
+        lane["goodput_rps"] = recent.goodput_rps
+    return gen_measured_figures(lane, duration_s=recent.span_s, device=device)

@@ -52,6 +52,28 @@ class GenLaneStats:
     rejected: int
     dropped: int
     in_progress: int
+    saturated: bool = False  # its backlog grows or it drops arrivals (recent window only)
+
+
+@dataclass(frozen=True)
+class GenLaneSeries:
+    """One lane's points, oldest first, each over the ``step_s`` before it: TTFT p99 (NaN
+    when no first token came), output tokens/s, the KV cache's peak, and at its end the
+    backlog (arrived, not finished, rejected or dropped), arrivals and drops since start."""
+
+    name: str
+    step_s: float
+    ttft_p99_ms: tuple[float, ...]
+    output_tokens_per_s: tuple[float, ...]
+    kv_peak_tokens: tuple[int, ...]
+    kv_capacity: int | None
+    backlog: tuple[int, ...]
+    arrived: tuple[int, ...]
+    dropped: tuple[int, ...]
+    seqs_mean: tuple[float, ...]
+
+    def __len__(self) -> int:
+        return len(self.backlog)
 
 
 @dataclass(frozen=True)
@@ -64,3 +86,4 @@ class GenSnapshot(Snapshot):
     slo_ttft_ms: float | None = None
     slo_tpot_ms: float | None = None
     arrival_rps: float | None = None  # measured over the last window_s (None: no time yet)
+    series: tuple[GenLaneSeries, ...] = ()  # per lane, its figures per second (the charts)

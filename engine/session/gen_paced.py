@@ -62,4 +62,5 @@ class GenPacedLab(PacedLab):
             slo_ttft_ms=s.slo_ttft_ms,
             slo_tpot_ms=s.slo_tpot_ms,
             arrival_rps=s.arrival_rps(self.window_s),
+            series=s.series(),
         )

@@ -7,6 +7,7 @@ knob changes, ``reset_stats``), so the dashboard paces it like a request-level L
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from typing import Any
 
@@ -17,7 +18,8 @@ from batchtui.engine.gen.run import GenScenario, batcher
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.session.gen_lanes import ContinuousLane, RequestLevelLane
 from batchtui.engine.session.gen_load import GenLoad
-from batchtui.engine.session.gen_messages import GenLaneStats
+from batchtui.engine.session.gen_messages import GenLaneSeries, GenLaneStats
+from batchtui.engine.session.gen_series import SERIES_STEP_S, LaneHistory, backlog_grows
 
 DEFAULT_GEN_MAX_QUEUE = 20_000  # as the request-level dashboard: overload drops, memory stays flat
 FORGET_EVERY_S = 1.0  # a bounded session drops old records once per second of virtual time
@@ -50,6 +52,8 @@ class GenSession:
         self._next_forget = FORGET_EVERY_S
         self.slo_ttft_ms = scenario.slo_ttft_ms
         self.slo_tpot_ms = scenario.slo_tpot_ms
+        self._history = {name: LaneHistory(name) for name in self.lanes}
+        self._point_at = 0.0  # where the last point of the series closed
 
     @property
     def load(self) -> LoadSpec:
@@ -74,9 +78,21 @@ class GenSession:
         self._arrived_at.append((t, self.arrived))
         while len(self._arrived_at) > 2 and self._arrived_at[1][0] <= t - ARRIVALS_KEPT_S:
             self._arrived_at.popleft()
+        if t >= self._point_at + SERIES_STEP_S:
+            self._add_points(t)
         if self._keep_s is not None and t >= self._next_forget:
             self._forget(t - self._keep_s)
             self._next_forget = t + FORGET_EVERY_S
+
+    def _add_points(self, t: float) -> None:
+        """Close a point of every lane's series: its figures since the last one."""
+        for lane, stats in zip(self.lanes, self._stats(self._point_at, t), strict=True):
+            self._history[lane].add(stats)
+        self._point_at = t
+
+    def series(self) -> tuple[GenLaneSeries, ...]:
+        """Every lane's figures per second since the start or the last reset (bounded)."""
+        return tuple(history.series() for history in self._history.values())
 
     def arrival_rps(self, window_s: float) -> float | None:
         """Arrivals per second over the last ``window_s`` (at most ARRIVALS_KEPT_S): what a
@@ -126,25 +142,38 @@ class GenSession:
 
     def reset_stats(self) -> None:
         """Figures start afresh from now (the lanes carry on)."""
-        self._since = self.clock
+        self._since = self._point_at = self.clock
         for lane in self.lanes.values():
             lane.records.reset()
+        for history in self._history.values():
+            history.clear()
 
     def check_live(self, lane: str, *args: Any, **kwargs: Any) -> Any:
         """Generative lanes have no live check in the dashboard (yet): refused."""
         raise ConfigError("lane", "generative lanes run in the simulator only here")
 
     def snapshot(self, window_s: float | None = None) -> tuple[GenLaneStats, ...]:
-        """Every lane's figures now: over the last ``window_s``, or since the last reset."""
+        """Every lane's figures now: over the last ``window_s`` (marked saturated when its
+        backlog grows, see ``backlog_grows``), or since the last reset."""
         now = self.clock
-        start = self._since if window_s is None else max(self._since, now - window_s)
+        if window_s is None:
+            return self._stats(self._since, now, with_folded=True)
+        recent = self._stats(max(self._since, now - window_s), now)
+        return tuple(
+            dataclasses.replace(s, saturated=backlog_grows(h.series()))
+            for s, h in zip(recent, self._history.values(), strict=True)
+        )
+
+    def _stats(
+        self, start: float, now: float, with_folded: bool = False
+    ) -> tuple[GenLaneStats, ...]:
         return tuple(
             lane.records.stats(
                 lane.facts(),
                 lane.accounting(now),
                 now,
                 start,
-                with_folded=window_s is None,
+                with_folded=with_folded,
                 slo_ttft_ms=self.slo_ttft_ms,
                 slo_tpot_ms=self.slo_tpot_ms,
             )

@@ -110,11 +110,14 @@ def _accounting(s: GenLaneStats) -> Row:
 def gen_alarm_parts(
     s: GenLaneStats, slo_ttft_ms: float | None, slo_tpot_ms: float | None
 ) -> list[Text]:
-    """The markers a lane shows beside its title: an SLO missed, requests rejected, the
-    waiting queue full (arrivals dropped)."""
+    """The markers a lane shows beside its title: an SLO missed, saturated (its backlog
+    grows: offered more than it serves), requests rejected, the waiting queue full
+    (arrivals dropped)."""
     out = []
     if _late(s.ttft.p99, slo_ttft_ms) or _late(s.tpot.p99, slo_tpot_ms):
         out.append(Text("SLO✗", style="bold red"))
+    if s.saturated:  # as request-level lanes say it
+        out.append(Text("SATURATED", style="bold yellow"))
     if s.rejected:
         out.append(Text("REJ", style="bold red"))
     if s.dropped:

@@ -1,6 +1,6 @@
 """The generative dashboard's help: the same keys as the request-level help screen, with
 what a generative dashboard serves and what its figures mean in place of the request-level
-intro and figures (queue wait, SATURATED and the live check do not apply here)."""
+intro and figures (queue wait and the live check do not apply here)."""
 
 from __future__ import annotations
 
@@ -36,8 +36,18 @@ cache was full.
 **done a/b**: requests finished of those arrived since the start, then those in flight
 (waiting or running), **rej**: those that can never fit the KV cache, **drop**: those that
 found the lane's waiting queue full ({DEFAULT_GEN_MAX_QUEUE:,} requests), so memory stays
-flat however long a lane is overloaded. **Alarms**: **SLO✗** a p99 past its SLO, **REJ**,
-**DROP**.
+flat however long a lane is overloaded. **Alarms**: **SLO✗** a p99 past its SLO,
+**SATURATED** a lane offered more than it serves (over the last 30 s its backlog grew by
+more than a tenth of its arrivals, beyond chance and one step's sequences, or it dropped
+arrivals), **REJ**, **DROP**.
+
+**Charts** (from 90x30): per lane, over the last 120 s, one point a second: TTFT p99 and
+output tokens/s of that second, and for the continuous lane the KV cache's peak share.
+
+**Keys** `m`, `v` and `t` (live lane, live check, tune) are unavailable here: the
+generative lanes run on the analytic step cost only (`batchtui run --model tiny-gpt --mode
+live` serves a real decoder). `e` writes the focused lane as a `batchtui.preset/2`; `l`
+lists generative presets (a request-level one opens with `batchtui --preset NAME`).
 
 **Best** (★ in the comparison strip): the most goodput within the SLOs when they are set,
 else the most output tokens/s; lanes within 2% of each other tie.

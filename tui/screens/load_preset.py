@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from batchtui.presets import list_presets
+from batchtui.presets import Preset, list_presets
 
 
 class LoadPresetScreen(ModalScreen[str | None]):
@@ -18,12 +20,17 @@ class LoadPresetScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="load-cancel")]
 
+    def __init__(self, keep: Callable[[Preset], bool] | None = None) -> None:
+        """``keep``: which valid presets the list offers (all when None)."""
+        super().__init__()
+        self._keep = keep
+
     def compose(self) -> ComposeResult:
         entries = list_presets()
         options = [
             Option(_entry(e.name, e.origin, e.preset, e.error), id=str(e.path))
             for e in entries
-            if not e.shadowed
+            if not e.shadowed and (self._keep is None or e.preset is None or self._keep(e.preset))
         ]
         with Vertical(id="load-dialog", classes="dialog"):
             yield Label("Load a preset (enter to choose; or type a path below)")

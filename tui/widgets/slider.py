@@ -230,6 +230,7 @@ class _Layout:
     """Where the parts of the line go, in content cells."""
 
     label_width: int  # label and its trailing space; 0 when hidden
+    label: str  # the label shown: the full one, or the short one where that does not fit
     track_start: int
     track_width: int
     value_width: int  # the value text and its leading space
@@ -363,6 +364,7 @@ class Slider(Widget, can_focus=True):
         label: str = "",
         unit: str = "",
         label_width: int | None = None,
+        short_label: str = "",
         debounce_s: float = 0.15,
         name: str | None = None,
         id: str | None = None,
@@ -371,7 +373,8 @@ class Slider(Widget, can_focus=True):
     ) -> None:
         """Raises ValueError for an impossible range (max <= min, log with min <= 0, ...).
 
-        `label_width` pads the label so the tracks of stacked sliders line up. `check`
+        `label_width` pads the label so the tracks of stacked sliders line up;
+        `short_label` is shown where the label would leave the track too short. `check`
         validates a typed value (returns it, or raises ValueError with the reason), e.g. the
         engine's own check of the knob, so the prompt refuses what the engine would.
         """
@@ -383,6 +386,7 @@ class Slider(Widget, can_focus=True):
         self.label = label
         self.unit = unit
         self.label_width = label_width
+        self.short_label = short_label
         self.debounce_s = debounce_s
         self._value = self.mapping.snap(value)
         self._reported = self._value  # the value the app last knew: set by it or posted to it
@@ -577,13 +581,17 @@ class Slider(Widget, can_focus=True):
 
     def _layout(self, width: int) -> _Layout:
         value_width = 1 + self._value_width
-        label_width = 0
-        if self.label:
-            label_width = max(len(self.label), self.label_width or 0) + 1
-            if width - label_width - value_width < 5:
-                label_width = 0  # too narrow: the track and number matter more than the name
+        label_width, label = 0, ""
+        # The full label (padded to line tracks up), else the short one, else none: where
+        # the track would be too narrow, the track and number matter more than the name.
+        for label, pad in ((self.label, self.label_width or 0), (self.short_label, 0)):
+            label_width = max(len(label), pad) + 1 if label else 0
+            if label_width and width - label_width - value_width >= 5:
+                break
+            label_width = 0
         track_width = max(width - label_width - value_width, 0)
-        return _Layout(label_width, label_width, track_width, value_width)
+        shown = label if label_width else ""
+        return _Layout(label_width, shown, label_width, track_width, value_width)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         """A comfortable width when laid out with `width: auto`."""
@@ -605,7 +613,7 @@ class Slider(Widget, can_focus=True):
         style = self.get_component_rich_style
         segments: list[Segment] = []
         if layout.label_width:
-            label = self.label.ljust(layout.label_width - 1)[: layout.label_width - 1]
+            label = layout.label.ljust(layout.label_width - 1)[: layout.label_width - 1]
             segments.append(Segment(label, style("slider--label")))
             segments.append(Segment(" ", base))
         if layout.track_width:
