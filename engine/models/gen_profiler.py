@@ -72,8 +72,13 @@ def profile_generative(
     if model is None:
         model = load_generative(spec, device, seed)
     try:
-        points = measure_steps(model, device, measurement, seed, progress)
-        idle = measure_idle_steps(model, device, measurement, seed)
+        # The idle timings sleep idle_gap_ms before each: give them half the bar, so the
+        # bar does not sit at 100% while they run.
+        share = 0.5 if measurement.idle_gap_ms > 0 and progress is not None else 1.0
+        points = measure_steps(model, device, measurement, seed, _scaled(progress, 0.0, share))
+        idle = measure_idle_steps(
+            model, device, measurement, seed, _scaled(progress, share, 1.0 - share)
+        )
     except ConfigError:
         raise
     except Exception as e:  # the person's module, or the device running out of memory
@@ -99,6 +104,15 @@ def profile_generative(
     )
 
 
+def _scaled(
+    progress: Callable[[float], None] | None, start: float, share: float
+) -> Callable[[float], None] | None:
+    """``progress`` told a phase's fraction as its part of the whole."""
+    if progress is None or share <= 0:
+        return None
+    return lambda fraction: progress(start + share * fraction)
+
+
 def with_idle_restart(cost: StepCost, idle: tuple[IdlePoint, ...], after_ms: float) -> StepCost:
     """``cost`` charging the median surcharge of the steps timed after idle (never below 0:
     an idle device that is no slower costs nothing) past ``after_ms``; unchanged if none."""
@@ -114,6 +128,7 @@ def measure_idle_steps(
     device: torch.device,
     measurement: GenMeasurement,
     seed: int = 0,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[IdlePoint, ...]:
     """``measurement.repeats`` timings of one-sequence prefills (IDLE_PREFILL_TOKENS, within
     --max-tokens), each right after the device idled ``idle_gap_ms`` and then once more back
@@ -134,11 +149,13 @@ def measure_idle_steps(
         synchronize(device)
         return (time.perf_counter() - started) * 1000.0
 
-    for _ in range(measurement.repeats):
-        for t in tokens:
+    for round_ in range(measurement.repeats):
+        for index, t in enumerate(tokens):
             time.sleep(measurement.idle_gap_ms / 1000.0)
             after_idle[t].append(timed(t))
             back_to_back[t].append(timed(t))
+            if progress is not None:
+                progress((round_ * len(tokens) + index + 1) / (measurement.repeats * len(tokens)))
     return tuple(_idle_point(t, after_idle[t], statistics.median(back_to_back[t])) for t in tokens)
 
 

@@ -121,3 +121,21 @@ def test_a_bad_idle_object_is_one_message_naming_it(
         load_gen_profile(path)
     assert e.value.where == "path"
     assert e.value.message.startswith(f"{path}: {message}")
+
+
+def test_the_progress_bar_is_full_only_once_the_idle_timings_ran(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The idle timings sleep before each step: the bar sat at 100% through them before.
+    from batchtui.engine.models import gen_profiler
+
+    slept: list[float] = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(gen_profiler.time, "sleep", lambda s: (slept.append(s), real_sleep(s)))
+    told: list[tuple[float, int]] = []
+    profile_generative(SMALL, CPU, BRIEF, seed=1, progress=lambda f: told.append((f, len(slept))))
+    fractions = [f for f, _ in told]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert len(slept) == BRIEF.repeats  # one 16-token prefill after each idle gap
+    assert all(n == len(slept) for f, n in told if f > 0.999)
+    assert any(0.5 < f < 1.0 for f, _ in told)  # the idle part moves the bar
