@@ -58,7 +58,7 @@ class BatchGeneration:
 
 
 class _TimedBatchGeneration(BatchGeneration):
-    """BatchGeneration told each batch's start (``now``, by ``_TellsTime``), so a batch after
+    """BatchGeneration told each batch's start (``now``, by ``TellsTime``), so a batch after
     the device idled pays the restart; ``restart_s`` holds what each dispatch paid."""
 
     def __init__(self, cost: StepCost, requests: GenRequests) -> None:
@@ -75,11 +75,12 @@ class _TimedBatchGeneration(BatchGeneration):
         return s
 
 
-class _TellsTime:
-    """``policy`` (every attribute its own) whose ``decide`` first tells ``service`` the time:
-    SimLane asks for a batch's duration right after the decide that dispatched it."""
+class TellsTime:
+    """``policy`` (every attribute its own) whose ``decide`` first tells ``service`` the time
+    (its ``now``): SimLane asks for a batch's duration right after the decide that
+    dispatched it. Used by this lane and the dashboard's (engine/session/gen_lanes.py)."""
 
-    def __init__(self, policy: Policy, service: _TimedBatchGeneration) -> None:
+    def __init__(self, policy: Policy, service: Any) -> None:
         self._policy = policy
         self._service = service
 
@@ -99,7 +100,7 @@ def run_request_level(policy: Policy, cost: StepCost, requests: GenRequests) -> 
     )
     arrivals.close()
     service = _TimedBatchGeneration(cost, requests)
-    lane = SimLane(policy.kind, _TellsTime(policy, service), service, arrivals)  # type: ignore[arg-type]
+    lane = SimLane(policy.kind, TellsTime(policy, service), service, arrivals)  # type: ignore[arg-type]
     lane.advance(float("inf"))
     log = lane.log.arrays()
     size = log.size

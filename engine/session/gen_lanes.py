@@ -8,6 +8,7 @@ queue is bounded, so a session overloaded for hours holds no more than a lightly
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from batchtui.engine.gen.continuous import Continuous
 from batchtui.engine.gen.continuous_lane import ContinuousStepper
 from batchtui.engine.gen.cost import StepCost
-from batchtui.engine.gen.request_lane import BatchGeneration
+from batchtui.engine.gen.request_lane import BatchGeneration, TellsTime
 from batchtui.engine.policies import Policy
 from batchtui.engine.session.gen_records import Accounting, GenRecords, LaneFacts
 from batchtui.engine.sim.arrivals import Arrivals
@@ -35,17 +36,25 @@ class _SessionBatchGeneration(BatchGeneration):
         self._output = output
         self.dropped: list[tuple[int, int]] = []  # the lane's rejected ranges (set by it)
         self.batches: list[list[tuple[int, int]]] = []  # per dispatch, its index ranges
+        self.restarts: list[float] = []  # per dispatch, the idle restart it paid (s)
+        self.now = 0.0  # the time of the decide that dispatches (told by TellsTime)
+        self._last_finish = -math.inf  # before the first batch the device was idle
 
     def duration(self, n: int, first: int = 0) -> float:
         ranges = batch_ranges(self.dropped, first, n)
         self.batches.append(ranges)
+        restart = self._cost.restart_s(self.now - self._last_finish)
+        self.restarts.append(restart)
         if len(ranges) == 1:
-            return super().duration(n, first)
-        prompt, output = self._prompt, self._output
-        return self.batch_s(
-            [p for s, e in ranges for p in prompt[s:e]],
-            [o for s, e in ranges for o in output[s:e]],
-        )
+            seconds = super().duration(n, first) + restart
+        else:
+            prompt, output = self._prompt, self._output
+            seconds = restart + self.batch_s(
+                [p for s, e in ranges for p in prompt[s:e]],
+                [o for s, e in ranges for o in output[s:e]],
+            )
+        self._last_finish = self.now + seconds
+        return seconds
 
 
 def batch_ranges(dropped: list[tuple[int, int]], first: int, n: int) -> list[tuple[int, int]]:
@@ -66,14 +75,15 @@ def batch_ranges(dropped: list[tuple[int, int]], first: int, n: int) -> list[tup
 
 
 def batch_tokens(
-    cost: StepCost, dispatch: float, prompt: np.ndarray, output: np.ndarray
+    cost: StepCost, dispatch: float, prompt: np.ndarray, output: np.ndarray, restart_s: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One request-level batch dispatched at ``dispatch``: each request's first and last
     token times, and per step (the prefill, then one per token of the longest output) its
-    end, KV tokens held and tokens produced (by the sequences still generating)."""
+    end, KV tokens held and tokens produced (by the sequences still generating).
+    ``restart_s``: the idle restart the batch paid, on its prefill (as run_request_level)."""
     n = len(prompt)
     prompt_sum = float(prompt.sum())
-    prefill_s = (cost.step_ms + cost.prefill_ms_per_token * prompt_sum) / 1000.0
+    prefill_s = (cost.step_ms + cost.prefill_ms_per_token * prompt_sum) / 1000.0 + restart_s
     step0 = cost.step_ms + cost.decode_ms_per_seq * n + cost.context_ms_per_token * prompt_sum
     step0 /= 1000.0
     grow = cost.context_ms_per_token / 1000.0 * n  # each step's context is n tokens longer
@@ -103,7 +113,8 @@ class RequestLevelLane:
         self._prompt: list[int] = []
         self._output: list[int] = []
         self._generation = _SessionBatchGeneration(cost, self._prompt, self._output)
-        self.lane = SimLane(name, policy, self._generation, self._arrivals, max_queue)
+        told = TellsTime(policy, self._generation)  # a batch after idle pays the restart
+        self.lane = SimLane(name, told, self._generation, self._arrivals, max_queue)  # type: ignore[arg-type]
         self.records = GenRecords()
         self._dropped_before = 0  # dropped arrivals already squeezed out
 
@@ -119,19 +130,21 @@ class RequestLevelLane:
         lane.advance(t)
         log = lane.log
         times = self._arrivals.times
-        batches = self._generation.batches
+        batches, restarts = self._generation.batches, self._generation.restarts
         for row, ranges in enumerate(batches, start=len(log) - len(batches)):
             index = [i for s, e in ranges for i in range(s, e)]
             prompt = np.array([self._prompt[i] for i in index], dtype=np.int64)
             output = np.array([self._output[i] for i in index], dtype=np.int64)
+            restart = restarts[row - (len(log) - len(batches))]
             first, last, step_end, step_kv, step_tokens = batch_tokens(
-                self._cost, log.dispatch[row], prompt, output
+                self._cost, log.dispatch[row], prompt, output, restart
             )
             arrival = [times[i] for i in index]
             self.records.add_requests(arrival, first, last, output.tolist())
             self.records.add_first(arrival, first)
             self.records.add_steps(step_end, [len(index)] * len(step_end), step_kv, step_tokens)
         batches.clear()
+        restarts.clear()
 
     @property
     def held(self) -> int:

@@ -16,6 +16,7 @@ from batchtui.engine.gen.continuous_lane import run_continuous
 from batchtui.engine.gen.request_lane import run_request_level
 from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.load import LoadSpec
+from batchtui.engine.models import ModelSpec
 from batchtui.engine.policies import make_policy
 from batchtui.engine.scenario import LaneSpec
 from batchtui.engine.session import (
@@ -47,12 +48,16 @@ def held_records(session: GenSession, lane: str) -> dict[str, np.ndarray]:
     return {k: np.array(v) for k, v in session.lanes[lane].records._req.items()}
 
 
-def test_every_lane_in_slices_gives_the_headless_runs_token_times_exactly() -> None:
-    scenario = GenScenario(load=LOAD, seed=3)
+@pytest.mark.parametrize("restart", [{}, {"idle_restart_ms": 7.0, "idle_after_ms": 1.0}])
+def test_every_lane_in_slices_gives_the_headless_runs_token_times_exactly(
+    restart: dict[str, float],
+) -> None:
+    # With an idle restart too: the dashboard's request-level lanes did not charge it.
+    scenario = GenScenario(load=LOAD, seed=3, model=ModelSpec("analytic-llm", dict(restart)))
     session = GenSession(scenario)
     run_for(session, 20.0)
     reqs = gen_requests(LOAD, 20.0, 3)  # the same seed: the same requests
-    cost = StepCost()
+    cost = StepCost(**restart)
     whole = {
         "continuous": run_continuous(Continuous(), cost, reqs),
         **{k: run_request_level(make_policy(k), cost, reqs) for k in ("static", "dynamic")},
