@@ -58,16 +58,35 @@ async def drive(
 
     cpu, switches = time.process_time(), _voluntary_switches()
     origin = trace.origin = loop.time() + 0.05
-    tasks: list[asyncio.Task[None]] = []
+    # Only the requests in flight are held: a finished task is freed at once, as in a
+    # service. (Holding every task to the end, as before, left tens of thousands of objects
+    # for the cyclic collector: full collections of 35-85 ms inside a 3 s run, charged to
+    # every runtime's p99.)
+    pending: set[asyncio.Task[None]] = set()
+    errors: list[BaseException] = []
+
+    def finished(task: asyncio.Task[None]) -> None:
+        pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            errors.append(task.exception())  # type: ignore[arg-type]
+
+    def spawn(i: int) -> None:
+        task = loop.create_task(one(i))
+        pending.add(task)
+        task.add_done_callback(finished)
+
     if driver == "thread":
-        await _paced(loop, times, origin, lambda i: tasks.append(loop.create_task(one(i))))
+        await _paced(loop, times, origin, spawn)
     else:
         for i, t in enumerate(times):
             delay = origin + t - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i)))
-    await asyncio.gather(*tasks)
+            spawn(i)
+    while pending:
+        await asyncio.wait(set(pending))
+    if errors:
+        raise errors[0]
     cpu = time.process_time() - cpu
     switches = _voluntary_switches() - switches
     done = resumed - origin
