@@ -39,14 +39,18 @@ from batchtui.tui.widgets.value_prompt import ValuePrompt, parse_number
 UNAVAILABLE = {
     "toggle_live": "Unavailable here: serving a lane live needs a torch model",
     "check_live": "Unavailable here: a live check needs a torch model",
-    "tune": "Unavailable here: the tuner does not search the generative knobs yet",
+    "tune": "Unavailable here: the dashboard tunes request-level lanes only",
 }
 """Keys of the request-level dashboard the generative engine cannot serve yet: kept (the
 help and the palette say why, the key says so), left out of the footer."""
-WHY_UNAVAILABLE = (
-    "the generative lanes run on the analytic step cost only; use "
-    "`batchtui run --model tiny-gpt --mode live` for live serving"
-)
+WHY_UNAVAILABLE = {
+    "toggle_live": "these lanes run on the analytic step cost; "
+    "`batchtui run --model tiny-gpt --mode live` serves a real decoder",
+    "check_live": "these lanes run on the analytic step cost; "
+    "`batchtui run --model tiny-gpt --mode live` serves a real decoder",
+    "tune": "`batchtui tune --model analytic-llm --slo-ttft-ms MS --slo-tpot-ms MS` "
+    "(or `--model tiny-gpt`) searches the generative lanes' knobs",
+}
 TOOLTIPS = {
     "set_slo": "Set the TTFT/TPOT SLOs (goodput, best lane)",
     "export": "Export the focused lane as a generative preset (batchtui.preset/2)",
@@ -111,7 +115,8 @@ class GenDashboardApp(BatchTuiApp, inherit_bindings=False):
         self.push_screen(GenHelpScreen())
 
     def _unavailable(self, action: str) -> None:
-        self.notify(f"{UNAVAILABLE[action]}: {WHY_UNAVAILABLE}", title="unavailable", timeout=5)
+        why = WHY_UNAVAILABLE[action]
+        self.notify(f"{UNAVAILABLE[action]}: {why}", title="unavailable", timeout=5)
 
     def action_toggle_live(self) -> None:
         self._unavailable("toggle_live")

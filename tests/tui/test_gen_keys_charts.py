@@ -158,7 +158,10 @@ async def test_keys_only_a_real_model_has_say_they_are_unavailable_and_why() -> 
             await pilot.press(key)
             await pilot.pause(0.1)
         said = [n.message for n in app._notifications]
-        assert sum("Unavailable here" in m and "tiny-gpt" in m for m in said) == 3, said
+        assert sum("Unavailable here" in m for m in said) == 3, said
+        assert sum("batchtui run --model tiny-gpt --mode live" in m for m in said) == 2, said
+        # The tuner does search generative lanes, from the command line: t says how.
+        assert sum("batchtui tune --model analytic-llm" in m for m in said) == 1, said
         assert app.snapshot.live_lane is None and app.engine is not None  # type: ignore[union-attr]
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))

@@ -46,8 +46,10 @@ output tokens/s of that second, and for the continuous lane the KV cache's peak 
 
 **Keys** `m`, `v` and `t` (live lane, live check, tune) are unavailable here: the
 generative lanes run on the analytic step cost only (`batchtui run --model tiny-gpt --mode
-live` serves a real decoder). `e` writes the focused lane as a `batchtui.preset/2`; `l`
-lists generative presets (a request-level one opens with `batchtui --preset NAME`).
+live` serves a real decoder, and `batchtui tune --model analytic-llm --slo-ttft-ms MS
+--slo-tpot-ms MS` searches these lanes' knobs). `e` writes the focused lane as a
+`batchtui.preset/2`; `l` lists generative presets (a request-level one opens with
+`batchtui --preset NAME`).
 
 **Best** (★ in the comparison strip): the most goodput within the SLOs when they are set,
 else the most output tokens/s; lanes within 2% of each other tie.
