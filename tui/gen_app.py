@@ -43,11 +43,13 @@ UNAVAILABLE = {
 }
 """Keys of the request-level dashboard the generative engine cannot serve yet: kept (the
 help and the palette say why, the key says so), left out of the footer."""
+_LIVE_WHY = (
+    "these lanes run on the analytic step cost; "
+    "`batchtui run --model tiny-gpt --mode live` serves a real decoder"
+)
 WHY_UNAVAILABLE = {
-    "toggle_live": "these lanes run on the analytic step cost; "
-    "`batchtui run --model tiny-gpt --mode live` serves a real decoder",
-    "check_live": "these lanes run on the analytic step cost; "
-    "`batchtui run --model tiny-gpt --mode live` serves a real decoder",
+    "toggle_live": _LIVE_WHY,
+    "check_live": _LIVE_WHY,
     "tune": "`batchtui tune --model analytic-llm --slo-ttft-ms MS --slo-tpot-ms MS` "
     "(or `--model tiny-gpt`) searches the generative lanes' knobs",
 }

@@ -131,11 +131,11 @@ class RequestLevelLane:
         log = lane.log
         times = self._arrivals.times
         batches, restarts = self._generation.batches, self._generation.restarts
-        for row, ranges in enumerate(batches, start=len(log) - len(batches)):
+        new = zip(batches, restarts, strict=True)
+        for row, (ranges, restart) in enumerate(new, start=len(log) - len(batches)):
             index = [i for s, e in ranges for i in range(s, e)]
             prompt = np.array([self._prompt[i] for i in index], dtype=np.int64)
             output = np.array([self._output[i] for i in index], dtype=np.int64)
-            restart = restarts[row - (len(log) - len(batches))]
             first, last, step_end, step_kv, step_tokens = batch_tokens(
                 self._cost, log.dispatch[row], prompt, output, restart
             )
