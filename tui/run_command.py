@@ -29,6 +29,7 @@ from batchtui.tui.scenario_args import (
     flag_for,
     scenario_from_args,
 )
+from batchtui.tui.wakeup_note import print_wakeup_note
 
 MAX_REQUESTS = 50_000_000  # per lane: about 2 GB of arrival and batch records
 DURATION = Param(
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as e:
         run_flags = {"mode": "--mode", "duration": "--duration"}
         raise e.at(run_flags.get(e.where) or flag_for(e.where, scenario.model.kind)) from None
+    if args.mode == "sim":
+        print_wakeup_note(lab.service)
     label = "simulating" if args.mode == "sim" else "serving live"
     started = time.perf_counter()
     report = lab.run(

@@ -43,6 +43,7 @@ from batchtui.tui.scenario_args import (
 from batchtui.tui.stop_request import StopRequest
 from batchtui.tui.tune_preset import save_tuned
 from batchtui.tui.tune_report import format_tune, tune_json
+from batchtui.tui.wakeup_note import print_wakeup_note
 
 TRIALS = Param(
     "trials", int, 40, 1, 100_000, "settings tried per lane (plus a quarter for the front)"
@@ -181,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
             ),
         )
         cost = profiled(scenario, reach, Path(folder), stage_progress())
+        print_wakeup_note(cost.build_service())
         backend = make_backend(args.backend, workers, args.address)
         try:
             with StopRequest() as stop:

@@ -7,7 +7,7 @@ import ctypes
 import sys
 import time
 
-_SPIN_S = 0.0002  # sleep until this close to the target, then spin the rest
+SPIN_S = 0.0002  # sleep until this close to the target, then spin the rest
 _PR_SET_TIMERSLACK = 29
 
 
@@ -25,8 +25,8 @@ class WallClock:
     def sleep_until(self, t: float) -> None:
         """Return at time ``t`` (immediately if it has passed)."""
         remaining = t - time.perf_counter()
-        if remaining > _SPIN_S:
-            time.sleep(remaining - _SPIN_S)
+        if remaining > SPIN_S:
+            time.sleep(remaining - SPIN_S)
         while time.perf_counter() < t:
             pass
 

@@ -14,7 +14,9 @@ import numpy as np
 if TYPE_CHECKING:
     from batchtui.engine.models.runner import ModelRunner
 
+from batchtui.engine.live.wakeup import WAKEUP_S, WakeupMeter
 from batchtui.engine.service.profile import PROFILE_FORMAT  # one constant, read and written
+from batchtui.engine.sim.wakeup import WakeupLateness
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class ProfileTable:
     request_size: int
     points: tuple[ProfilePoint, ...]
     idle_ms: float = 0.0
+    wakeup: WakeupLateness | None = None  # how late this machine wakes a sleeping lane
 
     def medians_ms(self) -> dict[int, float]:
         return {p.batch_size: p.median_ms for p in self.points}
@@ -68,6 +71,7 @@ class ProfileTable:
                 }
                 for p in self.points
             ],
+            **({} if self.wakeup is None else {"wakeup": self.wakeup.to_json()}),
         }
 
 
@@ -87,6 +91,7 @@ def profile_runner(
     request_size: int = 1,
     progress: Callable[[float], None] | None = None,
     idle_ms: float = 0.0,
+    wakeup_s: float = WAKEUP_S,
 ) -> ProfileTable:
     """Time ``repeats`` batches of each size (after the runner's warm-up) and keep the median
     and range. Sizes are interleaved round by round, so a slow spell of the machine spreads
@@ -95,12 +100,21 @@ def profile_runner(
     ``idle_ms`` leaves the device idle that long before each timed batch. Back to back (0)
     gives the device's offline peak; but a device that idles between batches, as it does
     at moderate load, restarts slower (CPU thread pools sleep, caches cool, GPUs clock
-    down), so a profile meant to predict latency at such a load should idle like it."""
+    down), so a profile meant to predict latency at such a load should idle like it.
+
+    Before each round, a share of ``wakeup_s`` of sleeps measures how late this machine wakes
+    a sleeping lane (``WakeupMeter``; 0 skips it), which the simulator charges on this
+    profile: spread over the run, it sees the machine's slow spells as the batches do."""
     sizes = batch_sizes(max_batch_size)
     samples: dict[int, list[float]] = {n: [] for n in sizes}
     total, done = len(sizes) * repeats, 0
     first = 0
+    meter = WakeupMeter()
     for _ in range(repeats):
+        if wakeup_s > 0:
+            meter.measure(wakeup_s / repeats)
+            runner.run(first, np.full(sizes[0], request_size, dtype=np.int64))  # untimed:
+            first += sizes[0]  # the first timed batch must not pay for the sleeps' idle
         for n in sizes:
             if idle_ms > 0:
                 time.sleep(idle_ms / 1000.0)
@@ -114,4 +128,5 @@ def profile_runner(
         ProfilePoint(n, statistics.median(ts), min(ts), max(ts), len(ts))
         for n, ts in samples.items()
     )
-    return ProfileTable(runner.to_json(), request_size, points, idle_ms)
+    wakeup = meter.lateness() if wakeup_s > 0 else None
+    return ProfileTable(runner.to_json(), request_size, points, idle_ms, wakeup)

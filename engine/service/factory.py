@@ -36,7 +36,7 @@ def build_service(
             raise ConfigError("service", f"applies to torch models, not to the {model.kind} model")
         if model.kind == "analytic":
             return AnalyticCost(seed=seed, **params)
-        return load_profile(params["path"])
+        return load_profile(params["path"], seed=seed)
 
     from batchtui.engine.models.profiler import profile_runner
     from batchtui.engine.models.runner import ModelRunner
@@ -52,5 +52,5 @@ def build_service(
     if service == "profile":
         table = profile_runner(runner, max_batch_size, progress=report(f"profiling {model.kind}"))
         source = f"{model.kind} on {runner.to_json()['device']}, measured"
-        return ProfileCost(table.medians_ms(), source=source)
+        return ProfileCost(table.medians_ms(), source=source, wakeup=table.wakeup, seed=seed)
     return RealService(runner)

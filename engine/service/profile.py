@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.sim.wakeup import WakeupLateness
 
 PROFILE_FORMAT = "batchtui.profile/1"
 
@@ -18,12 +19,19 @@ class ProfileCost:
 
     Beyond the largest measured size the last segment's slope continues; below the
     smallest, its time is used. The table is expanded once per size on first use, so
-    the hot path is a list lookup.
+    the hot path is a list lookup. ``wakeup``, when the profile measured it, is how late
+    its machine wakes a sleeping lane; the simulator charges it (``seed`` its stream).
     """
 
     executes = False  # a cost model: it computes times, it runs nothing
 
-    def __init__(self, points: dict[int, float], source: str = "") -> None:
+    def __init__(
+        self,
+        points: dict[int, float],
+        source: str = "",
+        wakeup: WakeupLateness | None = None,
+        seed: int = 0,
+    ) -> None:
         if not points:
             raise ConfigError("profile", "has no measured points")
         for n, ms in points.items():
@@ -33,6 +41,8 @@ class ProfileCost:
                 raise ConfigError("profile", f"time for batch size {n} must be > 0 ms, got {ms!r}")
         self.points = {int(n): float(ms) for n, ms in sorted(points.items())}
         self.source = source
+        self.wakeup = wakeup
+        self.seed = seed
         self._sizes = np.array(list(self.points), dtype=float)
         self._ms = np.array(list(self.points.values()), dtype=float)
         self._table: list[float] = [0.0]
@@ -52,19 +62,23 @@ class ProfileCost:
         return table[n]
 
     def for_lane(self, arrivals: object = None) -> ProfileCost:
-        return ProfileCost(self.points, self.source)
+        return ProfileCost(self.points, self.source, self.wakeup, self.seed)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "kind": "profile",
             "source": self.source,
             "points_ms": {str(n): ms for n, ms in self.points.items()},
         }
+        if self.wakeup is not None:
+            doc["wakeup"] = self.wakeup.to_json()
+        return doc
 
 
-def load_profile(path: str | Path) -> ProfileCost:
+def load_profile(path: str | Path, seed: int = 0) -> ProfileCost:
     """Read a profile file: ``{"format": "batchtui.profile/1", "points": [...]}``, each point
-    ``{"batch_size": n, "median_ms": t}`` (the shape ``batchtui profile`` will write)."""
+    ``{"batch_size": n, "median_ms": t}`` (the shape ``batchtui profile`` will write), and
+    its machine's wake-up lateness if it was measured (``"wakeup"``; without it, none)."""
     p = Path(path)
     try:
         doc = json.loads(p.read_text())
@@ -85,4 +99,7 @@ def load_profile(path: str | Path) -> ProfileCost:
         if not isinstance(n, int) or isinstance(n, bool) or not isinstance(ms, int | float):
             raise ConfigError("profile", f"{p}: points[{i}] has a non-numeric value")
         table[n] = float(ms)
-    return ProfileCost(table, source=str(p))
+    wakeup = doc.get("wakeup")
+    if wakeup is not None:
+        wakeup = WakeupLateness.from_json(wakeup, where=f"{p}: wakeup")
+    return ProfileCost(table, source=str(p), wakeup=wakeup, seed=seed)

@@ -5,6 +5,10 @@ the queue is an index range ``[head, tail)`` (minus rejected gaps), and a policy
 ``Wait(until, size)`` lets the loop jump straight to the next moment that matters —
 the deadline, or the arrival that brings the queue to ``size``. Per-request figures
 are computed afterwards, in numpy, from the batch log.
+
+When the cost is a profile that measured its machine's wake-up lateness, every moment the
+lane reaches by sleeping (an arrival at an idle lane, a Wait's deadline or size) comes that
+much late, drawn from its own seeded stream; a batch taken as the device frees pays nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import math
 from bisect import bisect_left, bisect_right
 from heapq import heappop, heappush
 
+from batchtui.engine.live.clock import SPIN_S
 from batchtui.engine.policies import Dispatch, Policy, QueueView
 from batchtui.engine.service.base import BatchFailed, ServiceTime
 from batchtui.engine.sim.arrivals import Arrivals
@@ -48,6 +53,9 @@ class SimLane(LaneState):
         self._inflight: list[tuple[float, int, int, float, bool]] = []
         self._seq = 0
         self._view = QueueView()
+        wakeup = getattr(service, "wakeup", None)  # a profile's measured lateness, if any
+        self._late = None if wakeup is None else wakeup.stream(getattr(service, "seed", 0))
+        self._late_for, self._late_by = math.nan, 0.0  # the wake drawn for, and its lateness
 
     @property
     def in_flight(self) -> int:
@@ -87,12 +95,19 @@ class SimLane(LaneState):
         wake_at, wake_size, seq = self._wake_at, self._wake_size, self._seq
         dispatch_type = Dispatch
         name = self.name
+        late = self._late
 
         while True:
             t_slot = inflight[0][0] if len(inflight) >= slots else now
             t = next_moment(times, tail, n_known, queued, wake_at, wake_size)
             if t < t_slot:
                 t = t_slot
+            elif late is not None and t - t_slot > SPIN_S and t < end:
+                # The live lane sleeps from t_slot to t (shorter sleeps spin): it wakes late.
+                # One draw per wake, kept if the horizon cuts the step (as it would live).
+                if t != self._late_for:
+                    self._late_for, self._late_by = t, late()
+                t += self._late_by
             if t >= end:
                 break
             now = t

@@ -52,6 +52,8 @@ def profiled(
         "torch_threads": threads,
         "points": points,
     }
+    if cost.wakeup is not None:  # the machine's wake-up lateness: the search charges it
+        doc["wakeup"] = cost.wakeup.to_json()
     path.write_text(json.dumps(doc, indent=2) + "\n")
     model = ModelSpec("profile", {"path": str(path)})
     return dataclasses.replace(scenario, model=model, service="auto", device="auto")

@@ -23,6 +23,11 @@ def test_profile_measures_each_batch_size_and_writes_a_reusable_table(
     assert [p["batch_size"] for p in doc["points"]] == [1, 2, 3, 4, 6, 8]
     assert all(0 < p["min_ms"] <= p["median_ms"] <= p["max_ms"] for p in doc["points"])
     assert "* peak" in out
+    # The machine's wake-up lateness, measured after the batches (batchtui.engine.live.wakeup).
+    wakeup = doc["wakeup"]
+    assert wakeup["probabilities"][0] == 0 and wakeup["probabilities"][-1] == 1
+    assert len(wakeup["quantiles_ms"]) == len(wakeup["probabilities"])
+    assert 0 <= wakeup["quantiles_ms"][0] <= wakeup["quantiles_ms"][-1]
 
     report = tmp_path / "r.json"
     code, _, err = run_cli(
@@ -30,6 +35,7 @@ def test_profile_measures_each_batch_size_and_writes_a_reusable_table(
         "--lanes", "static", "--max-batch-size", "8", "--json", str(report), "--quiet",
     )  # fmt: skip
     assert code == 0, err
+    assert "note: charging the profile's measured wake-up lateness (p50 " in err
     lane = json.loads(report.read_text())["lanes"][0]
     # Every batch costs what the profile measured (or interpolates) for its size.
     medians = [p["median_ms"] for p in doc["points"]]

@@ -154,6 +154,8 @@ def test_validate_serves_the_winner_on_the_real_model(
         str(preset),
     )
     assert code == 0, err
+    assert "note: charging the profile's measured wake-up lateness (p50 " in err  # one line
+    assert err.count("wake-up lateness") == 1
     assert "validation: predicted (simulator) vs measured (live, wall clock)" in out
     rows = [
         line.split()

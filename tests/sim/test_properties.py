@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from batchtui.engine.policies import Dynamic, Policy, Predictive, Static
 from batchtui.engine.service import AnalyticCost
+from batchtui.engine.sim.wakeup import WakeupLateness
 from tests.sim.helpers import arrivals_at, request_batches, run_lane
 
 gaps = st.lists(
@@ -31,6 +32,15 @@ def policies(draw: st.DrawFn) -> Policy:
     return Predictive(max_batch_size=max_batch, max_wait_ms=wait, target_latency_ms=target)
 
 
+class LateCost(AnalyticCost):
+    """An analytic cost on a machine that wakes a sleeping lane up to ``MAX_LATE_MS`` late."""
+
+    wakeup = WakeupLateness((0.0, 0.01, 0.5, 3.0), (0.0, 0.5, 0.99, 1.0))
+
+
+MAX_LATE_MS = 3.0
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     gaps=gaps,
@@ -40,6 +50,7 @@ def policies(draw: st.DrawFn) -> Policy:
     noise=st.sampled_from([0.0, 0.5]),
     max_queue=st.one_of(st.none(), st.integers(1, 50)),
     inflight=st.integers(1, 3),
+    late=st.booleans(),
 )
 def test_batching_invariants(
     gaps: list[float],
@@ -49,6 +60,7 @@ def test_batching_invariants(
     noise: float,
     max_queue: int | None,
     inflight: int,
+    late: bool,
 ) -> None:
     times = np.cumsum(gaps)
     max_batch = policy.params["max_batch_size"]
@@ -56,7 +68,7 @@ def test_batching_invariants(
     lane = run_lane(
         policy,
         arrivals_at(*times),
-        AnalyticCost(base_ms, per_item_ms, noise, seed=1),
+        (LateCost if late else AnalyticCost)(base_ms, per_item_ms, noise, seed=1),
         max_queue=max_queue,
         max_inflight=inflight,
     )
@@ -85,12 +97,13 @@ def test_batching_invariants(
     assert (a.dispatch >= newest - 1e-12).all()
 
     # Bounded wait: a batch leaves by its oldest request's deadline, or at once when a
-    # device slot frees up if that deadline had already passed.
+    # device slot frees up if that deadline had already passed (a late wake-up, at most
+    # the machine's worst lateness after).
     free_at = np.full(len(a), -np.inf)
     slot_free = [0.0] * inflight
     for b in range(len(a)):
         slot_free.sort()
         free_at[b] = slot_free[0]
         slot_free[0] = a.finish[b]
-    bound = np.maximum(oldest + max_wait, free_at)
+    bound = np.maximum(oldest + max_wait, free_at) + (MAX_LATE_MS / 1000.0 if late else 0.0)
     assert (a.dispatch <= bound + 1e-9).all()

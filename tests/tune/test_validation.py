@@ -15,6 +15,7 @@ from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import LaneStats
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec, Scenario
+from batchtui.engine.sim.wakeup import WakeupLateness
 from batchtui.engine.tune import TuneRequest
 from batchtui.engine.tune.conditions import (
     serving_threads,
@@ -49,7 +50,10 @@ def test_the_profile_and_the_live_run_use_the_same_torch_threads(tmp_path: Path)
     before = torch.get_num_threads()
     cost = profiled(live, 8, tmp_path, None)
     threads = serving_threads(usable_cores())
-    assert json.loads((tmp_path / "profile.json").read_text())["torch_threads"] == threads
+    doc = json.loads((tmp_path / "profile.json").read_text())
+    assert doc["torch_threads"] == threads
+    # The machine's wake-up lateness travels with the profile, so the search charges it.
+    assert cost.build_service().wakeup == WakeupLateness.from_json(doc["wakeup"])
     params = {"max_batch_size": 8, "max_wait_ms": 1.0}
     v = validate_winner(
         winner_scenario(live, lane, params), winner_scenario(cost, lane, params), 0.5
