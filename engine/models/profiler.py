@@ -84,6 +84,24 @@ def batch_sizes(max_batch_size: int) -> list[int]:
     return sorted(n for n in sizes | {max_batch_size} if 1 <= n <= max_batch_size)
 
 
+WAKEUP_BATCH = 32  # the calibration's batches are of the profile's sizes up to this
+
+
+def wakeup_work(runner: ModelRunner, sizes: list[int], request_size: int) -> Callable[[], None]:
+    """The calibration's work between sleeps: a batch of a seeded size (fresh request ids
+    from far above the profile's), as a serving lane runs before it sleeps again."""
+    rng = np.random.default_rng(0)
+    small = [n for n in sizes if n <= WAKEUP_BATCH] or sizes[:1]
+    first = [10**9]
+
+    def work() -> None:
+        n = small[int(rng.integers(len(small)))]
+        runner.run(first[0], np.full(n, request_size, dtype=np.int64))
+        first[0] += n
+
+    return work
+
+
 def profile_runner(
     runner: ModelRunner,
     max_batch_size: int,
@@ -102,14 +120,14 @@ def profile_runner(
     at moderate load, restarts slower (CPU thread pools sleep, caches cool, GPUs clock
     down), so a profile meant to predict latency at such a load should idle like it.
 
-    Before each round, a share of ``wakeup_s`` of sleeps measures how late this machine wakes
-    a sleeping lane (``WakeupMeter``; 0 skips it), which the simulator charges on this
-    profile: spread over the run, it sees the machine's slow spells as the batches do."""
+    Before each round, a share of ``wakeup_s`` of batches and sleeps measures how late this
+    machine wakes a sleeping lane (``WakeupMeter``; 0 skips it), which the simulator charges
+    on this profile: spread over the run, it sees the machine's slow spells as the batches do."""
     sizes = batch_sizes(max_batch_size)
     samples: dict[int, list[float]] = {n: [] for n in sizes}
     total, done = len(sizes) * repeats, 0
     first = 0
-    meter = WakeupMeter()
+    meter = WakeupMeter(wakeup_work(runner, sizes, request_size))
     for _ in range(repeats):
         if wakeup_s > 0:
             meter.measure(wakeup_s / repeats)
