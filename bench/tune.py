@@ -13,7 +13,9 @@ simulator said?
    (latency and cost objectives, Poisson at ``--rate``, SLO 20 ms), and each winner is served
    live for ``--seconds`` on the wall clock (profile and live run under the same conditions:
    ``engine/tune/conditions.py``). Goal: predicted p99 within 15% of measured; a row beyond
-   it is followed by the likely cause ``tune --validate`` prints.
+   it is followed by the likely cause ``tune --validate`` prints. The profile carries the
+   machine's wake-up lateness, which the search and the prediction charge (printed per
+   round); ``nowake p99`` is the same winner predicted on the profile without it.
 3. Generative tune time: ``tune_gen_scenario`` for each generative lane alone (continuous,
    and the request-level dynamic lane serving tokens) on ``batchtui tune --model analytic-llm``'s
    default scenario (Poisson 4 req/s, 256 prompt / 128 output tokens, DistServe's OPT-13B
@@ -26,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import math
 import statistics
 import sys
 import tempfile
@@ -35,6 +39,7 @@ from pathlib import Path
 from common import machine
 
 from batchtui.engine.gen.run import GenScenario
+from batchtui.engine.lab import Lab
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec, Scenario
@@ -111,7 +116,7 @@ def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth:
     )
     print(
         f"{'round':<6} {'objective':<10} {'policy':<11} {'pred p50':>9} {'meas p50':>9} "
-        f"{'pred p99':>9} {'meas p99':>9} {'p99 gap':>8}"
+        f"{'pred p99':>9} {'meas p99':>9} {'p99 gap':>8} {'nowake p99':>10} {'gap':>8}"
     )
     gaps: dict[tuple[str, str], list[float]] = {}
     model = ModelSpec("mlp", {"width": width, "depth": depth})
@@ -119,6 +124,10 @@ def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth:
     for i in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
             cost = profiled(base, PROFILE_MAX_BATCH, Path(folder), None)
+            nowake = without_wakeup(cost, Path(folder))
+            wakeup = cost.build_service().wakeup  # type: ignore[attr-defined]
+            charged = "none measured" if wakeup is None else wakeup.summary()
+            print(f"{i + 1:<6} wake-up lateness charged: {charged}", flush=True)
             for objective in ("latency", "cost"):
                 for kind in KINDS:
                     lane = LaneSpec(kind, kind)
@@ -135,10 +144,15 @@ def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth:
                     gap = v.error("p99_ms") or 0.0
                     gaps.setdefault((objective, kind), []).append(gap)
                     p, m = v.predicted, v.measured
+                    plain = Lab(winner_scenario(dataclasses.replace(nowake, lanes=(lane,)),
+                                                lane, r.best.params))  # fmt: skip
+                    plain.run(seconds)
+                    plain_p99 = plain.snapshot().lanes[0].latency.p99 or math.nan
+                    plain_gap = (m["p99_ms"] or math.nan) / plain_p99 - 1
                     print(
                         f"{i + 1:<6} {objective:<10} {kind:<11} {p['p50_ms']:9.3f} "
                         f"{m['p50_ms']:9.3f} {p['p99_ms']:9.3f} {m['p99_ms']:9.3f} "
-                        f"{gap:+8.1%}  {v.device}",
+                        f"{gap:+8.1%} {plain_p99:10.3f} {plain_gap:+8.1%}  {v.device}",
                         flush=True,
                     )
                     if v.likely_cause:
@@ -146,6 +160,15 @@ def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth:
     print("\nmedian p99 gap (measured - predicted) / predicted:")
     for (objective, kind), values in gaps.items():
         print(f"  {objective:<10} {kind:<11} {statistics.median(values):+.1%}")
+
+
+def without_wakeup(scenario: Scenario, folder: Path) -> Scenario:
+    """``scenario``'s profile with its wake-up lateness left out (as profiles were before)."""
+    doc = json.loads(Path(scenario.model.params["path"]).read_text())
+    doc.pop("wakeup", None)
+    path = folder / "profile-nowake.json"
+    path.write_text(json.dumps(doc))
+    return dataclasses.replace(scenario, model=ModelSpec("profile", {"path": str(path)}))
 
 
 def main() -> int:

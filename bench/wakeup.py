@@ -1,7 +1,7 @@
 """Does the live lane wake late, and is that what sets the live queue-wait tail?
 
     python bench/wakeup.py [--samples 3000] [--seconds 3] [--rate 2000] [--policy dynamic]
-                           [--skip-decomposition]
+                           [--skip-decomposition] [--calibrations 3]
 
 1. Lateness of ``WallClock.sleep_until`` on this machine (after ``tighten_timer_slack``, as the
    live lane does): sleeps drawn log-uniform in 0.1-10 ms (seeded order), ``--samples`` each,
@@ -15,6 +15,11 @@
    into: the lane waking late (sleeps' lateness inside the wait), batch time beyond the
    profile (slow batches), batch time as profiled (queued behind a batch), and the rest (the
    policy's own hold and the loop's work). Prints the mean of each part over the tail.
+3. Which calibration sees what the live lane sees (``--calibrations`` rounds, each back to
+   back): ``WakeupMeter`` sleeping alone for 1 s, ``WakeupMeter`` with a batch of mlp 512x2
+   before each sleep (what ``batchtui profile`` does) for 1 s, and a live static lane (max
+   batch 8, wait 0.3 ms) at ``--rate`` for 2 s, its sleeps longer than the spin (the others
+   never wait). Same columns as 1.
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ import torch
 from common import machine, poisson_arrivals
 
 from batchtui.engine.live import WallClockLane
-from batchtui.engine.live.clock import WallClock, tighten_timer_slack
+from batchtui.engine.live.clock import SPIN_S, WallClock, tighten_timer_slack
+from batchtui.engine.live.wakeup import WakeupMeter
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import lane_stats
 from batchtui.engine.models import ModelSpec
+from batchtui.engine.models.profiler import batch_sizes, wakeup_work
 from batchtui.engine.models.runner import ModelRunner
 from batchtui.engine.policies import make_policy
 from batchtui.engine.scenario import LaneSpec, Scenario
@@ -93,19 +100,48 @@ def lateness_ms(samples: int, busy_threads: int, seed: int = 0) -> np.ndarray:
     return late * 1000.0
 
 
+HEADS = ("p50", "p90", "p99", "p99.9", "max", ">1 ms")
+
+
+def row(label: str, late_ms: np.ndarray) -> str:
+    """One line of lateness figures (ms), with the load average now."""
+    q = np.quantile(late_ms, [0.5, 0.9, 0.99, 0.999])
+    return (
+        f"{label} {q[0]:7.3f} {q[1]:7.3f} {q[2]:7.3f} {q[3]:7.3f} {late_ms.max():7.2f} "
+        f"{np.mean(late_ms > 1.0):7.2%}  {os.getloadavg()[0]:.2f}"
+    )
+
+
 def show_lateness(samples: int) -> None:
     print(f"\n# WallClock.sleep_until lateness, {samples} sleeps of 0.1-10 ms (log-uniform), ms")
-    heads = ("p50", "p90", "p99", "p99.9", "max", ">1 ms")
-    print(f"{'busy':>4} " + " ".join(f"{h:>7}" for h in heads) + "  load")
+    print(f"{'busy':>4} " + " ".join(f"{h:>7}" for h in HEADS) + "  load")
     torch.set_num_threads(1)
     for k in (0, 1, 2):
-        late = lateness_ms(samples, k)
-        q = np.quantile(late, [0.5, 0.9, 0.99, 0.999])
-        print(
-            f"{k:>4} {q[0]:7.3f} {q[1]:7.3f} {q[2]:7.3f} {q[3]:7.3f} {late.max():7.2f} "
-            f"{np.mean(late > 1.0):7.2%}  {os.getloadavg()[0]:.2f}",
-            flush=True,
-        )
+        print(row(f"{k:>4}", lateness_ms(samples, k)), flush=True)
+
+
+def compare_calibrations(rounds: int, rate: float) -> None:
+    """The profile's calibration, alone and with batches, against a live lane's sleeps."""
+    print("\n# calibration against the live lane's wake-ups (sleeps > spin), ms")
+    print(f"{'round':<6} {'what':<18} {'sleeps':>6} " + " ".join(f"{h:>7}" for h in HEADS))
+    with torch_threads("cpu"):
+        runner = ModelRunner(ModelSpec("mlp", {"width": 512, "depth": 2}), device="cpu",
+                             max_batch_size=64)  # fmt: skip
+        runner.warm_up(64)
+        work = wakeup_work(runner, batch_sizes(64), 1)
+        for i in range(rounds):
+            for label, meter in (("alone", WakeupMeter()), ("with batches", WakeupMeter(work))):
+                meter.measure(1.0)
+                late = meter.samples_ms()
+                print(row(f"{i + 1:<6} {label:<18} {len(late):6d}", late), flush=True)
+            arrivals = poisson_arrivals(rate, 2.0, seed=i + 1)
+            clock = RecordingClock()
+            policy = make_policy("static", max_batch_size=8, max_wait_ms=0.3)
+            WallClockLane("live", policy, RealService(runner, arrivals), arrivals,
+                          clock=clock).run()  # fmt: skip
+            s = np.array(clock.sleeps)
+            late = (s[:, 2] - s[:, 1])[s[:, 1] - s[:, 0] > SPIN_S] * 1000.0
+            print(row(f"{i + 1:<6} {'live lane':<18} {len(late):6d}", late), flush=True)
 
 
 def overlap(a0: float, a1: float, b0: np.ndarray, b1: np.ndarray) -> np.ndarray:
@@ -193,11 +229,14 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=2000.0)
     parser.add_argument("--policy", default="dynamic")
     parser.add_argument("--skip-decomposition", action="store_true")
+    parser.add_argument("--calibrations", type=int, default=3)
     args = parser.parse_args()
     print(machine(), f"torch {torch.__version__}, load average {os.getloadavg()}")
     show_lateness(args.samples)
     if not args.skip_decomposition:
         decompose(args.policy, args.seconds, args.rate)
+    if args.calibrations > 0:
+        compare_calibrations(args.calibrations, args.rate)
     return 0
 
 
