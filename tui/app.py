@@ -424,6 +424,7 @@ class BatchTuiApp(App[None]):
         """Apply a finished tune to its lane (the sliders follow the engine), or keep as is."""
         if apply:
             self._send(SetLaneParams(result.lane, result.params))
+            self.query_one(f"#lane-{result.lane}", LanePanel).show_applied(result.params)
             self._note(result.lane, "tuned settings applied")
         else:
             self._note(result.lane, "tuned settings not applied")

@@ -2,7 +2,7 @@
 latency search (p99 TTFT within the token SLOs) in a spawned process, through TuneJob.
 
 Knobs the search does not move (the continuous lane's KV cache: hardware, not a choice)
-stay as the lane runs them. Importing this module imports neither torch nor Optuna.
+stay as the lane runs them, and the answer offers only the knobs it moved. Importing this module imports neither torch nor Optuna.
 """
 
 from __future__ import annotations
@@ -61,4 +61,6 @@ def _search(progress: Progress, scenario: Any, fixed: dict[str, Any], trials: in
     config = SearchConfig(trials=trials, seed=scenario.seed, pareto=False)
     result = tune_lane(setup, space, fixed, config, Inline(), progress, repair=gen_repaired)
     slo = slo_targets(scenario.slo_ttft_ms, scenario.slo_tpot_ms)
-    return answer(lane.name, result, TUNED_FIGURE, slo)
+    done = answer(lane.name, result, TUNED_FIGURE, slo)
+    searched = {k.name for k in space}  # what is offered: the knobs the search moved
+    return dataclasses.replace(done, params={k: v for k, v in done.params.items() if k in searched})

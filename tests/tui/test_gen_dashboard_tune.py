@@ -5,6 +5,7 @@ engine keeps serving, progress shows in the lane, and the pick applies through t
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Checkbox
 
 from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.gen.vllm_rules import vllm_refusal
@@ -14,6 +15,7 @@ from batchtui.engine.session.gen_messages import GenLaneStats, GenSnapshot
 from batchtui.engine.tune.job import TuneDone
 from batchtui.tui.gen_app import GenDashboardApp
 from batchtui.tui.screens.apply_tune import ApplyTuneScreen, describe
+from batchtui.tui.widgets.flow_text import FlowText
 from batchtui.tui.widgets.slider import Slider
 from tests.tui.pilot import wait_until
 
@@ -53,7 +55,7 @@ async def test_t_tunes_the_continuous_lane_and_applies_the_pick_through_the_engi
         assert result.p99_ms <= 500.0
         searched = {"max_num_seqs", "max_num_batched_tokens", "chunked_prefill"}
         assert searched <= set(result.params)
-        assert result.params["kv_cache_tokens"] == 32768  # the hardware, as the lane runs it
+        assert "kv_cache_tokens" not in result.params  # the hardware: held as the lane runs it
         assert vllm_refusal(result.params) is None
         shown = describe(result)
         assert "p99 TTFT" in shown and "SLO TTFT 500 ms, TPOT 50 ms" in shown
@@ -66,6 +68,16 @@ async def test_t_tunes_the_continuous_lane_and_applies_the_pick_through_the_engi
         await wait_until(pilot, applied, timeout=10)
         assert line(app, "continuous") == "tuned settings applied"
         assert vllm_refusal(running(app, "continuous").batcher) is None
+        assert running(app, "continuous").batcher["kv_cache_tokens"] == 32768
+
+        def sliders_follow() -> bool:  # the lane's controls show what the engine now runs
+            box = app.query_one("#continuous-chunked_prefill", Checkbox)
+            seqs = app.query_one("#continuous-max_num_seqs", Slider)
+            return box.value is result.params["chunked_prefill"] and seqs.value == pytest.approx(
+                result.params["max_num_seqs"]
+            )
+
+        await wait_until(pilot, sliders_follow, timeout=5)
         assert running(app, "static").batcher["max_batch_size"] == 32  # others as they were
         await pilot.press("q")
 
@@ -118,3 +130,18 @@ def test_the_apply_dialog_names_the_figure_and_the_targets_it_was_tuned_for() ->
     )
     lost = TuneDone("static", {"max_batch_size": 8}, None, False, 12, "p99", "20 ms")
     assert describe(lost).endswith("(requests lost)") and "SLO 20 ms" in describe(lost)
+
+
+async def test_at_80_columns_the_progress_wraps_in_the_lane_instead_of_being_cut() -> None:
+    app = GenDashboardApp(SCENARIO)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None)
+        app.query_one("#continuous-max_num_seqs", Slider).focus()
+        await pilot.press("t")
+        row = app.query_one("#check-continuous", FlowText)
+        await wait_until(pilot, lambda: "trials" in row.plain, timeout=60)
+        lines = row.plain.splitlines()
+        assert len(lines) > 1 and all(len(x) <= row.size.width for x in lines), lines
+        assert " ".join(lines).endswith("(t: cancel)")
+        await pilot.press("t")
+        await pilot.press("q")

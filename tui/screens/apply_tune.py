@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from batchtui.engine.tune.job import TuneDone
 from batchtui.tui import format as fmt
@@ -43,7 +43,7 @@ class ApplyTuneScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="tune-dialog", classes="dialog"):
             yield Label(f"Tuned {self.result.lane}", id="tune-title")
-            yield Label(describe(self.result), id="tune-result")
+            yield Static(describe(self.result), id="tune-result")  # wraps, unlike a Label
             yield Label("a  apply to the lane's sliders   esc  keep the current settings")
 
     def action_choose(self, apply: bool) -> None:
