@@ -2,7 +2,8 @@
 latency search (p99 TTFT within the token SLOs) in a spawned process, through TuneJob.
 
 Knobs the search does not move (the continuous lane's KV cache: hardware, not a choice)
-stay as the lane runs them, and the answer offers only the knobs it moved. Importing this module imports neither torch nor Optuna.
+stay as the lane runs them, and the answer offers only the knobs it moved. Importing this
+module imports neither torch nor Optuna.
 """
 
 from __future__ import annotations
