@@ -46,7 +46,7 @@ from batchtui.engine.session import (
     Status,
     SwitchToWallClock,
 )
-from batchtui.engine.tune.job import TuneDone, TuneFailed, TuneJob, TuneProgress
+from batchtui.engine.tune.job import TuneDone, TuneFailed, TuneJob, TuneProgress, lane_tune_job
 from batchtui.presets import Preset, resolve, save_preset, user_dir
 from batchtui.presets.from_lane import device_label, lane_preset, measured_figures
 from batchtui.tui import format as fmt
@@ -385,13 +385,18 @@ class BatchTuiApp(App[None]):
             job.cancel()
             self._note(job.lane, "tune cancelled")
             return
-        if self.scenario.slo_ms is None:
-            self.notify("tuning needs an SLO: start with --slo-ms", severity="error")
-            return
         lane = self.focused_lane()
         load = self.snapshot.load if self.snapshot is not None else self.scenario.load
-        self._tune = TuneJob(self.scenario, lane, load, self.scenario.slo_ms)
-        self._note(lane, "tuning: starting…")
+        self._tune = self.tune_job(lane, load)
+        if self._tune is not None:
+            self._note(lane, "tuning: starting…")
+
+    def tune_job(self, lane: str, load: Any) -> TuneJob | None:
+        """A background tune of ``lane`` at ``load`` for the SLO; None (said) without one."""
+        if self.scenario.slo_ms is None:
+            self.notify("tuning needs an SLO: start with --slo-ms", severity="error")
+            return None
+        return lane_tune_job(self.scenario, lane, load, self.scenario.slo_ms)
 
     def _poll_tune(self) -> None:
         job = self._tune
@@ -402,7 +407,7 @@ class BatchTuiApp(App[None]):
                 best = (
                     "SLO not met yet"
                     if event.best_p99_ms is None
-                    else (f"best p99 {fmt.ms(event.best_p99_ms)} ms")
+                    else (f"best {event.figure} {fmt.ms(event.best_p99_ms)} ms")
                 )
                 self._note(
                     job.lane, f"tuning: {event.done}/{event.budget} trials, {best} (t: cancel)"
@@ -410,8 +415,7 @@ class BatchTuiApp(App[None]):
             elif isinstance(event, TuneDone):
                 self._tune = None
                 self._note(job.lane, "tuned: apply?")
-                slo = self.scenario.slo_ms or 0.0
-                self.push_screen(ApplyTuneScreen(event, slo), functools.partial(self._tuned, event))
+                self.push_screen(ApplyTuneScreen(event), functools.partial(self._tuned, event))
             elif isinstance(event, TuneFailed):
                 self._tune = None
                 self._note(job.lane, f"tune failed: {event.message}")
@@ -420,6 +424,7 @@ class BatchTuiApp(App[None]):
         """Apply a finished tune to its lane (the sliders follow the engine), or keep as is."""
         if apply:
             self._send(SetLaneParams(result.lane, result.params))
+            self.query_one(f"#lane-{result.lane}", LanePanel).show_applied(result.params)
             self._note(result.lane, "tuned settings applied")
         else:
             self._note(result.lane, "tuned settings not applied")

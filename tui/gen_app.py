@@ -6,7 +6,9 @@ signals, keys) with generative panels: per lane TTFT/TPOT, tokens/s, occupancy, 
 and the accounting, charts over time, and sliders for each batcher's knobs and the load.
 ``e`` exports a lane as a ``batchtui.preset/2``; ``l`` loads generative presets only (a
 request-level one runs another engine and dashboard: it says which command opens it).
-What needs a real model (live lane, live check, tune) is listed as unavailable.
+``t`` tunes the focused lane in the background for the load as running and the token SLOs
+(the generative tuner, engine/tune/gen_job.py). What needs a real model (live lane, live
+check) is listed as unavailable.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from textual.containers import Horizontal
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.run import GenScenario, batcher
 from batchtui.engine.session.gen_messages import GenSnapshot, SetTokenSlo
+from batchtui.engine.tune.gen_job import gen_tune_job
+from batchtui.engine.tune.job import TuneJob
 from batchtui.presets import Preset
 from batchtui.presets.from_lane import device_label, lane_preset
 from batchtui.tui.app import BatchTuiApp
@@ -39,7 +43,6 @@ from batchtui.tui.widgets.value_prompt import ValuePrompt, parse_number
 UNAVAILABLE = {
     "toggle_live": "Unavailable here: serving a lane live needs a torch model",
     "check_live": "Unavailable here: a live check needs a torch model",
-    "tune": "Unavailable here: the dashboard tunes request-level lanes only",
 }
 """Keys of the request-level dashboard the generative engine cannot serve yet: kept (the
 help and the palette say why, the key says so), left out of the footer."""
@@ -50,13 +53,12 @@ _LIVE_WHY = (
 WHY_UNAVAILABLE = {
     "toggle_live": _LIVE_WHY,
     "check_live": _LIVE_WHY,
-    "tune": "`batchtui tune --model analytic-llm --slo-ttft-ms MS --slo-tpot-ms MS` "
-    "(or `--model tiny-gpt`) searches the generative lanes' knobs",
 }
 TOOLTIPS = {
     "set_slo": "Set the TTFT/TPOT SLOs (goodput, best lane)",
     "export": "Export the focused lane as a generative preset (batchtui.preset/2)",
     "load_preset": "Load a generative preset",
+    "tune": "Tune the focused lane for this load and the TTFT/TPOT SLOs (again: cancel)",
 }
 
 
@@ -126,8 +128,21 @@ class GenDashboardApp(BatchTuiApp, inherit_bindings=False):
     def action_check_live(self) -> None:
         self._unavailable("check_live")
 
-    def action_tune(self) -> None:
-        self._unavailable("tune")
+    def tune_job(self, lane: str, load: Any) -> TuneJob | None:
+        """A background tune of ``lane`` at ``load`` for the lowest p99 TTFT within the token
+        SLOs, the lane's unsearched knobs as it runs them; None (said) without an SLO."""
+        s = self.scenario
+        if s.slo_ttft_ms is None and s.slo_tpot_ms is None:
+            key = next(b.key for b in self.BINDINGS if b.action == "set_slo")
+            self.notify(
+                f"tuning needs a TTFT or TPOT SLO: press {key} to set them (ms, e.g. 500/50)",
+                severity="error",
+            )
+            return None
+        running = dict(batcher(next(x for x in s.lanes if x.name == lane)).params)
+        if isinstance(self.snapshot, GenSnapshot):
+            running = dict(next(x for x in self.snapshot.total if x.name == lane).batcher)
+        return gen_tune_job(s, lane, load, running)
 
     def lane_preset(self, lane: str, name: str) -> Preset:
         """The lane's knobs as running on the load as running, a ``batchtui.preset/2`` with

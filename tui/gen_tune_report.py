@@ -38,6 +38,8 @@ def slo_text(request: GenTuneRequest) -> str:
 def _load(scenario: GenScenario, request: GenTuneRequest, results: list[LaneTune]) -> str:
     if request.objective == "throughput":
         return "the highest load it sustains"
+    if request.rates is not None:
+        return f"{num(request.rates[0])}-{num(request.rates[1])} req/s"
     trace = results[0].setup.trace if results else None  # type: ignore[attr-defined]
     if trace is not None:
         return f"the trace's load (x{scenario.load.speed:g}, {len(trace):,} requests)"
@@ -55,8 +57,13 @@ def _figure(request: GenTuneRequest, r: TrialResult) -> str:
             f"sustains {num(r.sustained_rps)} req/s = {num(x['output_tokens_per_s'])} output "
             f"tokens/s ({line} there)"
         )
+    if len(r.points) > 1:  # a load range: the figures where the setting did worst
+        line = (
+            f"worst over the range: TTFT p99 {num(max(q['ttft_p99_ms'] for q in x['rates']))}"
+            f" ms, TPOT p99 {num(max(q['tpot_p99_ms'] or 0.0 for q in x['rates']))} ms"
+        )
     if request.objective == "cost":
-        busy = r.first.device_busy
+        busy = max(q.device_busy for q in r.points)
         line += f", device busy {busy:.0%} (headroom {1 - busy:.0%})"
     return line
 
@@ -86,8 +93,10 @@ def format_gen_tune(
                 f"  infeasible: no setting tried meets {slo_text(request)} at "
                 f"{_load(scenario, request, results)}"
             )
+            worst = c.extra.get("worst_rate_rps")
+            at = "" if worst is None else f"at {num(worst)} req/s, its worst: "
             out.append(
-                f"  closest  {c.extra['good_share']:.1%} of requests within the SLOs "
+                f"  closest  {at}{c.extra['good_share']:.1%} of requests within the SLOs "
                 f"({GOOD_SHARE:.0%} needed): TTFT p99 {num(c.extra['ttft_p99_ms'])} ms, TPOT "
                 f"p99 {num(c.extra['tpot_p99_ms'])} ms with {settings(c.params)}"
             )
@@ -96,7 +105,12 @@ def format_gen_tune(
                 what = "output tokens/s sustained against p99 TTFT there"
                 columns = ("TTFT p99 ms", "tok/s")
             else:
-                what = "p99 TTFT at the offered load against capacity"
+                at = (
+                    "the offered load"
+                    if request.rates is None
+                    else f"{num(request.rates[0])} req/s"
+                )
+                what = f"p99 TTFT at {at} against capacity"
                 columns = ("TTFT p99 ms", "capacity tok/s")
             out += front_block(r, what, columns)
     if validations:

@@ -21,7 +21,7 @@ from batchtui.engine.gen.timeline import Timeline
 from batchtui.engine.gen.workload import GenRequests, gen_requests
 from batchtui.engine.load.patterns import MAX_RATE_RPS
 from batchtui.engine.scenario import LaneSpec
-from batchtui.engine.tune.objectives import INFEASIBLE, LOST_LIMIT
+from batchtui.engine.tune.objectives import INFEASIBLE, LOST_LIMIT, is_feasible
 from batchtui.engine.tune.trial import RatePoint, TrialResult
 
 GOOD_SHARE = 1.0 - LOST_LIMIT
@@ -59,7 +59,7 @@ class GenTrialSetup:
 
     @property
     def slo_ms(self) -> float:
-        """The TTFT target (read by the request-level regret rule, which --rates would use)."""
+        """The TTFT target (what the request-level rules read; inf without one)."""
         return self.slo_ttft_ms or math.inf
 
     def evaluate(self, params: dict[str, Any]) -> TrialResult:
@@ -80,15 +80,11 @@ class GenTrialSetup:
                 (point, extra), sustained = capacity, None
             else:
                 (point, extra), sustained = _highest_sustained(self, params, low, high)
-            ok = sustained is not None
+            points, ok = (point,), sustained is not None
             score = -extra["output_tokens_per_s"] if ok else _shortfall(self, point, extra)
         else:
-            point, extra = run_gen_point(self, params, self.rates[0])
-            ok = extra["good_share"] >= GOOD_SHARE
-            if not ok:
-                score = _shortfall(self, point, extra)
-            else:
-                score = point.p99_ms if self.objective == "latency" else point.device_busy
+            points, extra, score = self._at_every_rate(params)
+            ok = is_feasible(score)
         if capacity is not None:
             extra["capacity_tokens_per_s"] = capacity[1]["output_tokens_per_s"]
         front = (
@@ -101,12 +97,33 @@ class GenTrialSetup:
         return TrialResult(
             dict(params),
             score,
-            (point,),
+            points,
             sustained,
             capacity[0].throughput_rps if capacity else None,
             front,  # output tokens/s: the front is p99 TTFT against tokens/s
             extra,
         )
+
+    def _at_every_rate(
+        self, params: dict[str, Any]
+    ) -> tuple[tuple[RatePoint, ...], dict[str, Any], float]:
+        """Latency or cost at each rate (one: the scenario's own load): the points, the
+        figures where the setting did worst (for a range: with ``worst_rate_rps``, and
+        ``rates``, each rate's), and
+        the worst score, so feasible means within the SLOs at every rate."""
+        runs = [run_gen_point(self, params, rate) for rate in self.rates]
+        scores = []
+        for point, extra in runs:
+            if extra["good_share"] < GOOD_SHARE:
+                scores.append(_shortfall(self, point, extra))
+            else:
+                scores.append(point.p99_ms if self.objective == "latency" else point.device_busy)
+        worst = max(range(len(runs)), key=lambda i: scores[i])
+        extra = dict(runs[worst][1])
+        if len(runs) > 1:
+            extra["worst_rate_rps"] = runs[worst][0].rate_rps
+            extra["rates"] = [{"rate_rps": p.rate_rps, **x} for p, x in runs]
+        return tuple(p for p, _ in runs), extra, scores[worst]
 
 
 def run_gen_point(

@@ -17,7 +17,8 @@ from batchtui.engine.tune.gen_space import gen_repaired, gen_search_space
 from batchtui.engine.tune.gen_trial import GenTrialSetup
 from batchtui.engine.tune.search import LaneTune, OnTrial, SearchConfig, ShouldStop
 from batchtui.engine.tune.space import Knob
-from batchtui.engine.tune.tuner import check_objective, tune_lanes
+from batchtui.engine.tune.sweep import geometric_rates
+from batchtui.engine.tune.tuner import ROBUST_RATES, check_objective, tune_lanes
 
 GEN_OBJECTIVE_HELP = {
     "latency": "lowest p99 TTFT at the offered load, within the SLOs",
@@ -34,7 +35,8 @@ class GenTuneRequest:
     slo_ttft_ms: float | None
     slo_tpot_ms: float | None
     seconds: float | None = None  # seconds of arrivals per run; None: TRIAL_REQUESTS of them
-    rates: tuple[float, float] | None = None  # throughput: the range searched
+    rates: tuple[float, float] | None = None  # throughput: the range searched; latency and
+    # cost: the load range to be robust across (least worst regret, as request-level lanes)
 
     def check(self, scenario: GenScenario) -> None:
         """ConfigError naming the flag when this cannot be tuned."""
@@ -43,12 +45,6 @@ class GenTuneRequest:
             raise ConfigError(
                 "--slo-ttft-ms",
                 "or --slo-tpot-ms is required: the p99 targets a generative lane is tuned to keep",
-            )
-        if self.rates is not None and self.objective != "throughput":
-            raise ConfigError(
-                "--rates",
-                "is the throughput objective's search range for generative lanes; latency and "
-                "cost are tuned at the scenario's offered load (--rate)",
             )
 
 
@@ -71,6 +67,8 @@ def gen_lane_setup(
     rates: tuple[float | None, ...] = (None,)
     if request.objective == "throughput":
         rates = request.rates or (None, None)
+    elif request.rates is not None:  # the range's two ends and its geometric middle
+        rates = tuple(geometric_rates(*request.rates, ROBUST_RATES))
     setup = GenTrialSetup(
         scenario=one,
         objective=request.objective,

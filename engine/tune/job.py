@@ -1,7 +1,9 @@
 """A one-lane tune in the background: a spawned process searches while the engine serves.
 
 The dashboard starts one with ``t``; progress and the result come back over a pipe as small
-values, read without blocking. Importing this module imports neither torch nor Optuna.
+values, read without blocking. The search itself is a module-level function of the child
+(a request-level lane's here, a generative lane's in engine/tune/gen_job.py). Importing this
+module imports neither torch nor Optuna.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,23 +23,28 @@ from batchtui.engine.scenario import Scenario
 
 @dataclass(frozen=True)
 class TuneProgress:
-    """Trials done of the budget, and the best p99 so far (None: the SLO not met yet)."""
+    """Trials done of the budget, and the best p99 so far (None: the SLO not met yet);
+    ``figure`` names that p99 (``p99``, or ``p99 TTFT`` for a generative lane)."""
 
     lane: str
     done: int
     budget: int
     best_p99_ms: float | None
+    figure: str = "p99"
 
 
 @dataclass(frozen=True)
 class TuneDone:
-    """The search's answer: the pick (``feasible``) or the closest achievable."""
+    """The search's answer: the pick (``feasible``) or the closest achievable; ``slo``
+    says the targets it was tuned for (``20 ms``, ``TTFT 500 ms, TPOT 50 ms``)."""
 
     lane: str
     params: dict[str, Any]
     p99_ms: float | None
     feasible: bool
     trials: int
+    figure: str = "p99"
+    slo: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,29 +56,21 @@ class TuneFailed:
 
 
 TuneEvent = TuneProgress | TuneDone | TuneFailed
+Progress = Callable[[str, int, int, Any], None]  # the search's OnTrial (engine/tune/search.py)
+Search = Callable[..., TuneDone]  # search(progress, *args) -> the answer, run in the child
 
 
 class TuneJob:
-    """Tunes ``lane`` of ``scenario`` at ``load`` for the latency objective within ``slo_ms``."""
+    """Runs ``search(progress, *args)`` for ``lane`` in a spawned process (``search``: a
+    module-level function, so the child can import it); ``figure`` names the p99 its
+    progress reports."""
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        lane: str,
-        load: LoadSpec,
-        slo_ms: float,
-        trials: int = 40,
-        seconds: float = 2.0,
-    ) -> None:
-        spec = next(s for s in scenario.lanes if s.name == lane)
-        one = dataclasses.replace(
-            scenario, load=load, lanes=(dataclasses.replace(spec, params={}),)
-        )
+    def __init__(self, lane: str, figure: str, search: Search, *args: Any) -> None:
         self.lane = lane
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(
-            target=_search, args=(child, one, slo_ms, trials, seconds), daemon=True
+            target=_child, args=(child, lane, figure, search, args), daemon=True
         )
         self._proc.start()
         child.close()
@@ -99,8 +99,52 @@ class TuneJob:
         self._conn.close()
 
 
-def _search(conn: Any, scenario: Scenario, slo_ms: float, trials: int, seconds: float) -> None:
-    """The child: profile a torch model if need be, search, send progress and the answer."""
+def lane_tune_job(
+    scenario: Scenario,
+    lane: str,
+    load: LoadSpec,
+    slo_ms: float,
+    trials: int = 40,
+    seconds: float = 2.0,
+) -> TuneJob:
+    """Tunes request-level ``lane`` of ``scenario`` at ``load`` for the latency objective
+    within ``slo_ms``, every knob searched afresh."""
+    spec = next(s for s in scenario.lanes if s.name == lane)
+    one = dataclasses.replace(scenario, load=load, lanes=(dataclasses.replace(spec, params={}),))
+    return TuneJob(lane, "p99", _search, one, slo_ms, trials, seconds)
+
+
+def _child(conn: Any, lane: str, figure: str, search: Search, args: tuple[Any, ...]) -> None:
+    """The child: run the search, sending its progress and its answer (or why it failed)."""
+
+    def progress(name: str, done: int, budget: int, best: Any) -> None:
+        p99 = best.first.p99_ms if best else None
+        conn.send(TuneProgress(name, done, budget, p99, figure))
+
+    try:
+        conn.send(search(progress, *args))
+    except Exception as e:  # the dashboard shows one line; the child must not die silently
+        conn.send(TuneFailed(lane, str(e) or type(e).__name__))
+    finally:
+        conn.close()
+
+
+def answer(lane: str, result: Any, figure: str, slo: str) -> TuneDone:
+    """A finished search (a ``LaneTune``) as the dashboard's answer: the pick, else the
+    closest; ConfigError when no trial finished."""
+    pick = result.best or result.closest
+    if pick is None:
+        raise ConfigError("tune", "no trial finished")
+    p99 = pick.first.p99_ms
+    finite = p99 if p99 != float("inf") else None
+    feasible = result.best is not None
+    return TuneDone(lane, dict(pick.params), finite, feasible, len(result.results), figure, slo)
+
+
+def _search(
+    progress: Progress, scenario: Scenario, slo_ms: float, trials: int, seconds: float
+) -> TuneDone:
+    """Profile a torch model if need be, then search the lane's knobs."""
     from batchtui.engine.tune.backends import Inline
     from batchtui.engine.tune.cost_model import profiled
     from batchtui.engine.tune.search import SearchConfig, tune_lane
@@ -108,30 +152,9 @@ def _search(conn: Any, scenario: Scenario, slo_ms: float, trials: int, seconds: 
     from batchtui.engine.tune.tuner import TuneRequest, lane_setup
 
     lane = scenario.lanes[0]
-    try:
-        request = TuneRequest("latency", slo_ms, seconds)
-        with tempfile.TemporaryDirectory(prefix="batchtui-tune-") as folder:
-            cost = profiled(scenario, largest_batch(lane.kind, {}, slo_ms), Path(folder), None)
-            setup, space = lane_setup(cost, cost.lanes[0], {}, request)
-
-            def progress(name: str, done: int, budget: int, best: Any) -> None:
-                conn.send(TuneProgress(name, done, budget, best.first.p99_ms if best else None))
-
-            result = tune_lane(setup, space, {}, SearchConfig(trials=trials), Inline(), progress)
-        pick = result.best or result.closest
-        if pick is None:
-            raise ConfigError("tune", "no trial finished")
-        p99 = pick.first.p99_ms
-        conn.send(
-            TuneDone(
-                lane.name,
-                dict(pick.params),
-                p99 if p99 != float("inf") else None,
-                result.best is not None,
-                len(result.results),
-            )
-        )
-    except Exception as e:  # the dashboard shows one line; the child must not die silently
-        conn.send(TuneFailed(lane.name, str(e) or type(e).__name__))
-    finally:
-        conn.close()
+    request = TuneRequest("latency", slo_ms, seconds)
+    with tempfile.TemporaryDirectory(prefix="batchtui-tune-") as folder:
+        cost = profiled(scenario, largest_batch(lane.kind, {}, slo_ms), Path(folder), None)
+        setup, space = lane_setup(cost, cost.lanes[0], {}, request)
+        result = tune_lane(setup, space, {}, SearchConfig(trials=trials), Inline(), progress)
+    return answer(lane.name, result, "p99", f"{slo_ms:g} ms")

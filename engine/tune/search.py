@@ -17,7 +17,7 @@ from typing import Any
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.tune.backends import Backend
-from batchtui.engine.tune.objectives import is_feasible, meets
+from batchtui.engine.tune.objectives import is_feasible
 from batchtui.engine.tune.pareto import pareto_front
 from batchtui.engine.tune.space import Knob, repaired
 from batchtui.engine.tune.trial import RatePoint, TrialResult, TrialSetup
@@ -240,14 +240,18 @@ def _pick(setup: TrialSetup, results: list[TrialResult]) -> TrialResult | None:
 
 
 def worst_regret(setup: TrialSetup, r: TrialResult, feasible: list[TrialResult]) -> float:
-    """The largest relative gap, over the rates, between ``r`` and the best any trial did there."""
+    """The largest relative gap, over the rates, between ``r`` and the best any trial did there.
+
+    A feasible trial met the SLO at every rate (its score is its worst rate's), so each one
+    counts at each rate; a generative trial's feasibility is its goodput share, not its p99.
+    """
 
     def value(p: RatePoint) -> float:
         return p.p99_ms if setup.objective == "latency" else p.device_busy
 
     worst = 0.0
     for i, p in enumerate(r.points):
-        best = min(value(o.points[i]) for o in feasible if meets(o.points[i].p99_ms, setup.slo_ms))
+        best = min(value(o.points[i]) for o in feasible)
         worst = max(worst, (value(p) - best) / best if best > 0 else 0.0)
     return worst
 

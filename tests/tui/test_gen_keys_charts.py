@@ -152,24 +152,23 @@ async def test_keys_only_a_real_model_has_say_they_are_unavailable_and_why() -> 
         await wait_until(pilot, lambda: app.snapshot is not None)
         footer = app.query_one(KeyFooter)
         await wait_until(pilot, lambda: bool(footer.shown_keys))
-        assert {"space", "r", "e", "l", "s", "?", "q"} <= set(footer.shown_keys)
-        assert not {"m", "v", "t"} & set(footer.shown_keys)
-        for key in ("m", "v", "t"):
+        assert {"space", "r", "e", "l", "s", "t", "?", "q"} <= set(footer.shown_keys)
+        assert not {"m", "v"} & set(footer.shown_keys)
+        for key in ("m", "v"):
             await pilot.press(key)
             await pilot.pause(0.1)
         said = [n.message for n in app._notifications]
-        assert sum("Unavailable here" in m for m in said) == 3, said
+        assert sum("Unavailable here" in m for m in said) == 2, said
         assert sum("batchtui run --model tiny-gpt --mode live" in m for m in said) == 2, said
-        # The tuner does search generative lanes, from the command line: t says how.
-        assert sum("batchtui tune --model analytic-llm" in m for m in said) == 1, said
         assert app.snapshot.live_lane is None and app.engine is not None  # type: ignore[union-attr]
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         keys = dict(key_rows(app, app_bindings(app)))
-        assert keys["m"].startswith("Unavailable here") and keys["t"].startswith("Unavailable")
+        assert keys["m"].startswith("Unavailable here") and keys["t"].startswith("Tune the")
         assert "generative preset" in keys["e"] and "generative preset" in keys["l"]
         text = app.screen.query_one(Markdown).source
         assert "SATURATED" in text and "Charts" in text and "unavailable here" in text
+        assert "**Tune** (`t`)" in text
         await pilot.press("escape")
         await pilot.press("q")
 

@@ -44,12 +44,17 @@ arrivals), **REJ**, **DROP**.
 **Charts** (from 90x30): per lane, over the last 120 s, one point a second: TTFT p99 and
 output tokens/s of that second, and for the continuous lane the KV cache's peak share.
 
-**Keys** `m`, `v` and `t` (live lane, live check, tune) are unavailable here: the
-generative lanes run on the analytic step cost only (`batchtui run --model tiny-gpt --mode
-live` serves a real decoder, and `batchtui tune --model analytic-llm --slo-ttft-ms MS
---slo-tpot-ms MS` searches these lanes' knobs). `e` writes the focused lane as a
-`batchtui.preset/2`; `l` lists generative presets (a request-level one opens with
-`batchtui --preset NAME`).
+**Tune** (`t`): searches the focused lane's knobs in the background (the engine keeps
+serving) for the lowest p99 TTFT at the load as running, within the TTFT/TPOT SLOs (`s`
+sets them; tuning needs one), and offers to apply the pick to the lane's sliders; `t`
+again cancels. The continuous lane's KV cache (`kv`, `block_size`) is kept as it is: it is
+the hardware's, not a choice. `batchtui tune --model analytic-llm` searches every lane
+from the command line.
+
+**Keys** `m` and `v` (live lane, live check) are unavailable here: the generative lanes
+run on the analytic step cost only (`batchtui run --model tiny-gpt --mode live` serves a
+real decoder). `e` writes the focused lane as a `batchtui.preset/2`; `l` lists generative
+presets (a request-level one opens with `batchtui --preset NAME`).
 
 **Best** (★ in the comparison strip): the most goodput within the SLOs when they are set,
 else the most output tokens/s; lanes within 2% of each other tie.

@@ -95,10 +95,15 @@ class GenLanePanel(LanePanel):
         if series is not None:
             self.query_one(GenLaneCharts).show(series)
 
-    def _sync_toggle(self, batcher: dict[str, Any]) -> None:
+    def show_applied(self, params: dict[str, Any]) -> None:
+        """Applied settings on the sliders and the chunked-prefill toggle at once."""
+        super().show_applied(params)
+        self._sync_toggle(params, force=True)
+
+    def _sync_toggle(self, batcher: dict[str, Any], force: bool = False) -> None:
         if CHUNKED not in batcher:
             return
         box = self.query_one(f"#{self.lane}-{CHUNKED}", Checkbox)
-        if not box.has_focus and box.value != bool(batcher[CHUNKED]):
+        if (force or not box.has_focus) and box.value != bool(batcher[CHUNKED]):
             with box.prevent(Checkbox.Changed):
                 box.value = bool(batcher[CHUNKED])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -120,8 +121,10 @@ class LanePanel(Vertical):
 
     def note(self, message: str) -> None:
         """A line where a live check's figures go: a check cancelled or refused, a tune's
-        progress or outcome."""
-        self.query_one(f"#check-{self.lane}", FlowText).update([[Text(message, style="yellow")]])
+        progress or outcome; wrapped at spaces to the row's width (one part would be cut)."""
+        row = self.query_one(f"#check-{self.lane}", FlowText)
+        lines = textwrap.wrap(message, row.size.width) if row.size.width else [message]
+        row.update([[Text(line, style="yellow")] for line in lines])
 
     def engine_stopped(self, message: str) -> None:
         """No figures: the engine stopped. Said where the figures were, until it restarts."""
@@ -133,14 +136,19 @@ class LanePanel(Vertical):
         """The live check's figures beside the simulator's, on the same arrivals."""
         self.query_one(f"#check-{self.lane}", FlowText).update([check_parts(check)])
 
-    def _sync_sliders(self, batcher: dict[str, Any]) -> None:
+    def show_applied(self, params: dict[str, Any]) -> None:
+        """Put settings the user chose to apply (a tune's) on the sliders at once, the
+        focused one too: it would otherwise keep, and send back, the old value."""
+        self._sync_sliders(params, force=True)
+
+    def _sync_sliders(self, batcher: dict[str, Any], force: bool = False) -> None:
         # The engine's parameters are the truth (a refused change snaps back); a slider the
-        # user is working with is left alone until it settles.
+        # user is working with is left alone until it settles (unless ``force``).
         for slider in self.query(".lane-slider").results(Slider):
             name = (slider.id or "").removeprefix(f"{self.lane}-")
             if name not in batcher:
                 continue
-            if not slider.has_focus and slider.value != batcher[name]:
+            if (force or not slider.has_focus) and slider.value != batcher[name]:
                 slider.value = float(batcher[name])
             self._params[name] = batcher[name]
 
