@@ -129,6 +129,8 @@ def tune_lane(
         study_name=f"{config.study}:{lane.name}" if config.storage else None,
         load_if_exists=True,
     )
+    if config.storage:
+        _check_same_question(study, setup, config.study)
     if grid is not None:  # every point, in order, as enqueued trials (a shared study: once)
         points = [
             dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())
@@ -221,6 +223,40 @@ def _run(
         done += len(trials)
         if not space:
             return
+
+
+STUDY_ATTR = "batchtui_question"  # what a shared study's scores measure, set by its first run
+
+
+def _question(setup: Any) -> dict[str, Any]:
+    """What a trial's score means: trials of one study must agree on it to be compared."""
+    slos = {k: getattr(setup, k) for k in ("slo_ttft_ms", "slo_tpot_ms") if hasattr(setup, k)}
+    return {
+        "objective": setup.objective,
+        "rates": list(setup.rates),
+        **(slos or {"slo_ms": setup.slo_ms}),
+    }
+
+
+def _check_same_question(study: Any, setup: Any, name: str) -> None:
+    """A shared study carries on only with the objective, rates and SLOs it was started with
+    (another --rates gives trials with other rate points, which no regret can compare)."""
+    asked = _question(setup)
+    stored = study.user_attrs.get(STUDY_ATTR)
+    if stored is None:
+        study.set_user_attr(STUDY_ATTR, asked)
+        return
+    if stored != asked:
+        diff = ", ".join(
+            f"{k} {stored.get(k)!r} (now {asked.get(k)!r})"
+            for k in sorted(set(stored) | set(asked))
+            if stored.get(k) != asked.get(k)
+        )
+        raise ConfigError(
+            "--study",
+            f"study {name!r} in this storage was started with {diff}; "
+            "give the same --objective, --rates and SLOs, or another --study",
+        )
 
 
 def study_fail_state() -> Any:

@@ -124,6 +124,21 @@ def test_two_processes_share_one_study_through_a_journal_file(tmp_path: Path) ->
     assert max(seen) == 2 * 6 + 6 // 4  # the later one: both processes' trials, its front pass
 
 
+def test_a_shared_study_refuses_a_run_that_asks_another_question(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Trials at other --rates have other rate points: the regret could not compare them (it
+    crashed with a traceback); the study says what it was started with instead."""
+    storage = ["--storage", f"journal:{tmp_path / 'study.journal'}", "--study", "s"]
+    code, _, err = run_cli(capsys, "tune", "--lanes", "static", "--slo-ms", "20", *QUICK, *storage)
+    assert code == 0, err
+    assert_refused(
+        capsys,
+        ["tune", "--lanes", "static", "--slo-ms", "20", *QUICK, *storage, "--rates", "500:2000"],
+        "--study: study 's' in this storage was started with rates [None] (now [500.0, ",
+    )
+
+
 def test_validate_serves_the_winner_on_the_real_model(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
