@@ -1,6 +1,6 @@
 """Does the live generative runtime agree with the simulator on tiny-gpt? Same requests.
 
-    python bench/gen_live_vs_sim.py [--seconds 8] [--rounds 3] [--rate 4] [--threads 1] [--sleep]
+    python bench/gen_live_vs_sim.py [--seconds 16] [--rounds 3] [--rate 4] [--threads 1] [--sleep]
 
 1. Build tiny-gpt on the CPU (1 torch thread by default: 2 shared cores).
 2. Each round: one seeded Poisson schedule of requests (lognormal lengths). Each lane is
@@ -83,7 +83,9 @@ def fit_cost(module: object, device: torch.device, seed: int) -> StepCost:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--seconds", type=float, default=16.0, help="per round: ~64 requests at 4 req/s"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rate", type=float, default=4.0)
     parser.add_argument("--threads", type=int, default=1)

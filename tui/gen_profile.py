@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.gen.step_profile import GEN_PROFILE_FORMAT, GenProfile
+from batchtui.engine.gen.step_profile import GEN_PROFILE_FORMAT, GenProfile, price_ms
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.params import Param
 from batchtui.tui.model_args import model_flag
@@ -160,12 +160,13 @@ def idle_lines(profile: GenProfile) -> list[str]:
         return []
     c = profile.cost
     steps = ", ".join(
-        f"{p.prefill_tokens}-token prefill {p.median_ms:.3f} ms vs {p.back_to_back_ms:.3f}"
+        f"{p.prefill_tokens}-token prefill {p.median_ms:.3f} ms vs {price_ms(c, p):.3f} "
+        f"({p.back_to_back_ms:.3f} back to back)"
         for p in profile.idle_points
     )
     return [
         f"idle_restart_ms {c.idle_restart_ms:.4g} after idle_after_ms {c.idle_after_ms:g} "
-        f"(steps after {profile.idle_gap_ms:g} ms idle vs back to back: {steps})"
+        f"(steps after {profile.idle_gap_ms:g} ms idle vs the fit's price: {steps})"
     ]
 
 

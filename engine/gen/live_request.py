@@ -81,9 +81,15 @@ class LiveBatchGeneration:
         return {"kind": "live"}
 
 
-def serve_request_level_live(policy: Policy, model: LiveModel, requests: GenRequests) -> Timeline:
+def serve_request_level_live(
+    policy: Policy,
+    model: LiveModel,
+    requests: GenRequests,
+    on_batches: Callable[[Any], None] | None = None,
+) -> Timeline:
     """Serve every request live with ``policy`` forming the batches (unbounded queue, as in
-    the simulator, so none is rejected); a model error is raised as its ConfigError."""
+    the simulator, so none is rejected); a model error is raised as its ConfigError.
+    ``on_batches`` is shown the batch log, as by the simulator's ``run_request_level``."""
     arrivals = Arrivals()
     arrivals.extend(
         requests.times, requests.prompt, float(requests.times[-1]) if len(requests) else 0.0
@@ -96,4 +102,6 @@ def serve_request_level_live(policy: Policy, model: LiveModel, requests: GenRequ
     if service.error is not None:
         raise service.error
     log = lane.log.arrays()
+    if on_batches is not None:
+        on_batches(log)
     return service.log.timeline(float((log.finish - log.dispatch).sum()))

@@ -13,6 +13,7 @@ the device idled pays the idle restart (``StepCost.restart_s``) once, on its pre
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -92,8 +93,15 @@ class TellsTime:
         return getattr(self._policy, name)
 
 
-def run_request_level(policy: Policy, cost: StepCost, requests: GenRequests) -> Timeline:
-    """Serve every request with ``policy`` forming the batches; token times in closed form."""
+def run_request_level(
+    policy: Policy,
+    cost: StepCost,
+    requests: GenRequests,
+    on_batches: Callable[[Any], None] | None = None,
+) -> Timeline:
+    """Serve every request with ``policy`` forming the batches; token times in closed form.
+    ``on_batches`` is shown the batch log (dispatch, finish, size per batch): how the
+    live-vs-sim comparison lines batches up (bench/gen_step_compare.py)."""
     arrivals = Arrivals()
     arrivals.extend(
         requests.times, requests.prompt, float(requests.times[-1]) if len(requests) else 0.0
@@ -103,6 +111,8 @@ def run_request_level(policy: Policy, cost: StepCost, requests: GenRequests) -> 
     lane = SimLane(policy.kind, TellsTime(policy, service), service, arrivals)  # type: ignore[arg-type]
     lane.advance(float("inf"))
     log = lane.log.arrays()
+    if on_batches is not None:
+        on_batches(log)
     size = log.size
     start = log.end - size
     n = len(requests)

@@ -55,6 +55,11 @@ class IdlePoint(StepPoint):
         return self.median_ms - self.back_to_back_ms
 
 
+def price_ms(cost: StepCost, point: StepPoint) -> float:
+    """What ``cost`` charges for ``point``'s step, in ms (without any idle restart)."""
+    return 1000.0 * cost.step(point.prefill_tokens, point.decode_seqs, point.context_tokens)
+
+
 @dataclass(frozen=True)
 class GenProfile:
     """What was measured, on which model and device, and the coefficients fitted to it."""

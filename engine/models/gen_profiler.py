@@ -3,10 +3,12 @@
 Three kinds of step are timed: prefills over several token counts (one sequence, and four
 sharing the tokens), decodes over several (sequences, context) points, and mixed steps run
 as the live runtime runs them: a prefill call, then a decode call. Shapes are interleaved
-round by round, so a slow spell of the machine spreads over all of them. Then a few prefills
-are timed right after the device idled ``idle_gap_ms``, each followed by the same prefill back
-to back: what the first takes beyond the second (medians) is the idle restart
-(StepCost.idle_restart_ms), charged to steps that follow more than ``idle_after_ms`` of idle.
+round by round, so a slow spell of the machine spreads over all of them. Then ``idle_repeats``
+prefills of each size are timed right after the device idled ``idle_gap_ms``, each followed by
+the same prefill back to back: what the first takes beyond the second (medians) is the idle
+restart (StepCost.idle_restart_ms), charged to steps that follow more than ``idle_after_ms``
+of idle. Its tokens are made before the idle, as the live runtime's are: made after it, they
+woke the CPU before the timer started and hid part of the restart.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import torch
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.cost import StepCost
 from batchtui.engine.gen.step_fit import fit_step_cost
-from batchtui.engine.gen.step_profile import GenProfile, IdlePoint, StepPoint
+from batchtui.engine.gen.step_profile import GenProfile, IdlePoint, StepPoint, price_ms
 from batchtui.engine.models.generative import GenerativeModel, load_generative
 from batchtui.engine.models.reasons import reason
 from batchtui.engine.models.spec import ModelSpec
@@ -35,6 +37,8 @@ MIXED_PREFILL_TOKENS = (64, 256)
 """Prefill chunks measured beside decodes in mixed steps."""
 IDLE_PREFILL_TOKENS = (16, 64)
 """One-sequence prefills timed after idle: a request arriving at an idle lane starts so."""
+IDLE_AFTER_DECODES = 8
+"""Decode steps run before each idle gap, as a lane's idle follows a generation's decodes."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ class GenMeasurement:
     idle_after_ms: float = 1.0
     """The threshold written with the fitted restart: a step after more idle pays it (1 ms:
     far above the live runtime's own gaps between back-to-back steps, ~40 us)."""
+    idle_repeats: int = 8
+    """Paired after-idle / back-to-back timings per prefill size (a median of 2 x 2 moved
+    0-2.8 ms between profiles minutes apart; the pairs cost ``idle_gap_ms`` each)."""
 
 
 @dataclass(frozen=True)
@@ -114,11 +121,14 @@ def _scaled(
 
 
 def with_idle_restart(cost: StepCost, idle: tuple[IdlePoint, ...], after_ms: float) -> StepCost:
-    """``cost`` charging the median surcharge of the steps timed after idle (never below 0:
-    an idle device that is no slower costs nothing) past ``after_ms``; unchanged if none."""
+    """``cost`` charging past ``after_ms`` the median of what the steps timed after idle took
+    beyond ``cost``'s own price of them (never below 0; unchanged if none were timed). Priced
+    against the fit, not the paired back-to-back step: on a shared CPU that one is the slow
+    step as often as not (the median of 2 x 2 pairs moved 0-2.8 ms), while the fit comes from
+    every shape's interleaved medians, and it is what the simulator adds the restart to."""
     if not idle:
         return cost
-    restart = max(0.0, statistics.median(p.surcharge_ms for p in idle))
+    restart = max(0.0, statistics.median(p.median_ms - price_ms(cost, p) for p in idle))
     return dataclasses.replace(cost, idle_restart_ms=restart, idle_after_ms=after_ms)
 
 
@@ -130,10 +140,11 @@ def measure_idle_steps(
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
 ) -> tuple[IdlePoint, ...]:
-    """``measurement.repeats`` timings of one-sequence prefills (IDLE_PREFILL_TOKENS, within
-    --max-tokens), each right after the device idled ``idle_gap_ms`` and then once more back
-    to back: paired, so the machine's drift over the profile does not count as a surcharge."""
-    if measurement.idle_gap_ms <= 0:
+    """``measurement.idle_repeats`` timings of one-sequence prefills (IDLE_PREFILL_TOKENS,
+    within --max-tokens), each right after the device idled ``idle_gap_ms`` and then once more
+    back to back: paired, so the machine's drift over the profile does not count as a
+    surcharge. Both chunks are on the device before the idle: only the prefill is timed."""
+    if measurement.idle_gap_ms <= 0 or measurement.idle_repeats <= 0:
         return ()
     longest = min(measurement.max_tokens, model.max_context)
     tokens = [t for t in IDLE_PREFILL_TOKENS if t <= longest] or [longest]
@@ -141,21 +152,33 @@ def measure_idle_steps(
     after_idle: dict[int, list[float]] = {t: [] for t in tokens}
     back_to_back: dict[int, list[float]] = {t: [] for t in tokens}
 
-    def timed(n: int) -> float:
-        chunk = torch.randint(0, model.vocab, (n,), generator=g).to(device)
+    def chunk(n: int) -> torch.Tensor:
+        return torch.randint(0, model.vocab, (n,), generator=g).to(device)
+
+    def timed(tokens: torch.Tensor) -> tuple[float, list[Any]]:
         synchronize(device)
         started = time.perf_counter()
-        _states(model.prefill([chunk], [None]), 1, "prefill")
+        states = _states(model.prefill([tokens], [None]), 1, "prefill")
         synchronize(device)
-        return (time.perf_counter() - started) * 1000.0
+        return (time.perf_counter() - started) * 1000.0, states
 
-    for round_ in range(measurement.repeats):
+    rounds = measurement.idle_repeats
+    generated: list[Any] = []  # the sequence the last back-to-back prefill started
+    for round_ in range(rounds):
         for index, t in enumerate(tokens):
+            first, second = chunk(t), chunk(t)
+            # A live lane idles after a generation, not after a lone prefill: decode first
+            # (after decodes the prefill that follows idle is slower still, bench/RESULTS.md).
+            for _ in range(min(IDLE_AFTER_DECODES, model.max_context - t) if generated else 0):
+                generated = _states(model.decode(generated), 1, "decode")
+            synchronize(device)
             time.sleep(measurement.idle_gap_ms / 1000.0)
-            after_idle[t].append(timed(t))
-            back_to_back[t].append(timed(t))
+            ms, _ = timed(first)
+            after_idle[t].append(ms)
+            ms, generated = timed(second)
+            back_to_back[t].append(ms)
             if progress is not None:
-                progress((round_ * len(tokens) + index + 1) / (measurement.repeats * len(tokens)))
+                progress((round_ * len(tokens) + index + 1) / (rounds * len(tokens)))
     return tuple(_idle_point(t, after_idle[t], statistics.median(back_to_back[t])) for t in tokens)
 
 

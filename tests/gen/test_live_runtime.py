@@ -94,7 +94,9 @@ def test_a_request_level_batch_prefills_together_and_decodes_until_its_longest_e
     reqs = requests([0.0, 0.0, 0.0], prompt=[10, 20, 10], output=[3, 1, 2])
     module, model = live(reqs)
     policy = Static(max_batch_size=2, max_wait_ms=5.0)
-    tl = serve_request_level_live(policy, model, reqs)
+    logs: list[object] = []
+    tl = serve_request_level_live(policy, model, reqs, logs.append)
+    assert [log.size.tolist() for log in logs] == [[2, 1]]  # type: ignore[attr-defined]
     assert module.calls == [
         ("prefill", [10, 20]), ("decode", [1, 1]), ("decode", [1, 1]),  # 1 keeps its slot
         ("prefill", [10]), ("decode", [1]),

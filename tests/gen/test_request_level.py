@@ -38,6 +38,18 @@ def test_a_batch_decodes_until_its_longest_request_and_the_next_waits_for_it() -
     assert tl.tokens.tolist() == [3, 1, 2]
 
 
+def test_the_batch_log_is_shown_for_a_batch_by_batch_comparison() -> None:
+    # bench/gen_step_compare.py lines live and simulated batches up from these logs.
+    reqs = requests([0.0, 0.0, 0.001], prompt=[10, 20, 10], output=[3, 1, 2])
+    logs: list[object] = []
+    tl = run_request_level(Static(max_batch_size=2, max_wait_ms=5.0), COST, reqs, logs.append)
+    (log,) = logs
+    assert log.size.tolist() == [2, 1]  # type: ignore[attr-defined]
+    assert log.dispatch == pytest.approx([0.0, 0.0742])  # type: ignore[attr-defined]
+    assert log.finish == pytest.approx([0.0742, 0.1072])  # type: ignore[attr-defined]
+    assert tl.first[2] - log.dispatch[1] == pytest.approx(0.020)  # type: ignore[attr-defined]
+
+
 def test_constant_arrivals_without_contention_give_exact_ttft_and_tpot() -> None:
     # One request a second, each done in well under a second: nobody ever waits.
     prompt, output = 100, 11
