@@ -7,9 +7,8 @@ The harness of ``batcher_vs.py`` (Poisson arrivals, seed 0, one asyncio task per
 blocking model t(n) = 2 ms + 0.05 ms*n). ``overshoot`` is the handler's measured time minus
 t(n): ``time.sleep`` returns only once its thread has the GIL back, so at overload it is the
 worker waiting for a busy event loop (Python's switch interval: up to 5 ms). ``loop us/req``
-is ``time.thread_time`` of the loop thread per request. A/B in one run: ``batchtui Batcher``
-against ``batchtui call_soon`` (the same Batcher waking the loop with
-``call_soon_threadsafe``, as before ``LoopInbox``).
+is ``time.thread_time`` of the loop thread per request. (An A/B of a GIL-holding pipe wake-up
+against ``call_soon_threadsafe`` ran here; it did not pay end to end and was reverted: RESULTS.md.)
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from common import machine
 from open_loop import WARM_UP_CALLS, drive
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, schedule
 
-import batchtui.engine.batcher.inbox as inbox
 from batchtui.engine.batcher import Batcher
 
 SPANS: list[tuple[float, float, int]] = []
@@ -46,15 +44,9 @@ async def one_run(times: np.ndarray) -> dict[str, float]:
     return result
 
 
-def measured(times: np.ndarray, gil_holding_write: bool) -> dict[str, float]:
-    saved = inbox._WRITE
-    if not gil_holding_write:
-        inbox._WRITE = None  # LoopInbox falls back to call_soon_threadsafe
+def measured(times: np.ndarray) -> dict[str, float]:
     SPANS.clear()
-    try:
-        r = asyncio.run(one_run(times))
-    finally:
-        inbox._WRITE = saved
+    r = asyncio.run(one_run(times))
     spans = np.array(SPANS[WARM_UP_CALLS:])
     gaps = (spans[1:, 0] - spans[:-1, 1]) * 1e6
     sizes = spans[:, 2]
@@ -75,12 +67,11 @@ def main() -> None:
     args = parser.parse_args()
     times = schedule(args.rate, args.seconds)
     capacity = MAX_BATCH / ((BASE_MS + PER_ITEM_MS * MAX_BATCH) / 1000.0)
-    runs: dict[str, list[dict[str, float]]] = {"batchtui Batcher": [], "batchtui call_soon": []}
+    runs: dict[str, list[dict[str, float]]] = {"batchtui Batcher": []}
     print(f"{machine()}; {args.rate:g} req/s, {args.seconds:g} s; medians of {args.rounds}")
     for _ in range(args.rounds):
         print(f"# round at load average {os.getloadavg()[0]:.2f}", flush=True)
-        runs["batchtui Batcher"].append(measured(times, True))
-        runs["batchtui call_soon"].append(measured(times, False))
+        runs["batchtui Batcher"].append(measured(times))
     print(f"{'runtime':<20} {'tput/cap':>8} {'gap p50':>7} {'gap mean':>8} {'size':>5} "
           f"{'over p50':>8} {'over mean':>9} {'over p90':>8} {'loop us/req':>11} "
           f"{'late p99':>8}")  # fmt: skip

@@ -11,6 +11,7 @@ costs no task switch and back-to-back batches never wait for a busy event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import math
 import os
@@ -21,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from batchtui.engine.batcher.buckets import SECONDS_BOUNDS, SIZE_BOUNDS, Buckets
 from batchtui.engine.batcher.errors import BatcherClosed, BatchResultError, QueueFull
 from batchtui.engine.batcher.history import BatchRow, History
-from batchtui.engine.batcher.inbox import LoopInbox
 from batchtui.engine.batcher.queue import QUEUED, Request, RequestQueue
 from batchtui.engine.batcher.stats import BatcherStats, Counts, batcher_stats
 from batchtui.engine.batcher.timer import TIMERS, LoopTimer, ThreadTimer, make_timer, timer_kind
@@ -98,7 +98,6 @@ class Batcher:
         self._clock_given = clock
         self.lock = threading.Lock()
         self._workers: ThreadWorkers | LoopWorkers | None = None
-        self._inbox: LoopInbox | None = None  # results from worker threads to the loop
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._clock: Callable[[], float] = clock or (lambda: 0.0)
@@ -191,9 +190,6 @@ class Batcher:
                 self._timer.close()
             if self._workers is not None:
                 self._workers.close()
-            if self._inbox is not None:
-                self._inbox.close()
-            self._inbox = LoopInbox(loop)
             self._loop = loop
             self._loop_thread = threading.get_ident()
             self._clock = self._clock_given or loop.time
@@ -300,8 +296,9 @@ class Batcher:
         if threading.get_ident() == self._loop_thread:
             self._deliver(requests, results, error, idle)
         else:
-            assert self._inbox is not None
-            self._inbox.post(self._deliver, requests, results, error, idle)
+            assert self._loop is not None
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to answer
+                self._loop.call_soon_threadsafe(self._deliver, requests, results, error, idle)
 
     def _deliver(
         self, requests: list[Request], results: Any, error: BaseException | None, idle: bool
@@ -396,9 +393,6 @@ class Batcher:
                 self._timer.close()
             if self._workers is not None:
                 self._workers.close()
-            if self._inbox is not None:
-                self._inbox.close()
-                self._inbox = None
 
     @property
     def closed(self) -> bool:
