@@ -18,6 +18,7 @@ from batchtui.tui.text_table import num
 from batchtui.tui.tune_report import (
     TUNE_FORMAT,
     front_block,
+    headroom,
     lane_heading,
     lanes_json,
     settings,
@@ -62,10 +63,7 @@ def _figure(request: GenTuneRequest, r: TrialResult) -> str:
             f"worst over the range: TTFT p99 {num(max(q['ttft_p99_ms'] for q in x['rates']))}"
             f" ms, TPOT p99 {num(max(q['tpot_p99_ms'] or 0.0 for q in x['rates']))} ms"
         )
-    if request.objective == "cost":
-        busy = max(q.device_busy for q in r.points)
-        line += f", device busy {busy:.0%} (headroom {1 - busy:.0%})"
-    return line
+    return line + (headroom(r) if request.objective == "cost" else "")
 
 
 def format_gen_tune(

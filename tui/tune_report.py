@@ -41,10 +41,13 @@ def _figure(request: TuneRequest, r: TrialResult) -> str:
     line = f"p50 {num(p.p50_ms)} ms, p99 {num(p.p99_ms)} ms"
     if len(r.points) > 1:
         line = "worst p99 over the range " + num(max(q.p99_ms for q in r.points)) + " ms"
-    if request.objective == "cost":
-        busy = max(q.device_busy for q in r.points)
-        line += f", device busy {busy:.0%} (headroom {1 - busy:.0%})"
-    return line
+    return line + (headroom(r) if request.objective == "cost" else "")
+
+
+def headroom(r: TrialResult) -> str:
+    """The cost objective's figure: the busiest the device was over the rates, and what is left."""
+    busy = max(q.device_busy for q in r.points)
+    return f", device busy {busy:.0%} (headroom {1 - busy:.0%})"
 
 
 def format_tune(

@@ -17,8 +17,7 @@ from batchtui.engine.tune.gen_space import gen_repaired, gen_search_space
 from batchtui.engine.tune.gen_trial import GenTrialSetup
 from batchtui.engine.tune.search import LaneTune, OnTrial, SearchConfig, ShouldStop
 from batchtui.engine.tune.space import Knob
-from batchtui.engine.tune.sweep import geometric_rates
-from batchtui.engine.tune.tuner import ROBUST_RATES, check_objective, tune_lanes
+from batchtui.engine.tune.tuner import check_objective, robust_rates, tune_lanes
 
 GEN_OBJECTIVE_HELP = {
     "latency": "lowest p99 TTFT at the offered load, within the SLOs",
@@ -64,11 +63,11 @@ def gen_lane_setup(
         )
         seconds = request.seconds if request.seconds is not None else math.inf
         trace = gen_requests(load, seconds, scenario.seed)
-    rates: tuple[float | None, ...] = (None,)
-    if request.objective == "throughput":
-        rates = request.rates or (None, None)
-    elif request.rates is not None:  # the range's two ends and its geometric middle
-        rates = tuple(geometric_rates(*request.rates, ROBUST_RATES))
+    rates: tuple[float | None, ...] = (
+        (request.rates or (None, None))
+        if request.objective == "throughput"
+        else robust_rates(request.rates)
+    )
     setup = GenTrialSetup(
         scenario=one,
         objective=request.objective,

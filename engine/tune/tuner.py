@@ -67,10 +67,8 @@ def lane_setup(
         peak = peak_rps(one, reach)
         low, high = request.rates or (SATURATE_SEARCH * peak, peak)
         rates: tuple[float | None, ...] = (low, high)
-    elif request.rates is not None:
-        rates = tuple(geometric_rates(*request.rates, ROBUST_RATES))
     else:
-        rates = (None,)  # the scenario's own load, whatever its pattern
+        rates = robust_rates(request.rates)
     setup = TrialSetup(
         scenario=one,
         objective=request.objective,
@@ -80,6 +78,14 @@ def lane_setup(
         saturate_rps=saturate_rps(one, reach),
     )
     return setup, space
+
+
+def robust_rates(rates: tuple[float, float] | None) -> tuple[float | None, ...]:
+    """The loads a latency or cost trial serves: a range's two ends and its geometric
+    middle (the robust pick), or (None,) for the scenario's own load, whatever its pattern."""
+    if rates is None:
+        return (None,)
+    return tuple(geometric_rates(*rates, ROBUST_RATES))
 
 
 def tune_scenario(
