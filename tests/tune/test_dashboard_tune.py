@@ -15,6 +15,9 @@ def line(app: BatchTuiApp, lane: str) -> str:
     return str(app.query_one(f"#check-{lane}").render())
 
 
+@pytest.mark.flaky(
+    reruns=2
+)  # a cold spawn under the full suite once took > 60 s to report its first trial (CI)
 async def test_t_tunes_the_focused_lane_and_applies_the_result() -> None:
     app = BatchTuiApp(analytic_scenario())
     async with app.run_test(size=(160, 48)) as pilot:
