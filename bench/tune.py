@@ -15,7 +15,9 @@ simulator said?
    ``engine/tune/conditions.py``). Goal: predicted p99 within 15% of measured; a row beyond
    it is followed by the likely cause ``tune --validate`` prints. The profile carries the
    machine's wake-up lateness, which the search and the prediction charge (printed per
-   round); ``nowake p99`` is the same winner predicted on the profile without it.
+   round). It also keeps each size's batch-time distribution, timed after sleeps: each
+   policy is tuned and validated twice, on the profile without it (``median``, each size
+   priced by its median, as before) and with it (``tail``), served live one after the other.
 3. Generative tune time: ``tune_gen_scenario`` for each generative lane alone (continuous,
    and the request-level dynamic lane serving tokens) on ``batchtui tune --model analytic-llm``'s
    default scenario (Poisson 4 req/s, 256 prompt / 128 output tokens, DistServe's OPT-13B
@@ -29,7 +31,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
+import os
 import statistics
 import sys
 import tempfile
@@ -39,7 +41,6 @@ from pathlib import Path
 from common import machine
 
 from batchtui.engine.gen.run import GenScenario
-from batchtui.engine.lab import Lab
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec, Scenario
@@ -109,64 +110,67 @@ def gen_tune_times(rounds: int) -> None:
 
 
 def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth: int) -> None:
-    """Predicted vs measured p99 of each tuned winner on the real mlp model."""
+    """Predicted vs measured p99 of each tuned winner on the real mlp model, tuned twice per
+    round on the same profile: without its batch-time distribution (``median``: each size
+    priced by its median, as before) and with it (``tail``), each winner served live."""
     print(
         f"\n# validation on mlp {width}x{depth} (cpu), Poisson {rate:g} req/s, SLO 20 ms, "
         f"{seconds:g} s live"
     )
     print(
-        f"{'round':<6} {'objective':<10} {'policy':<11} {'pred p50':>9} {'meas p50':>9} "
-        f"{'pred p99':>9} {'meas p99':>9} {'p99 gap':>8} {'nowake p99':>10} {'gap':>8}"
+        f"{'round':<6} {'objective':<10} {'policy':<11} {'profile':<7} {'pred p50':>9} "
+        f"{'meas p50':>9} {'pred p99':>9} {'meas p99':>9} {'p99 gap':>8}  load"
     )
-    gaps: dict[tuple[str, str], list[float]] = {}
+    gaps: dict[tuple[str, str, str], list[float]] = {}
     model = ModelSpec("mlp", {"width": width, "depth": depth})
     base = Scenario(load=LoadSpec(rate_rps=rate), model=model, device="cpu")
     for i in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
             cost = profiled(base, PROFILE_MAX_BATCH, Path(folder), None)
-            nowake = without_wakeup(cost, Path(folder))
-            wakeup = cost.build_service().wakeup  # type: ignore[attr-defined]
+            costs = {"median": without(cost, Path(folder), "batch_time"), "tail": cost}
+            service = cost.build_service()
+            wakeup = service.wakeup  # type: ignore[attr-defined]
+            spread = service.batch_time  # type: ignore[attr-defined]
             charged = "none measured" if wakeup is None else wakeup.summary()
             print(f"{i + 1:<6} wake-up lateness charged: {charged}", flush=True)
+            tail = "none measured" if spread is None else spread.summary()
+            print(f"{i + 1:<6} batch-time tail (tail rows): {tail}", flush=True)
             for objective in ("latency", "cost"):
                 for kind in KINDS:
                     lane = LaneSpec(kind, kind)
                     live = dataclasses.replace(base, lanes=(lane,))
-                    search = dataclasses.replace(cost, lanes=(lane,))
-                    request = TuneRequest(objective, slo_ms=20.0)
-                    (r,) = tune_scenario(search, request, {}, SearchConfig(), Inline())
-                    assert r.best is not None, f"{kind}: SLO not met"
-                    v = validate_winner(
-                        winner_scenario(live, lane, r.best.params),
-                        winner_scenario(search, lane, r.best.params),
-                        seconds,
-                    )
-                    gap = v.error("p99_ms") or 0.0
-                    gaps.setdefault((objective, kind), []).append(gap)
-                    p, m = v.predicted, v.measured
-                    plain = Lab(winner_scenario(dataclasses.replace(nowake, lanes=(lane,)),
-                                                lane, r.best.params))  # fmt: skip
-                    plain.run(seconds)
-                    plain_p99 = plain.snapshot().lanes[0].latency.p99 or math.nan
-                    plain_gap = (m["p99_ms"] or math.nan) / plain_p99 - 1
-                    print(
-                        f"{i + 1:<6} {objective:<10} {kind:<11} {p['p50_ms']:9.3f} "
-                        f"{m['p50_ms']:9.3f} {p['p99_ms']:9.3f} {m['p99_ms']:9.3f} "
-                        f"{gap:+8.1%} {plain_p99:10.3f} {plain_gap:+8.1%}  {v.device}",
-                        flush=True,
-                    )
-                    if v.likely_cause:
-                        print(f"{'':<6} likely cause: {v.likely_cause}", flush=True)
+                    for label, profile in costs.items():
+                        search = dataclasses.replace(profile, lanes=(lane,))
+                        request = TuneRequest(objective, slo_ms=20.0)
+                        (r,) = tune_scenario(search, request, {}, SearchConfig(), Inline())
+                        assert r.best is not None, f"{kind}: SLO not met"
+                        v = validate_winner(
+                            winner_scenario(live, lane, r.best.params),
+                            winner_scenario(search, lane, r.best.params),
+                            seconds,
+                        )
+                        gap = v.error("p99_ms") or 0.0
+                        gaps.setdefault((objective, kind, label), []).append(gap)
+                        p, m = v.predicted, v.measured
+                        print(
+                            f"{i + 1:<6} {objective:<10} {kind:<11} {label:<7} "
+                            f"{p['p50_ms']:9.3f} {m['p50_ms']:9.3f} {p['p99_ms']:9.3f} "
+                            f"{m['p99_ms']:9.3f} {gap:+8.1%}  {os.getloadavg()[0]:.2f}  "
+                            f"{v.device}",
+                            flush=True,
+                        )
+                        if v.likely_cause:
+                            print(f"{'':<6} likely cause: {v.likely_cause}", flush=True)
     print("\nmedian p99 gap (measured - predicted) / predicted:")
-    for (objective, kind), values in gaps.items():
-        print(f"  {objective:<10} {kind:<11} {statistics.median(values):+.1%}")
+    for (objective, kind, label), values in gaps.items():
+        print(f"  {objective:<10} {kind:<11} {label:<7} {statistics.median(values):+.1%}")
 
 
-def without_wakeup(scenario: Scenario, folder: Path) -> Scenario:
-    """``scenario``'s profile with its wake-up lateness left out (as profiles were before)."""
+def without(scenario: Scenario, folder: Path, field: str) -> Scenario:
+    """``scenario``'s profile with ``field`` left out (as profiles were before it)."""
     doc = json.loads(Path(scenario.model.params["path"]).read_text())
-    doc.pop("wakeup", None)
-    path = folder / "profile-nowake.json"
+    doc.pop(field, None)
+    path = folder / f"profile-no-{field}.json"
     path.write_text(json.dumps(doc))
     return dataclasses.replace(scenario, model=ModelSpec("profile", {"path": str(path)}))
 

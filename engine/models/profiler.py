@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -14,8 +15,10 @@ import numpy as np
 if TYPE_CHECKING:
     from batchtui.engine.models.runner import ModelRunner
 
-from batchtui.engine.live.wakeup import WAKEUP_S, WakeupMeter
+from batchtui.engine.live.clock import WallClock, tighten_timer_slack
+from batchtui.engine.live.wakeup import LONGEST_S, SHORTEST_S, WAKEUP_S, WakeupMeter
 from batchtui.engine.service.profile import PROFILE_FORMAT  # one constant, read and written
+from batchtui.engine.sim.batch_time import BatchTimes
 from batchtui.engine.sim.wakeup import WakeupLateness
 
 
@@ -44,6 +47,7 @@ class ProfileTable:
     points: tuple[ProfilePoint, ...]
     idle_ms: float = 0.0
     wakeup: WakeupLateness | None = None  # how late this machine wakes a sleeping lane
+    batch_time: BatchTimes | None = None  # each size's times after a sleep, as a lane runs
 
     def medians_ms(self) -> dict[int, float]:
         return {p.batch_size: p.median_ms for p in self.points}
@@ -72,6 +76,7 @@ class ProfileTable:
                 for p in self.points
             ],
             **({} if self.wakeup is None else {"wakeup": self.wakeup.to_json()}),
+            **({} if self.batch_time is None else {"batch_time": self.batch_time.to_json()}),
         }
 
 
@@ -102,6 +107,48 @@ def wakeup_work(runner: ModelRunner, sizes: list[int], request_size: int) -> Cal
     return work
 
 
+TAIL_S = 2.0  # how long the batch-time tail's timings take in all (sleeps included)
+TAIL_MAX_PER_WINDOW = 64  # timings of one size in one window, however cheap it is
+
+
+class AfterSleepTimer:
+    """Times batches of each size the way a sleeping lane runs them: each after a sleep (of
+    a seeded length, as ``WakeupMeter``'s), in windows spread over the profile's run, for
+    each size's spread, tail included (``BatchTimes``).
+
+    Back to back, a batch never shows the stalls a live lane's batches do; after a sleep it
+    does, but its median is also higher (13% to 2x on our 2-core VM) than a lane's that often
+    only spins between arrivals, so the distribution is centred on the back-to-back median
+    (bench/batch_tail.py, bench/tune.py)."""
+
+    def __init__(self, runner: ModelRunner, sizes: list[int], request_size: int) -> None:
+        self._runner, self._sizes, self._request_size = runner, sizes, request_size
+        self._rng = np.random.default_rng(1)
+        self._clock = WallClock()
+        self._first = 10**10  # request ids far above the profile's and the calibration's
+        self.samples_ms: dict[int, list[float]] = {n: [] for n in sizes}
+
+    def measure(self, seconds: float, medians_ms: dict[int, float]) -> None:
+        """About ``seconds`` of sleep + batch pairs, shared alike among the sizes (each at
+        least once; ``medians_ms`` says how long a size's batch takes)."""
+        tighten_timer_slack()
+        low, high = math.log(SHORTEST_S), math.log(LONGEST_S)
+        mean_sleep_ms = (LONGEST_S - SHORTEST_S) / (high - low) * 1000.0
+        share_ms = seconds * 1000.0 / len(self._sizes)
+        for n in self._sizes:
+            count = int(share_ms / (medians_ms[n] + mean_sleep_ms))
+            batch = np.full(n, self._request_size, dtype=np.int64)
+            for _ in range(min(max(count, 1), TAIL_MAX_PER_WINDOW)):
+                pause = math.exp(self._rng.uniform(low, high))
+                self._clock.sleep_until(time.perf_counter() + pause)
+                self.samples_ms[n].append(self._runner.run(self._first, batch) * 1000.0)
+                self._first += n
+
+    def batch_times(self, medians_ms: dict[int, float]) -> BatchTimes:
+        """Each size's distribution: centred on ``medians_ms``, spread as the timings were."""
+        return BatchTimes.from_samples(self.samples_ms, medians_ms)
+
+
 def profile_runner(
     runner: ModelRunner,
     max_batch_size: int,
@@ -110,6 +157,7 @@ def profile_runner(
     progress: Callable[[float], None] | None = None,
     idle_ms: float = 0.0,
     wakeup_s: float = WAKEUP_S,
+    tail_s: float = TAIL_S,
 ) -> ProfileTable:
     """Time ``repeats`` batches of each size (after the runner's warm-up) and keep the median
     and range. Sizes are interleaved round by round, so a slow spell of the machine spreads
@@ -122,12 +170,16 @@ def profile_runner(
 
     Before each round, a share of ``wakeup_s`` of batches and sleeps measures how late this
     machine wakes a sleeping lane (``WakeupMeter``; 0 skips it), which the simulator charges
-    on this profile: spread over the run, it sees the machine's slow spells as the batches do."""
+    on this profile: spread over the run, it sees the machine's slow spells as the batches do.
+    After each round, a share of ``tail_s`` times every size again, each batch after a sleep
+    as a serving lane runs it (``AfterSleepTimer``; 0 skips it): each size's distribution,
+    which the simulator draws batch times from on this profile."""
     sizes = batch_sizes(max_batch_size)
     samples: dict[int, list[float]] = {n: [] for n in sizes}
     total, done = len(sizes) * repeats, 0
     first = 0
     meter = WakeupMeter(wakeup_work(runner, sizes, request_size))
+    timer = AfterSleepTimer(runner, sizes, request_size)
     for _ in range(repeats):
         if wakeup_s > 0:
             meter.measure(wakeup_s / repeats)
@@ -142,9 +194,12 @@ def profile_runner(
             done += 1
             if progress is not None:
                 progress(done / total)
+        if tail_s > 0:
+            timer.measure(tail_s / repeats, {n: statistics.median(ts) for n, ts in samples.items()})
     points = tuple(
         ProfilePoint(n, statistics.median(ts), min(ts), max(ts), len(ts))
         for n, ts in samples.items()
     )
     wakeup = meter.lateness() if wakeup_s > 0 else None
-    return ProfileTable(runner.to_json(), request_size, points, idle_ms, wakeup)
+    spread = timer.batch_times({p.batch_size: p.median_ms for p in points}) if tail_s > 0 else None
+    return ProfileTable(runner.to_json(), request_size, points, idle_ms, wakeup, spread)

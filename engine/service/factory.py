@@ -52,5 +52,7 @@ def build_service(
     if service == "profile":
         table = profile_runner(runner, max_batch_size, progress=report(f"profiling {model.kind}"))
         source = f"{model.kind} on {runner.to_json()['device']}, measured"
-        return ProfileCost(table.medians_ms(), source=source, wakeup=table.wakeup, seed=seed)
+        return ProfileCost(
+            table.medians_ms(), source, table.wakeup, seed, batch_time=table.batch_time
+        )
     return RealService(runner)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.sim.batch_time import BatchTimes
 from batchtui.engine.sim.wakeup import WakeupLateness
 
 PROFILE_FORMAT = "batchtui.profile/1"
@@ -21,6 +22,8 @@ class ProfileCost:
     smallest, its time is used. The table is expanded once per size on first use, so
     the hot path is a list lookup. ``wakeup``, when the profile measured it, is how late
     its machine wakes a sleeping lane; the simulator charges it (``seed`` its stream).
+    ``batch_time``, when the profile kept it, is how each size's time spread around its
+    median; the simulator draws each batch's time from it (``duration`` stays the median).
     """
 
     executes = False  # a cost model: it computes times, it runs nothing
@@ -31,6 +34,7 @@ class ProfileCost:
         source: str = "",
         wakeup: WakeupLateness | None = None,
         seed: int = 0,
+        batch_time: BatchTimes | None = None,
     ) -> None:
         if not points:
             raise ConfigError("profile", "has no measured points")
@@ -43,6 +47,7 @@ class ProfileCost:
         self.source = source
         self.wakeup = wakeup
         self.seed = seed
+        self.batch_time = batch_time
         self._sizes = np.array(list(self.points), dtype=float)
         self._ms = np.array(list(self.points.values()), dtype=float)
         self._table: list[float] = [0.0]
@@ -62,7 +67,7 @@ class ProfileCost:
         return table[n]
 
     def for_lane(self, arrivals: object = None) -> ProfileCost:
-        return ProfileCost(self.points, self.source, self.wakeup, self.seed)
+        return ProfileCost(self.points, self.source, self.wakeup, self.seed, self.batch_time)
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -72,13 +77,16 @@ class ProfileCost:
         }
         if self.wakeup is not None:
             doc["wakeup"] = self.wakeup.to_json()
+        if self.batch_time is not None:
+            doc["batch_time"] = self.batch_time.to_json()
         return doc
 
 
 def load_profile(path: str | Path, seed: int = 0) -> ProfileCost:
     """Read a profile file: ``{"format": "batchtui.profile/1", "points": [...]}``, each point
     ``{"batch_size": n, "median_ms": t}`` (the shape ``batchtui profile`` will write), and
-    its machine's wake-up lateness if it was measured (``"wakeup"``; without it, none)."""
+    its machine's wake-up lateness if it was measured (``"wakeup"``; without it, none) and
+    each size's batch-time quantiles if they were kept (``"batch_time"``; without, medians)."""
     p = Path(path)
     try:
         doc = json.loads(p.read_text())
@@ -102,4 +110,7 @@ def load_profile(path: str | Path, seed: int = 0) -> ProfileCost:
     wakeup = doc.get("wakeup")
     if wakeup is not None:
         wakeup = WakeupLateness.from_json(wakeup, where=f"{p}: wakeup")
-    return ProfileCost(table, source=str(p), wakeup=wakeup, seed=seed)
+    spread = doc.get("batch_time")
+    if spread is not None:
+        spread = BatchTimes.from_json(spread, where=f"{p}: batch_time")
+    return ProfileCost(table, source=str(p), wakeup=wakeup, seed=seed, batch_time=spread)

@@ -9,6 +9,8 @@ are computed afterwards, in numpy, from the batch log.
 When the cost is a profile that measured its machine's wake-up lateness, every moment the
 lane reaches by sleeping (an arrival at an idle lane, a Wait's deadline or size) comes that
 much late, drawn from its own seeded stream; a batch taken as the device frees pays nothing.
+When the profile kept each size's batch-time quantiles, every batch's time is drawn from its
+size's distribution (from another seeded stream of its own) instead of being the median.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class SimLane(LaneState):
         wakeup = getattr(service, "wakeup", None)  # a profile's measured lateness, if any
         self._late = None if wakeup is None else wakeup.stream(getattr(service, "seed", 0))
         self._late_for, self._late_by = math.nan, 0.0  # the wake drawn for, and its lateness
+        spread = getattr(service, "batch_time", None)  # a profile's batch-time quantiles
+        self._draw = None if spread is None else spread.stream(getattr(service, "seed", 0))
 
     @property
     def in_flight(self) -> int:
@@ -96,6 +100,7 @@ class SimLane(LaneState):
         dispatch_type = Dispatch
         name = self.name
         late = self._late
+        draw = self._draw
 
         while True:
             t_slot = inflight[0][0] if len(inflight) >= slots else now
@@ -141,7 +146,7 @@ class SimLane(LaneState):
                 else:
                     head += n
                 try:
-                    service_s = duration(n, first)
+                    service_s = duration(n, first) if draw is None else draw(n)
                     ok = True
                     failed_rows.append(-1)
                 except BatchFailed as failure:

@@ -54,6 +54,8 @@ def profiled(
     }
     if cost.wakeup is not None:  # the machine's wake-up lateness: the search charges it
         doc["wakeup"] = cost.wakeup.to_json()
+    if cost.batch_time is not None:  # each size's batch-time spread: the search draws from it
+        doc["batch_time"] = cost.batch_time.to_json()
     path.write_text(json.dumps(doc, indent=2) + "\n")
     model = ModelSpec("profile", {"path": str(path)})
     return dataclasses.replace(scenario, model=model, service="auto", device="auto")

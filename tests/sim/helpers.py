@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
+import pytest
 
+from batchtui.engine.errors import ConfigError
 from batchtui.engine.policies import Policy
-from batchtui.engine.service import AnalyticCost
+from batchtui.engine.service import AnalyticCost, load_profile
 from batchtui.engine.service.base import ServiceTime
 from batchtui.engine.sim.arrivals import Arrivals
 from batchtui.engine.sim.lane import SimLane
@@ -60,3 +64,14 @@ def request_batches(lane: SimLane) -> np.ndarray:
     for s, e in lane.rejected:
         out[s:e] = -1
     return out
+
+
+def assert_bad_profile_field(folder: Path, field: str, value: object, message: str) -> None:
+    """A one-point profile whose ``field`` is ``value`` is refused with ``message``, naming
+    the file and the field."""
+    path = folder / "p.json"
+    doc = {"format": "batchtui.profile/1", "points": [{"batch_size": 1, "median_ms": 1.0}]}
+    path.write_text(json.dumps({**doc, field: value}))
+    with pytest.raises(ConfigError, match=message) as e:
+        load_profile(path)
+    assert f"{path}: {field}" in str(e.value)

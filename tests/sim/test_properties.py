@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from batchtui.engine.policies import Dynamic, Policy, Predictive, Static
 from batchtui.engine.service import AnalyticCost
+from batchtui.engine.sim.batch_time import BatchTimes
 from batchtui.engine.sim.wakeup import WakeupLateness
 from tests.sim.helpers import arrivals_at, request_batches, run_lane
 
@@ -40,6 +41,13 @@ class LateCost(AnalyticCost):
 
 MAX_LATE_MS = 3.0
 
+TAIL = BatchTimes(
+    (1, 8, 40),
+    ((0.1, 0.2, 0.3, 5.0), (0.5, 0.6, 1.0, 6.0), (2.0, 2.5, 3.0, 9.0)),
+    (0.0, 0.5, 0.99, 1.0),
+)
+"""A batch-time distribution with stalls: what a profile that kept its tail charges."""
+
 
 @settings(max_examples=150, deadline=None)
 @given(
@@ -51,6 +59,7 @@ MAX_LATE_MS = 3.0
     max_queue=st.one_of(st.none(), st.integers(1, 50)),
     inflight=st.integers(1, 3),
     late=st.booleans(),
+    tail=st.booleans(),
 )
 def test_batching_invariants(
     gaps: list[float],
@@ -61,14 +70,18 @@ def test_batching_invariants(
     max_queue: int | None,
     inflight: int,
     late: bool,
+    tail: bool,
 ) -> None:
     times = np.cumsum(gaps)
+    cost = (LateCost if late else AnalyticCost)(base_ms, per_item_ms, noise, seed=1)
+    if tail:
+        cost.batch_time = TAIL  # type: ignore[attr-defined]  # as a profile that kept it
     max_batch = policy.params["max_batch_size"]
     max_wait = policy.params["max_wait_ms"] / 1000.0
     lane = run_lane(
         policy,
         arrivals_at(*times),
-        (LateCost if late else AnalyticCost)(base_ms, per_item_ms, noise, seed=1),
+        cost,
         max_queue=max_queue,
         max_inflight=inflight,
     )
@@ -95,6 +108,13 @@ def test_batching_invariants(
     newest = np.array([times[carried == b].max() for b in range(len(a))])
     oldest = np.array([times[carried == b].min() for b in range(len(a))])
     assert (a.dispatch >= newest - 1e-12).all()
+
+    # With the tail on, every batch takes a time its size's distribution can give.
+    if tail:
+        took_ms = (a.finish - a.dispatch) * 1000.0
+        low = np.array([TAIL.quantiles_at(int(n))[0] for n in a.size])
+        high = np.array([TAIL.quantiles_at(int(n))[-1] for n in a.size])
+        assert ((took_ms >= low - 1e-6) & (took_ms <= high + 1e-6)).all()
 
     # Bounded wait: a batch leaves by its oldest request's deadline, or at once when a
     # device slot frees up if that deadline had already passed (a late wake-up, at most

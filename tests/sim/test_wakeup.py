@@ -7,12 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from batchtui.engine.errors import ConfigError
 from batchtui.engine.policies import Static
 from batchtui.engine.service import ProfileCost, load_profile
 from batchtui.engine.sim.lane import SimLane
 from batchtui.engine.sim.wakeup import WakeupLateness
-from tests.sim.helpers import arrivals_at, batches, run_lane
+from tests.sim.helpers import arrivals_at, assert_bad_profile_field, batches, run_lane
 
 ALWAYS_1MS = WakeupLateness((1.0, 1.0), (0.0, 1.0))
 SPREAD = WakeupLateness((0.0, 0.01, 0.3, 4.0), (0.0, 0.5, 0.99, 1.0))
@@ -113,9 +112,4 @@ def test_profile_round_trip_with_and_without_the_field(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_wakeup_field_names_its_path(tmp_path: Path, wakeup: object, message: str) -> None:
-    path = tmp_path / "p.json"
-    doc = {"format": "batchtui.profile/1", "points": [{"batch_size": 1, "median_ms": 1.0}]}
-    path.write_text(json.dumps({**doc, "wakeup": wakeup}))
-    with pytest.raises(ConfigError, match=message) as e:
-        load_profile(path)
-    assert f"{path}: wakeup" in str(e.value)
+    assert_bad_profile_field(tmp_path, "wakeup", wakeup, message)

@@ -15,6 +15,7 @@ from batchtui.engine.load import LoadSpec
 from batchtui.engine.metrics import LaneStats
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec, Scenario
+from batchtui.engine.sim.batch_time import BatchTimes
 from batchtui.engine.sim.wakeup import WakeupLateness
 from batchtui.engine.tune import TuneRequest
 from batchtui.engine.tune.conditions import (
@@ -54,6 +55,9 @@ def test_the_profile_and_the_live_run_use_the_same_torch_threads(tmp_path: Path)
     assert doc["torch_threads"] == threads
     # The machine's wake-up lateness travels with the profile, so the search charges it.
     assert cost.build_service().wakeup == WakeupLateness.from_json(doc["wakeup"])
+    # So does each size's batch-time distribution, which the search draws batch times from.
+    assert cost.build_service().batch_time == BatchTimes.from_json(doc["batch_time"])
+    assert sorted(map(int, doc["batch_time"]["quantiles_ms"])) == [1, 2, 3, 4, 6, 8]
     params = {"max_batch_size": 8, "max_wait_ms": 1.0}
     v = validate_winner(
         winner_scenario(live, lane, params), winner_scenario(cost, lane, params), 0.5

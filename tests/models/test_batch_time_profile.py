@@ -1,0 +1,51 @@
+"""The batch-time tail through the real path: ``batchtui profile`` times a real model's
+batches after sleeps and writes each size's distribution; ``batchtui run --profile`` loads it,
+says so in one line, and draws batch times from it."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from batchtui.engine.sim.batch_time import BatchTimes
+from tests.cli.run import run_cli
+
+RUN = ("run", "--duration", "2", "--lanes", "static", "--rate", "500", "--quiet")
+
+
+def test_profile_writes_each_sizes_batch_times_and_run_draws_from_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "mlp.json"
+    code, _, err = run_cli(
+        capsys, "profile", "--model", "mlp", "--model-param", "width=64", "--max-batch-size", "8",
+        "--repeats", "2", "--json", str(path),
+    )  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(path.read_text())
+    spread = BatchTimes.from_json(doc["batch_time"])  # a valid distribution per size
+    assert spread.sizes == (1, 2, 3, 4, 6, 8)
+    medians = {p["batch_size"]: p["median_ms"] for p in doc["points"]}
+    for n, row in zip(spread.sizes, spread.quantiles_ms, strict=True):
+        assert 0 < row[0] <= row[-1]
+        assert row[-1] >= medians[n] * 0.5  # times of this model, not of another scale
+
+    reports = {}
+    for label, profile in (("tail", path), ("median", tmp_path / "median.json")):
+        if label == "median":
+            profile.write_text(json.dumps({k: v for k, v in doc.items() if k != "batch_time"}))
+        out = tmp_path / f"{label}.json"
+        code, _, err = run_cli(capsys, *RUN, "--profile", str(profile), "--json", str(out))
+        assert code == 0, err
+        noted = "note: drawing each batch's time from the profile's measured distribution"
+        assert (noted in err) == (label == "tail")
+        assert err.count("batch's time") == (label == "tail")
+        reports[label] = json.loads(out.read_text())
+    assert reports["tail"]["model"]["batch_time"] == doc["batch_time"]
+    assert "batch_time" not in reports["median"]["model"]
+    # The same arrivals and policy: the median profile's batches cost their medians, the
+    # tail's are drawn from the distributions (and stay within them).
+    tail, median = (reports[k]["lanes"][0]["service_ms"] for k in ("tail", "median"))
+    assert median["max"] <= max(medians.values()) + 1e-9
+    assert tail["max"] <= max(row[-1] for row in spread.quantiles_ms) + 1e-9
+    assert tail["p50"] != median["p50"] and tail["max"] != median["max"]
