@@ -19,6 +19,7 @@ import numpy as np
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.sim.wakeup import DRAWS, PROBABILITIES, WakeupLateness
 
+POOL_X = 2.0  # a size's tail pools the timings of every size that costs at most this much more
 TAIL_SEED = 0x7461696C  # the batch-time stream's own seed offset ("tail"): others untouched
 
 
@@ -41,25 +42,27 @@ class BatchTimes:
     ) -> BatchTimes:
         """Each size's distribution: its median (``medians_ms``, else its samples') plus its
         samples' spread around their own median, except that above the median each quantile
-        is at least the excess pooled over it and every smaller size.
+        is at least the excess pooled over every size that costs at most ``POOL_X`` times as
+        much (the smaller sizes, and larger ones of about the same cost).
 
-        The rare stalls (the thread losing its core for a scheduler tick: milliseconds, in
-        about one batch in a thousand) are too rare to show in one size's hundred timings,
-        yet they hit a batch of any size; a smaller size's spread never widens a larger one's
-        (pooling from below). A profile passes its back-to-back medians (``AfterSleepTimer``
-        says why)."""
+        The stalls (the thread losing its core: milliseconds, in under one batch in a hundred)
+        are too rare to show in one size's hundred timings, yet they hit a batch of any size;
+        a much costlier size's spread never widens a cheap one's. A profile passes its
+        back-to-back medians (``AfterSleepTimer`` says why)."""
         sizes = sorted(samples_ms)
-        pooled: list[np.ndarray] = []
-        rows = []
+        excess, medians = {}, {}
         for n in sizes:
             times = np.asarray(samples_ms[n], dtype=float)
             own_median = float(np.median(times))
-            median = own_median if medians_ms is None else float(medians_ms[n])
-            pooled.append(times - own_median)
-            own = np.quantile(times - own_median, PROBABILITIES)
-            below = np.quantile(np.concatenate(pooled), PROBABILITIES)
-            upper = np.asarray(PROBABILITIES) >= 0.5
-            row = median + np.where(upper, np.maximum(own, below), own)
+            excess[n] = times - own_median
+            medians[n] = own_median if medians_ms is None else float(medians_ms[n])
+        upper = np.asarray(PROBABILITIES) >= 0.5
+        rows = []
+        for n in sizes:
+            pool = [excess[m] for m in sizes if medians[m] <= POOL_X * medians[n]]
+            own = np.quantile(excess[n], PROBABILITIES)
+            pooled = np.quantile(np.concatenate(pool), PROBABILITIES)
+            row = medians[n] + np.where(upper, np.maximum(own, pooled), own)
             row = np.maximum.accumulate(row)
             rows.append(tuple(round(float(x), 6) for x in np.clip(row, 1e-6, None)))
         return cls(tuple(sizes), tuple(rows))
@@ -142,7 +145,7 @@ class _Draws:
         self._times = times
         self._p = np.asarray(times.probabilities)
         self._rng = rng
-        self._rows: dict[int, list[float]] = {}
+        self._rows: list[list[float]] = []  # by batch size, built up to the largest seen
         self._k: list[int] = []
         self._w: list[float] = []
         self._i = 0
@@ -158,9 +161,11 @@ class _Draws:
     def next(self, n: int) -> float:
         if self._i == len(self._k):
             self._refill()
-        k, w = self._k[self._i], self._w[self._i]
-        self._i += 1
-        row = self._rows.get(n)
-        if row is None:
-            row = self._rows[n] = [q / 1000.0 for q in self._times.quantiles_at(n)]
+        i = self._i
+        self._i = i + 1
+        k, w, rows = self._k[i], self._w[i], self._rows
+        if n >= len(rows):
+            quantiles = self._times.quantiles_at
+            rows.extend([q / 1000.0 for q in quantiles(m)] for m in range(len(rows), n + 1))
+        row = rows[n]
         return row[k] + w * (row[k + 1] - row[k])

@@ -83,8 +83,8 @@ def gap_cause(v: Validation) -> str | None:
     grew_wait = (live.queue_wait.p99 or 0.0) - (sim.queue_wait.p99 or 0.0)
     if grew_service >= grew_wait:
         return (
-            f"batches ran longer live ({service}): the profile prices each size by its median, "
-            f"and the CPU was taken from the lane at times{busy}"
+            f"batches ran longer live ({service}): the profile's batch times (a median per "
+            f"size, or the spread it kept) missed this tail, the CPU taken from the lane{busy}"
         )
     return (
         f"requests waited longer live (queue wait p99 {live.queue_wait.p99:.3g} ms, simulated "

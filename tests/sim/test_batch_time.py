@@ -95,7 +95,11 @@ def test_rare_stalls_seen_at_small_sizes_reach_the_larger_ones() -> None:
     assert row1[p.index(0.5)] == 1.0 and row1[-1] == 6.0
     assert row8[p.index(0.5)] == 3.0 and row8[0] == 3.0
     assert row8[-1] == pytest.approx(8.0) and row8[p.index(0.999)] == pytest.approx(8.0)
-    # ... and never the other way: a large size's spread leaves a smaller one alone.
+    # A size of about the same cost shares its stalls with a smaller one ...
+    shared = BatchTimes.from_samples({1: [1.0] * 100, 2: [1.5] * 198 + [6.5, 6.5]})
+    assert shared.quantiles_at(1)[-1] == pytest.approx(6.0)
+    assert shared.quantiles_at(1)[p.index(0.5)] == 1.0
+    # ... but a much costlier size's spread leaves a cheap one alone.
     wide = BatchTimes.from_samples({1: [1.0] * 10, 8: [1.0, 3.0, 9.0]})
     assert wide.quantiles_at(1) == [1.0] * len(p)
     # Centred on given medians (a profile's back-to-back ones), spread as the samples were.
