@@ -47,7 +47,7 @@ class ProfileTable:
     points: tuple[ProfilePoint, ...]
     idle_ms: float = 0.0
     wakeup: WakeupLateness | None = None  # how late this machine wakes a sleeping lane
-    batch_time: BatchTimes | None = None  # each size's times after a sleep, as a lane runs
+    batch_time: BatchTimes | None = None  # each size's spread after a sleep, on its median
 
     def medians_ms(self) -> dict[int, float]:
         return {p.batch_size: p.median_ms for p in self.points}
