@@ -20,6 +20,7 @@ from batchtui.engine.gen.step_profile import load_gen_profile
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.policies import Static
 from tests.gen.test_kernel_equivalence import assert_identical
+from tests.gen.test_stepper import workload
 
 COST = StepCost(step_ms=1.0, prefill_ms_per_token=0.1, decode_ms_per_seq=0.5,
                 context_ms_per_token=0.0, mixed_step_ms=2.0)  # fmt: skip
@@ -98,13 +99,7 @@ def test_a_profile_from_before_the_term_loads_at_0_and_prices_exactly_as_before(
     cost = load_gen_profile(path).cost
     assert cost.mixed_step_ms == 0.0
     assert "mixed_step_ms" not in cost.to_json()  # reports say what they said before
-    rng = np.random.default_rng(5)
-    n = 80
-    requests = GenRequests(
-        np.cumsum(rng.exponential(0.01, n)),
-        rng.integers(1, 200, n).astype(np.int64),
-        rng.integers(1, 40, n).astype(np.int64),
-    )
+    requests = workload(5, 80)
     params = {"max_num_seqs": 8, "max_num_batched_tokens": 128}
     before = run_continuous(Continuous(**params), OldCost(**dataclasses.asdict(cost)), requests)
     charged = run_continuous(
