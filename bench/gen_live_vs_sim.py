@@ -9,17 +9,18 @@
    measurement), fitted just before and just after that lane's live run and averaged: the
    CPU's speed drifts within a minute on this shared machine.
 3. Print per lane TTFT p50 and TPOT p50 both ways and live/sim, medians over rounds (goal:
-   within 15%), twice: simulated with the fit's idle restart (``idle_restart_ms``, what
-   ``profile`` now fits: a step after idle is slower) and without it (the simulator before
-   it), on the same live run. ``--sleep`` swaps in a model that only sleeps each call's
-   analytic cost, so what is left is the runtime's own overhead and the machine's wake-up
-   latency. The load average is printed per round: the CPU is shared.
+   within 15%), twice: simulated with the fit's mixed-step term (``mixed_step_ms``, what
+   ``profile`` now fits: a step that prefills and decodes is two model calls live) and
+   without it (the fit and simulator before it: the same points refitted with four terms,
+   the idle restart re-priced against that fit), on the same live run; both charge the
+   fitted idle restart (``idle_restart_ms``). ``--sleep`` swaps in a model that only sleeps
+   each call's analytic cost, so what is left is the runtime's own overhead and the machine's
+   wake-up latency. The load average is printed per round: the CPU is shared.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import statistics
 from dataclasses import astuple
@@ -33,10 +34,15 @@ from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.live_model import LiveModel
 from batchtui.engine.gen.live_run import serve_live, warm_up
 from batchtui.engine.gen.run import serve
+from batchtui.engine.gen.step_fit import fit_step_cost
 from batchtui.engine.live.clock import WallClock
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
-from batchtui.engine.models.gen_profiler import GenMeasurement, profile_generative
+from batchtui.engine.models.gen_profiler import (
+    GenMeasurement,
+    profile_generative,
+    with_idle_restart,
+)
 from batchtui.engine.models.generative import load_generative
 from batchtui.engine.scenario import LaneSpec
 
@@ -78,7 +84,18 @@ class SleepModel:
 def fit_cost(module: object, device: torch.device, seed: int) -> StepCost:
     """analytic-llm coefficients fitted by ``batchtui profile``'s own code (prefill, decode
     and mixed steps, non-negative least relative error), with a shorter measurement."""
-    return profile_generative(MODEL, device, MEASUREMENT, seed, model=module).cost  # type: ignore[arg-type]
+    return fit_costs(module, device, seed)[0]
+
+
+def fit_costs(module: object, device: torch.device, seed: int) -> tuple[StepCost, StepCost]:
+    """``fit_cost``, and the fit of the same points without mixed_step_ms (as before it)."""
+    profile = profile_generative(MODEL, device, MEASUREMENT, seed, model=module)  # type: ignore[arg-type]
+    old = fit_step_cost(profile.points, mixed=False).cost
+    return profile.cost, with_idle_restart(old, profile.idle_points, MEASUREMENT.idle_after_ms)
+
+
+def _mean(a: StepCost, b: StepCost) -> StepCost:
+    return StepCost(*((x + y) / 2.0 for x, y in zip(astuple(a), astuple(b), strict=True)))
 
 
 def main() -> None:
@@ -112,21 +129,22 @@ def main() -> None:
         model = LiveModel(module, device, requests, seed=r)
         warm_up(model, requests)
         print(f"\nround {r}: {len(requests)} requests, load average {_load()}")
-        print(f"{'lane':<11} {'TTFT p50 sim':>12} {'no-idle':>8} {'live':>8} {'ratio':>6} "
-              f"{'no-idle':>7} {'TPOT p50 sim':>12} {'live':>8} {'ratio':>6} {'no-idle':>7}"
-              "  busy sim/live  fit step/seq/idle ms")  # fmt: skip
+        print(f"{'lane':<11} {'TTFT p50 sim':>12} {'nomixed':>8} {'live':>8} {'ratio':>6} "
+              f"{'nomixed':>7} {'TPOT p50 sim':>12} {'live':>8} {'ratio':>6} {'nomixed':>7}"
+              "  busy sim/live  fit step/seq/idle/mixed ms")  # fmt: skip
         for lane in LANES:
             # Fitted just before and just after the lane is served live, averaged: the CPU's
             # speed drifts within a minute on this shared machine.
-            before = SLEEP_COST if args.sleep else fit_cost(module, device, r)
+            before, old_before = (
+                (SLEEP_COST, SLEEP_COST) if args.sleep else fit_costs(module, device, r)
+            )
             described, timeline = serve_live(lane, model, requests)
             live = lane_figures(lane.name, described, requests, timeline)
-            after = SLEEP_COST if args.sleep else fit_cost(module, device, r)
-            cost = StepCost(
-                *((a + b) / 2.0 for a, b in zip(astuple(before), astuple(after), strict=True))
+            after, old_after = (
+                (SLEEP_COST, SLEEP_COST) if args.sleep else fit_costs(module, device, r)
             )
-            sim = _simulated(lane, cost, requests)
-            plain = _simulated(lane, dataclasses.replace(cost, idle_restart_ms=0.0), requests)
+            sim = _simulated(lane, _mean(before, after), requests)
+            plain = _simulated(lane, _mean(old_before, old_after), requests)
             row = [f"{lane.name:<11}"]
             for key in ("ttft_ms", "tpot_ms"):
                 s, s0, v = sim[key]["p50"], plain[key]["p50"], live[key]["p50"]
@@ -139,12 +157,13 @@ def main() -> None:
             row.append(f" {sim['device_busy']:.2f}/{live['device_busy']:.2f}")
             row.append(
                 f"     {before.step_ms:.2f}/{before.decode_ms_per_seq:.2f}/"
-                f"{before.idle_restart_ms:.2f} -> {after.step_ms:.2f}/"
-                f"{after.decode_ms_per_seq:.2f}/{after.idle_restart_ms:.2f}"
+                f"{before.idle_restart_ms:.2f}/{before.mixed_step_ms:.2f} -> {after.step_ms:.2f}/"
+                f"{after.decode_ms_per_seq:.2f}/{after.idle_restart_ms:.2f}/"
+                f"{after.mixed_step_ms:.2f}"
             )
             print(" ".join(row))
     print(f"\nload average at the end {_load()}")
-    print(f"medians over {args.rounds} rounds, live / sim (with the idle restart; without it):")
+    print(f"medians over {args.rounds} rounds, live / sim (with mixed_step_ms; without it):")
     for lane in LANES:
         cells = []
         for key, label in (("ttft_ms", "TTFT p50"), ("tpot_ms", "TPOT p50")):

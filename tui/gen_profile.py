@@ -135,7 +135,8 @@ def format_gen_profile(profile: GenProfile) -> str:
         "",
         f"step_ms {c.step_ms:.4g} · prefill_ms_per_token {c.prefill_ms_per_token:.4g} · "
         f"decode_ms_per_seq {c.decode_ms_per_seq:.4g} · context_ms_per_token "
-        f"{c.context_ms_per_token:.4g}",
+        f"{c.context_ms_per_token:.4g}"
+        + (f" · mixed_step_ms {c.mixed_step_ms:.4g}" if c.mixed_step_ms else ""),
         f"fit: R² {profile.r2:.3f} · worst relative error {profile.worst_relative_error:.1%}",
         *idle_lines(profile),
         "",

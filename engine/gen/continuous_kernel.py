@@ -103,7 +103,7 @@ def advance(
     step_kv: np.ndarray,
 ) -> int:
     """run_continuous's loop from where ``mem`` and ``clock`` (now, busy seconds, the last
-    step's end: -inf before the first) left it, with ``cost`` StepCost's six coefficients,
+    step's end: -inf before the first) left it, with ``cost`` StepCost's seven coefficients,
     until every request is served or the step arrays are full: OK, FULL or EMPTY_STEP.
 
     Continuous.schedule and .complete are written out here, not called: a call costs atomic
@@ -124,7 +124,7 @@ def advance(
     max_seqs, budget_per_step, chunked = h[H_SEQS], h[H_BUDGET], h[H_CHUNKED] != 0
     threshold, size, total = h[H_THRESHOLD], h[H_BLOCK], h[H_TOTAL]
     step_ms, prefill_ms, decode_ms, context_ms = cost[0], cost[1], cost[2], cost[3]
-    restart_ms, idle_after_s = cost[4], cost[5] / 1000.0
+    restart_ms, idle_after_s, mixed_ms = cost[4], cost[5] / 1000.0, cost[6]
     now, busy, last_end = clock[0], clock[1], clock[2]
     nxt, n_itl, steps = h[H_NEXT], h[H_ITL], h[H_STEPS]
     status = OK
@@ -228,7 +228,10 @@ def advance(
 
         # The step runs: StepCost.step and .restart_s, term by term in the same order (the
         # same rounding).
-        dt = (step_ms + prefill_ms * prefill + decode_ms * decodes + context_ms * context) / 1000.0
+        mixed = mixed_ms if prefill != 0 and decodes != 0 else 0.0
+        dt = (
+            step_ms + prefill_ms * prefill + decode_ms * decodes + context_ms * context + mixed
+        ) / 1000.0
         if restart_ms > 0.0 and now - last_end > idle_after_s:
             dt += restart_ms / 1000.0
         now += dt

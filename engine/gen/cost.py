@@ -3,6 +3,7 @@
 step time = step_ms + prefill_ms_per_token * (prefill tokens)
           + decode_ms_per_seq * (decoding sequences)
           + context_ms_per_token * (context tokens of the decoding sequences)
+          [+ mixed_step_ms if the step both prefills and decodes]
 
 The defaults (engine/models/spec.py) are the linear terms of the fit DistServe's simulator
 publishes for OPT-13B on one A100-80GB, TP=1, PP=1 (LLMServe/DistServe,
@@ -14,6 +15,8 @@ the step cost and drop the prefill fit's small quadratic term (4e-6 ms per token
 Optionally (defaults 0: off) a step that starts after the device idled longer than
 ``idle_after_ms`` pays ``idle_restart_ms`` more: a CPU is measurably slower on the first
 step after a rest (caches, clocks; bench/RESULTS.md), which back-to-back profiles miss.
+And (default 0) a step that both prefills and decodes pays ``mixed_step_ms`` more: the live
+runtime runs it as two model calls (the generative contract), each with its fixed cost.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class StepCost:
     """Extra cost of a step that starts after the device idled longer than idle_after_ms."""
     idle_after_ms: float = 0.0
     """How long the device must idle (strictly more) before a step pays idle_restart_ms."""
+    mixed_step_ms: float = 0.0
+    """Extra cost of a step with both prefill tokens and decoding sequences (a second call)."""
 
     @classmethod
     def from_spec(cls, model: ModelSpec) -> StepCost:
@@ -45,12 +50,14 @@ class StepCost:
 
     def step(self, prefill_tokens: int, decode_seqs: int, context_tokens: int) -> float:
         """Seconds of one step that prefills ``prefill_tokens`` and decodes ``decode_seqs``
-        sequences holding ``context_tokens`` tokens in the KV cache between them."""
+        sequences holding ``context_tokens`` tokens in the KV cache between them. (The mixed
+        term is added last, so at 0 every price is bit for bit what it was without it.)"""
         return (
             self.step_ms
             + self.prefill_ms_per_token * prefill_tokens
             + self.decode_ms_per_seq * decode_seqs
             + self.context_ms_per_token * context_tokens
+            + (self.mixed_step_ms if prefill_tokens and decode_seqs else 0.0)
         ) / 1000.0
 
     def restart_s(self, idle_s: float) -> float:
@@ -62,9 +69,11 @@ class StepCost:
         return 0.0
 
     def to_json(self) -> dict[str, Any]:
-        """The ``model`` object of generative reports (the idle terms only when charged, so
-        reports without them read as before)."""
+        """The ``model`` object of generative reports (the idle and mixed terms only when
+        charged, so reports without them read as before)."""
         out = {"kind": "analytic-llm", **dataclasses.asdict(self)}
         if not self.idle_restart_ms:
             del out["idle_restart_ms"], out["idle_after_ms"]
+        if not self.mixed_step_ms:
+            del out["mixed_step_ms"]
         return out

@@ -9,6 +9,7 @@ scheduled arrival, so a late look at the queue counts against the runtime.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from batchtui.engine.gen.continuous import Continuous, StepPlan
@@ -19,12 +20,20 @@ from batchtui.engine.gen.workload import GenRequests
 from batchtui.engine.live.clock import WallClock, tighten_timer_slack
 from batchtui.engine.live.lane import LEAD_S
 
+StepHook = Callable[[float, float, StepPlan], None]
+"""Told each step as it ends: its start and end (seconds from the origin) and its plan."""
+
 
 def serve_continuous_live(
-    scheduler: Continuous, model: LiveModel, requests: GenRequests, clock: WallClock | None = None
+    scheduler: Continuous,
+    model: LiveModel,
+    requests: GenRequests,
+    clock: WallClock | None = None,
+    on_step: StepHook | None = None,
 ) -> Timeline:
     """Serve every request live; a request that can never fit the KV cache is rejected on
-    arrival, as in the simulator."""
+    arrival, as in the simulator. ``on_step`` sees every step (bench/gen_step_compare.py
+    lines them up with the simulator's)."""
     clock = clock or WallClock()
     tighten_timer_slack()
     times = requests.times.tolist()
@@ -63,6 +72,8 @@ def serve_continuous_live(
         result = scheduler.complete(plan)
         log.land(result.sampled, end - origin)
         log.step(end - origin, len(plan.items), kv)
+        if on_step is not None:
+            on_step(start - origin, end - origin, plan)
         for rid in result.finished:
             states[rid] = None  # its KV cache goes with it
     return log.timeline(busy, scheduler.preemptions, scheduler.total_blocks * scheduler.block_size)

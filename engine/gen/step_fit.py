@@ -3,9 +3,11 @@
 Step times span orders of magnitude (one decode vs a 1k-token prefill), so each point is
 weighted by 1/measured: the fit minimises relative, not absolute, error. Each kind of step
 (prefill, decode, mixed) weighs the same in all, however many points it has: the few mixed
-steps, which pay a second call's overhead, are what a continuous lane mostly runs. The
-coefficients are kept non-negative (a negative cost per token would make longer steps
-cheaper): with four of them, the exact non-negative solution is the best of the 15 supports'
+steps, which pay a second call's overhead, are priced by their own term, ``mixed_step_ms``
+(a mixed step is two model calls, each with its fixed cost): without it the fit split that
+second cost between the kinds and priced a lone prefill too high and a mixed step too low.
+The coefficients are kept non-negative (a negative cost per token would make longer steps
+cheaper): with five of them, the exact non-negative solution is the best of the 31 supports'
 unconstrained fits that come out non-negative.
 """
 
@@ -34,33 +36,46 @@ class StepFit:
     """The fitted time of each measured point, in the points' order."""
 
 
+TERMS = ("step_ms", "prefill_ms_per_token", "decode_ms_per_seq", "context_ms_per_token",
+         "mixed_step_ms")  # fmt: skip
+"""The fitted StepCost fields, in ``features``' column order."""
+
+
 def features(points: Sequence[StepPoint]) -> np.ndarray:
-    """One row per point: 1, prefill tokens, decoding sequences, their context tokens."""
+    """One row per point: 1, prefill tokens, decoding sequences, their context tokens, and 1
+    if it both prefills and decodes."""
     return np.array(
-        [[1.0, p.prefill_tokens, p.decode_seqs, p.context_tokens] for p in points], dtype=float
-    )
+        [
+            [1.0, p.prefill_tokens, p.decode_seqs, p.context_tokens,
+             float(p.prefill_tokens > 0 and p.decode_seqs > 0)]
+            for p in points
+        ],
+        dtype=float,
+    )  # fmt: skip
 
 
-def fit_step_cost(points: Sequence[StepPoint]) -> StepFit:
-    """The non-negative analytic-llm coefficients that best price ``points`` (median times)."""
-    if len(points) < 4:
+def fit_step_cost(points: Sequence[StepPoint], mixed: bool = True) -> StepFit:
+    """The non-negative analytic-llm coefficients that best price ``points`` (median times).
+    ``mixed=False`` leaves mixed_step_ms at 0: the fit as it was before it (bench A/B)."""
+    if len(points) < 4:  # the mixed term needs no point of its own: without one it is 0
         raise ConfigError(
-            "points", f"fitting four coefficients needs >= 4 points, got {len(points)}"
+            "points", f"fitting the coefficients needs >= 4 points, got {len(points)}"
         )
-    x = features(points)
+    terms = len(TERMS) if mixed else len(TERMS) - 1
+    x = features(points)[:, :terms]
     y = np.array([p.median_ms for p in points], dtype=float)
     if not np.all(y > 0):
         raise ConfigError("points", "every measured step must take > 0 ms")
     per_kind = Counter(p.kind for p in points)
     w = 1.0 / (y * np.sqrt([per_kind[p.kind] for p in points]))
     best: tuple[float, np.ndarray] | None = None
-    for size in range(1, 5):
-        for support in itertools.combinations(range(4), size):
+    for size in range(1, terms + 1):
+        for support in itertools.combinations(range(terms), size):
             cols = list(support)
             solution, *_ = np.linalg.lstsq(x[:, cols] * w[:, None], y * w, rcond=None)
             if np.any(solution < 0):
                 continue
-            coef = np.zeros(4)
+            coef = np.zeros(terms)
             coef[cols] = solution
             loss = float(np.sum(((x @ coef - y) * w) ** 2))
             if best is None or loss < best[0]:
@@ -71,7 +86,7 @@ def fit_step_cost(points: Sequence[StepPoint]) -> StepFit:
     total = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - float(np.sum((y - fitted) ** 2)) / total if total > 0 else 1.0
     return StepFit(
-        cost=StepCost(*(float(c) for c in coef)),
+        cost=StepCost(**{name: float(c) for name, c in zip(TERMS, coef, strict=False)}),
         r2=r2,
         worst_relative_error=float(np.max(np.abs(fitted - y) / y)),
         fitted_ms=tuple(float(f) for f in fitted),

@@ -3,7 +3,8 @@ file that ``batchtui profile`` writes and ``run --profile`` reads (no torch need
 
 The idle restart (StepCost.idle_restart_ms / idle_after_ms) is an additive ``idle`` object:
 the surcharge, its threshold, the idle gap measured and the steps timed after it. A profile
-written before it existed has none and loads with both at 0 (no restart charged).
+written before it existed has none and loads with both at 0 (no restart charged). Likewise
+``coefficients.mixed_step_ms`` (a mixed step's second call), absent before it: 0.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ STEP_KINDS = ("prefill", "decode", "mixed")
 call, as the live runtime runs a mixed step)."""
 IDLE_TERMS = ("idle_restart_ms", "idle_after_ms")
 """StepCost's idle restart: in the profile's ``idle`` object, not its ``coefficients``."""
+LATER_COEFFICIENTS = ("mixed_step_ms",)
+"""Coefficients added after profiles were written: absent, they are 0 (what was charged)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ def _from_json(doc: object) -> GenProfile:
     for name in (f.name for f in dataclasses.fields(StepCost)):
         if name in IDLE_TERMS:
             continue
-        value = coefficients.get(name)
+        value = coefficients.get(name, 0.0 if name in LATER_COEFFICIENTS else None)
         if not _number(value) or value < 0:
             raise ConfigError(f"coefficients.{name}", f"must be a number >= 0, got {value!r}")
         values[name] = float(value)

@@ -50,6 +50,15 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
             "extra cost of a step that follows more than idle_after_ms of idle device, ms",
         ),
         Param("idle_after_ms", float, 0.0, 0.0, 3_600_000.0, "idle that makes a restart, ms"),
+        # Off by default: a step that both prefills and decodes pays a second call's fixed cost.
+        Param(
+            "mixed_step_ms",
+            float,
+            0.0,
+            0.0,
+            60_000.0,
+            "extra cost of a step that both prefills and decodes (two model calls), ms",
+        ),
     ),
     # Generative torch models (engine/models/generative.py: the contract they follow).
     "tiny-gpt": (
@@ -92,7 +101,11 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
 }
 TORCH_KINDS = frozenset({"mlp", "transformer", "conv", "torchscript", "export", "factory"})
 OMITTED_AT_DEFAULT = frozenset(
-    {("analytic-llm", "idle_restart_ms"), ("analytic-llm", "idle_after_ms")}
+    {
+        ("analytic-llm", "idle_restart_ms"),
+        ("analytic-llm", "idle_after_ms"),
+        ("analytic-llm", "mixed_step_ms"),
+    }
 )
 """Params added after presets and reports were written: ``validate`` (so ``to_dict``) leaves
 them out while they hold their defaults, so those documents stay byte for byte the same;

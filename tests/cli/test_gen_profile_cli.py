@@ -13,7 +13,8 @@ from tests.cli.run import assert_refused, run_cli
 
 RUN = ["run", *TINY, "--duration", "5", "--rate", "2", "--prompt-tokens", "24",
        "--output-tokens", "8", "--prompt-cv", "0", "--output-cv", "0", "--quiet"]  # fmt: skip
-COEFFICIENTS = ("step_ms", "prefill_ms_per_token", "decode_ms_per_seq", "context_ms_per_token")
+COEFFICIENTS = ("step_ms", "prefill_ms_per_token", "decode_ms_per_seq", "context_ms_per_token",
+                "mixed_step_ms")  # fmt: skip
 
 
 def test_profile_writes_the_fit_with_its_points_and_quality(
@@ -29,6 +30,14 @@ def test_profile_writes_the_fit_with_its_points_and_quality(
     assert doc["fit"]["r2"] <= 1.0 and doc["fit"]["worst_relative_error"] >= 0
     assert {p["kind"] for p in doc["points"]} == {"prefill", "decode", "mixed"}
     assert all(p["median_ms"] > 0 and p["fitted_ms"] >= 0 for p in doc["points"])
+    # A mixed step (two calls live) is priced with the fitted mixed_step_ms, the rest without.
+    c = doc["coefficients"]
+    for p in doc["points"]:
+        base = (c["step_ms"] + c["prefill_ms_per_token"] * p["prefill_tokens"]
+                + c["decode_ms_per_seq"] * p["decode_seqs"]
+                + c["context_ms_per_token"] * p["context_tokens"])  # fmt: skip
+        extra = c["mixed_step_ms"] if p["kind"] == "mixed" else 0.0
+        assert p["fitted_ms"] == pytest.approx(base + extra, rel=1e-9, abs=1e-12)
     # The printed table says the same, through the real CLI.
     code, out, err = run_cli(capsys, "profile", *TINY, *BRIEF)
     poorly = "warning: the fit fits its measured steps poorly"  # a noisy measurement may be
@@ -47,7 +56,8 @@ def test_run_with_the_profile_simulates_exactly_the_fitted_coefficients(
     coefficients = doc["coefficients"]
     model = report["model"]
     assert model["kind"] == "analytic-llm"
-    assert {k: model[k] for k in COEFFICIENTS} == coefficients
+    # (mixed_step_ms, like the idle restart, is said only when charged.)
+    assert {k: model.get(k, 0.0) for k in COEFFICIENTS} == coefficients
     # The idle restart fitted is simulated too (the model says it only when it is charged).
     idle = {k: doc["idle"][k] for k in ("idle_restart_ms", "idle_after_ms")}
     assert model.get("idle_restart_ms", 0.0) == idle["idle_restart_ms"]

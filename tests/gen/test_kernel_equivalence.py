@@ -38,6 +38,8 @@ costs = st.builds(
     # The idle restart: off, or charged past thresholds around the workload's gaps.
     st.one_of(st.just(0.0), st.floats(0.0, 20.0)),
     st.sampled_from([0.0, 0.5, 1.0, 20.0, 50.0, 2000.0]),
+    # A mixed step's second call: off, or charged.
+    st.one_of(st.just(0.0), st.floats(0.0, 20.0)),
 )
 # Prompt, output, gap to the previous arrival: ties (0) and idle spells both occur.
 workload = st.lists(

@@ -72,22 +72,26 @@ def test_the_fit_weighs_relative_error_so_small_steps_count() -> None:
     )
 
 
-def test_each_kind_of_step_weighs_the_same_however_many_points_it_has() -> None:
-    # Mixed steps pay a second call's fixed cost (1 ms) that one step_ms cannot express.
+def test_a_mixed_steps_second_call_is_fitted_as_mixed_step_ms() -> None:
+    # Mixed steps pay a second call's fixed cost (1 ms): before mixed_step_ms, one step_ms
+    # could not price both kinds, and the fit missed the mixed steps by ~10%.
     truth = StepCost(1.0, 0.02, 0.2, 0.001)
-    alone = [(t, 0, 0) for t in (16, 64, 256, 512)] + [(0, n, 100 * n) for n in (1, 4, 16, 32)]
+    decodes = [(0, 1, 64), (0, 4, 1000), (0, 16, 800), (0, 32, 8000)]
+    alone = [(t, 0, 0) for t in (16, 64, 256, 512)] + decodes
     points = [dataclasses.replace(p, kind="prefill" if p.decode_seqs == 0 else "decode")
               for p in priced(truth, alone)]  # fmt: skip
     mixed = [dataclasses.replace(p, median_ms=p.median_ms + 1.0)
              for p in priced(truth, [(64, 4, 400), (256, 16, 1600)])]  # fmt: skip
-
-    def mixed_error(fit_points: list[StepPoint]) -> float:
-        fit = fit_step_cost(fit_points)
-        return max(abs(f / p.median_ms - 1) for f, p in zip(fit.fitted_ms[-2:], mixed, strict=True))
-
-    equal = mixed_error([dataclasses.replace(p, kind="decode") for p in points + mixed])
-    # One formula cannot price both exactly; weighing the kinds alike moves it toward mixed.
-    assert 0.0 < mixed_error(points + mixed) < equal - 0.01
+    fit = fit_step_cost(points + mixed)
+    want = dataclasses.replace(truth, mixed_step_ms=1.0)
+    for name, value in dataclasses.asdict(want).items():
+        assert getattr(fit.cost, name) == pytest.approx(value, rel=1e-9, abs=1e-12), name
+    assert fit.worst_relative_error < 1e-9
+    # The fit before the term (bench A/B) misses the mixed steps.
+    old = fit_step_cost(points + mixed, mixed=False)
+    assert old.cost.mixed_step_ms == 0.0 and old.worst_relative_error > 0.05
+    # Without mixed steps measured there is nothing to fit it from: it stays 0.
+    assert fit_step_cost(points).cost.mixed_step_ms == 0.0
 
 
 def test_fewer_than_four_points_cannot_fit_four_coefficients() -> None:
