@@ -11,11 +11,11 @@ costs no task switch and back-to-back batches never wait for a busy event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import math
 import os
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -114,6 +114,7 @@ class Batcher:
         self._arrived = self._completed = self._failed = 0
         self._rejected = self._cancelled = self._in_flight = 0
         self._history = History(history_s)
+        self._unrecorded: deque[Batch] = deque()  # finished, figures not yet recorded
         self.batch_sizes = Buckets(SIZE_BOUNDS)
         self.queue_waits = Buckets(SECONDS_BOUNDS)
         self.service_times = Buckets(SECONDS_BOUNDS)
@@ -276,29 +277,54 @@ class Batcher:
         self._in_flight -= n
         if error is None:
             results, error = _checked(results, n, self.name)
-        service = now - batch.dispatch
-        waits = [batch.dispatch - r.arrival for r in requests]
-        self.batch_sizes.add_one(n)
         if error is None:
             self._completed += n
-            self.service_times.add_one(service, n)
-            self.queue_waits.add(waits)
-            self.policy.observe(now, n, service)
-            failure = None
+            self.policy.observe(now, n, now - batch.dispatch)
         else:
             self._failed += n
-            failure = error_summary(error)
-        row = BatchRow(batch.dispatch, now, n, batch.reason, failure, batch.depth, waits,
-                       batch.arrived)  # fmt: skip
-        self._history.add(row)
+        # The batch's figures (histograms, history row) are recorded later, off the worker's
+        # path to its next batch: on the loop before the results, or by the first reader.
+        # Every object the worker allocates here may also make it run a garbage collection
+        # (milliseconds with a backlog) while the device waits: measured, bench/RESULTS.md.
+        batch.finish, batch.error = now, error
+        self._unrecorded.append(batch)
         self._decide(now)
         idle = self._is_idle()
         if threading.get_ident() == self._loop_thread:
+            self._record_finished()
             self._deliver(requests, results, error, idle)
         else:
             assert self._loop is not None
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to answer
-                self._loop.call_soon_threadsafe(self._deliver, requests, results, error, idle)
+            try:
+                self._loop.call_soon_threadsafe(self._deliver_recorded, requests, results, error,
+                                                idle)  # fmt: skip
+            except RuntimeError:  # a closed loop: nobody is left to answer
+                self._record_finished()
+
+    def _record_finished(self) -> None:
+        """Record the figures of the batches finished since the last call (under the lock)."""
+        unrecorded = self._unrecorded
+        while unrecorded:
+            batch = unrecorded.popleft()
+            requests, dispatch, finish = batch.requests, batch.dispatch, batch.finish
+            n = len(requests)
+            waits = [dispatch - r.arrival for r in requests]
+            self.batch_sizes.add_one(n)
+            if batch.error is None:
+                self.service_times.add_one(finish - dispatch, n)
+                self.queue_waits.add(waits)
+                failure = None
+            else:
+                failure = error_summary(batch.error)
+            self._history.add(BatchRow(dispatch, finish, n, batch.reason, failure, batch.depth,
+                                       waits, batch.arrived))  # fmt: skip
+
+    def _deliver_recorded(
+        self, requests: list[Request], results: Any, error: BaseException | None, idle: bool
+    ) -> None:
+        with self.lock:
+            self._record_finished()
+        self._deliver(requests, results, error, idle)
 
     def _deliver(
         self, requests: list[Request], results: Any, error: BaseException | None, idle: bool
@@ -339,6 +365,7 @@ class Batcher:
             started = self._started if self._started is not None else now
             keep = self._history.keep_s
             start = max(started, now - min(keep, window_s if window_s is not None else keep))
+            self._record_finished()
             rows = self._history.since(start)
             running = list(self._running.values())
             counts = self._counts()
@@ -405,7 +432,8 @@ class Batcher:
 def _checked(results: Any, n: int, name: str) -> tuple[list[Any], BaseException | None]:
     """The handler's results as a list of ``n``, or the error every caller of the batch gets."""
     try:
-        results = list(results)
+        if type(results) is not list:  # a list is used as it is: one object less to collect
+            results = list(results)
     except TypeError:
         kind = type(results).__name__
         return [], BatchResultError(f"{name}: handler returned {kind}, not a list of results")
