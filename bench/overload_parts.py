@@ -11,11 +11,12 @@ worker waiting for a busy event loop (Python's switch interval: up to 5 ms). ``l
 is ``time.thread_time`` of the loop thread per request. ``gc ms`` is the time spent in garbage
 collections in the run (``gc.callbacks``), ``on worker`` the part run on the batcher's worker
 threads (the thread whose allocation reaches the threshold runs the collection, holding the
-GIL: on a worker, while the device waits). ``--baseline FILE`` runs a second Batcher, from a
-copy of ``batcher.py`` (e.g. ``git show main:engine/batcher/batcher.py > /tmp/base.py``),
-alternating with this one round by round, for an A/B in one run. (An A/B of a GIL-holding pipe
-wake-up against ``call_soon_threadsafe`` ran here; it did not pay end to end and was reverted:
-RESULTS.md.)
+GIL: on a worker, while the device waits). The last line is the machine's own floor: a lone
+thread's ``time.sleep`` overshoot with no loop running. ``--baseline FILE`` runs a second
+Batcher, from a copy of ``batcher.py`` (e.g. ``git show main:engine/batcher/batcher.py >
+/tmp/base.py``), alternating with this one round by round, for an A/B in one run. (An A/B
+of a GIL-holding pipe wake-up against ``call_soon_threadsafe`` ran here; it did not pay end
+to end and was reverted: RESULTS.md.)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from open_loop import WARM_UP_CALLS, drive
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, schedule
 
 from batchtui.engine.batcher import Batcher
+from batchtui.engine.live.clock import tighten_timer_slack
 
 SPANS: list[tuple[float, float, int]] = []
 COLLECTIONS: list[tuple[bool, float]] = []  # (on the main thread, ms) of every collection
@@ -89,6 +91,25 @@ def measured(times: np.ndarray, kind: type[Batcher] = Batcher) -> dict[str, floa
     }  # fmt: skip
 
 
+def sleep_floor(sleeps: int = 400) -> np.ndarray:
+    """Overshoot (ms) of ``time.sleep(t(32))`` in a lone thread, no event loop running: the
+    part of the handler's overshoot the machine's own load sets (no GIL to wait for)."""
+    seconds = (BASE_MS + PER_ITEM_MS * MAX_BATCH) / 1000.0
+    over: list[float] = []
+
+    def sleeper() -> None:
+        tighten_timer_slack()
+        for _ in range(sleeps):
+            start = time.monotonic()
+            time.sleep(seconds)
+            over.append((time.monotonic() - start - seconds) * 1e3)
+
+    thread = threading.Thread(target=sleeper)
+    thread.start()
+    thread.join()
+    return np.array(over)
+
+
 def baseline(path: str) -> type[Batcher]:
     """The ``Batcher`` of another copy of ``batcher.py`` (its imports are the package's)."""
     spec = importlib.util.spec_from_file_location("baseline_batcher", path)
@@ -132,6 +153,10 @@ def main() -> None:
               f"{m['over_mean']:>9.3f} {m['over_p90']:>8.3f} {m['loop_us']:>11.1f} "
               f"{m['late_p99']:>8.1f} {m['gc_ms']:>6.0f} {m['gc_worker_ms']:>9.1f} "
               f"{m['gc_max_ms']:>6.1f}")  # fmt: skip
+    floor = sleep_floor()
+    print(f"lone-thread sleep overshoot (the machine's floor, no loop): mean "
+          f"{floor.mean():.3f} p50 {np.median(floor):.3f} p90 {np.percentile(floor, 90):.3f} ms "
+          f"at load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     if args.baseline:
         pairs = zip(runs["batchtui Batcher"], runs["baseline"], strict=True)
         ratios = [a["tput"] / b["tput"] for a, b in pairs]

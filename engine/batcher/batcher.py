@@ -56,7 +56,8 @@ class Batcher:
     Latency tail: every handoff is a thread waking and taking the GIL from a busy event
     loop, which may hold it for Python's switch interval (5 ms). A service that wants a
     shorter tail may call ``sys.setswitchinterval(0.0005)`` and ``gc.freeze()`` after its
-    imports; both are process-wide, so the batcher never does (``bench/tail_parts.py``).
+    imports; both are process-wide, so the batcher never does (``bench/tail_parts.py``). A
+    shorter interval did not raise the capacity at overload (``bench/RESULTS.md``).
     """
 
     def __init__(
