@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from batchtui.engine.batcher.buckets import SECONDS_BOUNDS, SIZE_BOUNDS, Buckets
 from batchtui.engine.batcher.errors import BatcherClosed, BatchResultError, QueueFull
 from batchtui.engine.batcher.history import BatchRow, History
-from batchtui.engine.batcher.queue import QUEUED, Request, RequestQueue
+from batchtui.engine.batcher.queue import QUEUED, Request, RequestQueue, new_request
 from batchtui.engine.batcher.stats import BatcherStats, Counts, batcher_stats
 from batchtui.engine.batcher.timer import TIMERS, LoopTimer, ThreadTimer, make_timer, timer_kind
 from batchtui.engine.batcher.workers import Batch, LoopWorkers, ThreadWorkers
@@ -153,7 +153,7 @@ class Batcher:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._bind(loop)
-        request = Request(item, loop.create_future(), 0.0)
+        request = new_request(item, loop)
         with self.lock:
             if self._closing:
                 raise BatcherClosed(f"{self.name}: the batcher is closed")
@@ -169,7 +169,7 @@ class Batcher:
             if queue.length >= self._wake_size or now >= self._wake_at:
                 self._decide(now)
         try:
-            return await request.future
+            return await request
         except asyncio.CancelledError:
             idle = False
             with self.lock:
@@ -332,12 +332,12 @@ class Batcher:
     ) -> None:
         if error is None:
             for r, result in zip(requests, results, strict=True):
-                if not r.future.done():  # a caller cancelled after dispatch gets nothing
-                    r.future.set_result(result)
+                if not r.done():  # a caller cancelled after dispatch gets nothing
+                    r.set_result(result)
         else:
             for r in requests:
-                if not r.future.done():
-                    r.future.set_exception(error)
+                if not r.done():
+                    r.set_exception(error)
         if idle and self._idle is not None:
             self._idle.set()
 
