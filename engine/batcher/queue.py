@@ -27,7 +27,7 @@ class Request(asyncio.Future[Any]):
 
 def new_request(item: Any, loop: asyncio.AbstractEventLoop) -> Request:
     """A queued request for ``item``, its result to be set on ``loop``."""
-    request = Request(loop=loop)
+    request = Request(loop=loop)  # asyncio's Future on any loop; the loop's create_future unused
     request.item = item
     request.arrival = 0.0
     request.state = QUEUED
