@@ -11,18 +11,18 @@ costs no task switch and back-to-back batches never wait for a busy event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import math
 import os
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from batchtui.engine.batcher.buckets import SECONDS_BOUNDS, SIZE_BOUNDS, Buckets
 from batchtui.engine.batcher.errors import BatcherClosed, BatchResultError, QueueFull
 from batchtui.engine.batcher.history import BatchRow, History
-from batchtui.engine.batcher.queue import QUEUED, Request, RequestQueue
+from batchtui.engine.batcher.queue import QUEUED, Request, RequestQueue, new_request
 from batchtui.engine.batcher.stats import BatcherStats, Counts, batcher_stats
 from batchtui.engine.batcher.timer import TIMERS, LoopTimer, ThreadTimer, make_timer, timer_kind
 from batchtui.engine.batcher.workers import Batch, LoopWorkers, ThreadWorkers
@@ -56,7 +56,8 @@ class Batcher:
     Latency tail: every handoff is a thread waking and taking the GIL from a busy event
     loop, which may hold it for Python's switch interval (5 ms). A service that wants a
     shorter tail may call ``sys.setswitchinterval(0.0005)`` and ``gc.freeze()`` after its
-    imports; both are process-wide, so the batcher never does (``bench/tail_parts.py``).
+    imports; both are process-wide, so the batcher never does (``bench/tail_parts.py``). A
+    shorter interval did not raise the capacity at overload (``bench/RESULTS.md``).
     """
 
     def __init__(
@@ -114,6 +115,7 @@ class Batcher:
         self._arrived = self._completed = self._failed = 0
         self._rejected = self._cancelled = self._in_flight = 0
         self._history = History(history_s)
+        self._unrecorded: deque[Batch] = deque()  # finished, figures not yet recorded
         self.batch_sizes = Buckets(SIZE_BOUNDS)
         self.queue_waits = Buckets(SECONDS_BOUNDS)
         self.service_times = Buckets(SECONDS_BOUNDS)
@@ -151,7 +153,7 @@ class Batcher:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._bind(loop)
-        request = Request(item, loop.create_future(), 0.0)
+        request = new_request(item, loop)
         with self.lock:
             if self._closing:
                 raise BatcherClosed(f"{self.name}: the batcher is closed")
@@ -167,7 +169,7 @@ class Batcher:
             if queue.length >= self._wake_size or now >= self._wake_at:
                 self._decide(now)
         try:
-            return await request.future
+            return await request
         except asyncio.CancelledError:
             idle = False
             with self.lock:
@@ -276,41 +278,66 @@ class Batcher:
         self._in_flight -= n
         if error is None:
             results, error = _checked(results, n, self.name)
-        service = now - batch.dispatch
-        waits = [batch.dispatch - r.arrival for r in requests]
-        self.batch_sizes.add_one(n)
         if error is None:
             self._completed += n
-            self.service_times.add_one(service, n)
-            self.queue_waits.add(waits)
-            self.policy.observe(now, n, service)
-            failure = None
+            self.policy.observe(now, n, now - batch.dispatch)
         else:
             self._failed += n
-            failure = error_summary(error)
-        row = BatchRow(batch.dispatch, now, n, batch.reason, failure, batch.depth, waits,
-                       batch.arrived)  # fmt: skip
-        self._history.add(row)
+        # The batch's figures (histograms, history row) are recorded later, off the worker's
+        # path to its next batch: on the loop before the results, or by the first reader.
+        # Every object the worker allocates here may also make it run a garbage collection
+        # (milliseconds with a backlog) while the device waits: measured, bench/RESULTS.md.
+        batch.finish, batch.error = now, error
+        self._unrecorded.append(batch)
         self._decide(now)
         idle = self._is_idle()
         if threading.get_ident() == self._loop_thread:
+            self._record_finished()
             self._deliver(requests, results, error, idle)
         else:
             assert self._loop is not None
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to answer
-                self._loop.call_soon_threadsafe(self._deliver, requests, results, error, idle)
+            try:
+                self._loop.call_soon_threadsafe(self._deliver_recorded, requests, results, error,
+                                                idle)  # fmt: skip
+            except RuntimeError:  # a closed loop: nobody is left to answer
+                self._record_finished()
+
+    def _record_finished(self) -> None:
+        """Record the figures of the batches finished since the last call (under the lock)."""
+        unrecorded = self._unrecorded
+        while unrecorded:
+            batch = unrecorded.popleft()
+            requests, dispatch, finish = batch.requests, batch.dispatch, batch.finish
+            n = len(requests)
+            waits = [dispatch - r.arrival for r in requests]
+            self.batch_sizes.add_one(n)
+            if batch.error is None:
+                self.service_times.add_one(finish - dispatch, n)
+                self.queue_waits.add(waits)
+                failure = None
+            else:
+                failure = error_summary(batch.error)
+            self._history.add(BatchRow(dispatch, finish, n, batch.reason, failure, batch.depth,
+                                       waits, batch.arrived))  # fmt: skip
+
+    def _deliver_recorded(
+        self, requests: list[Request], results: Any, error: BaseException | None, idle: bool
+    ) -> None:
+        with self.lock:
+            self._record_finished()
+        self._deliver(requests, results, error, idle)
 
     def _deliver(
         self, requests: list[Request], results: Any, error: BaseException | None, idle: bool
     ) -> None:
         if error is None:
             for r, result in zip(requests, results, strict=True):
-                if not r.future.done():  # a caller cancelled after dispatch gets nothing
-                    r.future.set_result(result)
+                if not r.done():  # a caller cancelled after dispatch gets nothing
+                    r.set_result(result)
         else:
             for r in requests:
-                if not r.future.done():
-                    r.future.set_exception(error)
+                if not r.done():
+                    r.set_exception(error)
         if idle and self._idle is not None:
             self._idle.set()
 
@@ -339,6 +366,7 @@ class Batcher:
             started = self._started if self._started is not None else now
             keep = self._history.keep_s
             start = max(started, now - min(keep, window_s if window_s is not None else keep))
+            self._record_finished()
             rows = self._history.since(start)
             running = list(self._running.values())
             counts = self._counts()
@@ -405,7 +433,8 @@ class Batcher:
 def _checked(results: Any, n: int, name: str) -> tuple[list[Any], BaseException | None]:
     """The handler's results as a list of ``n``, or the error every caller of the batch gets."""
     try:
-        results = list(results)
+        if type(results) is not list:  # a list is used as it is: one object less to collect
+            results = list(results)
     except TypeError:
         kind = type(results).__name__
         return [], BatchResultError(f"{name}: handler returned {kind}, not a list of results")

@@ -117,6 +117,7 @@ class _Collector:
 def _read(batcher: Batcher) -> tuple[Any, dict[str, tuple[list[tuple[float, int]], float]]]:
     """One consistent reading of a batcher (under its lock)."""
     with batcher.lock:
+        batcher._record_finished()
         buckets = {
             attr: (getattr(batcher, attr).cumulative(), getattr(batcher, attr).sum)
             for attr in ("batch_sizes", "queue_waits", "service_times")

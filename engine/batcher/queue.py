@@ -13,16 +13,25 @@ from typing import Any
 QUEUED, DISPATCHED, CANCELLED = 0, 1, 2
 
 
-class Request:
-    """One caller's item, the future its result goes to, and when it arrived."""
+class Request(asyncio.Future[Any]):
+    """One caller's item, when it arrived, and its result: the request is the future its
+    caller awaits (one object a request, not two, for the garbage collector to walk when
+    thousands wait in a backlog; the collector's pauses hold the GIL the worker needs)."""
 
-    __slots__ = ("arrival", "future", "item", "state")
+    __slots__ = ("arrival", "item", "state")
 
-    def __init__(self, item: Any, future: asyncio.Future[Any], arrival: float) -> None:
-        self.item = item
-        self.future = future
-        self.arrival = arrival
-        self.state = QUEUED
+    arrival: float
+    item: Any
+    state: int
+
+
+def new_request(item: Any, loop: asyncio.AbstractEventLoop) -> Request:
+    """A queued request for ``item``, its result to be set on ``loop``."""
+    request = Request(loop=loop)  # asyncio's Future on any loop; the loop's create_future unused
+    request.item = item
+    request.arrival = 0.0
+    request.state = QUEUED
+    return request
 
 
 class RequestQueue:

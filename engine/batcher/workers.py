@@ -28,7 +28,7 @@ IDLE_EXIT_S = 5.0  # a worker thread idle this long exits; the next batch starts
 class Batch:
     """Requests sent together, and how they were sent (what the history row records)."""
 
-    __slots__ = ("arrived", "depth", "dispatch", "id", "reason", "requests")
+    __slots__ = ("arrived", "depth", "dispatch", "error", "finish", "id", "reason", "requests")
 
     def __init__(
         self, id: int, requests: list[Request], dispatch: float, reason: str, depth: int,
@@ -40,6 +40,8 @@ class Batch:
         self.reason = reason
         self.depth = depth  # requests queued just before the dispatch
         self.arrived = arrived  # requests arrived in all at the dispatch
+        self.finish = 0.0  # when the handler was done (set by Batcher.finish)
+        self.error: BaseException | None = None  # what every caller of the batch gets
 
 
 class _Worker:

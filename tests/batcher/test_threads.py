@@ -84,3 +84,27 @@ def test_worker_threads_serve_everyone_and_the_counts_always_add_up(inflight: in
     assert (c.queued, c.in_flight) == (0, 0)
     assert c.arrived == c.completed + c.failed + c.rejected + c.cancelled
     assert c.completed + c.failed == len(sent)
+
+
+def test_a_reader_sees_a_finished_batch_the_loop_has_not_delivered_yet() -> None:
+    """The worker leaves a batch's histograms and history row to the loop (off its path to the
+    next batch); a reader that comes first records them itself, so figures match the counts."""
+    batcher = Batcher(lambda items: items, "static", max_batch_size=2, max_wait_ms=1000)
+
+    async def main() -> None:
+        first, second = asyncio.ensure_future(batcher(1)), asyncio.ensure_future(batcher(2))
+        await asyncio.sleep(0)  # both queued: the second fills the batch, a worker runs it
+        deadline = time.monotonic() + 10.0
+        while batcher.counts().completed < 2:  # the loop is held: it cannot deliver yet
+            assert time.monotonic() < deadline, "the worker never finished the batch"
+            time.sleep(0.001)
+        stats = batcher.stats()
+        assert not first.done() and not second.done()
+        assert stats.batch_histogram == {2: 1}
+        assert stats.dispatch_reasons == {"full": 1}
+        assert (batcher.batch_sizes.count, batcher.queue_waits.count) == (1, 2)
+        assert await asyncio.gather(first, second) == [1, 2]
+        assert batcher.stats().batch_histogram == {2: 1}  # recorded once, not again
+        await batcher.aclose()
+
+    asyncio.run(main())
