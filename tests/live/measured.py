@@ -8,6 +8,7 @@ while time the runtime adds outside its sleeps (a slow loop, a wrong deadline) s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -88,3 +89,14 @@ class Charged:
 
     def to_json(self) -> dict[str, Any]:
         return self.service.to_json()
+
+
+def process_run_queue_wait_s(pid: int) -> float:
+    """How long all of process ``pid``'s threads have waited, runnable, for a CPU (Linux's
+    schedstat; 0 where that is not published): what a loaded machine took from it."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[1])
+    return total / 1e9
