@@ -147,6 +147,7 @@ class BatchTuiApp(App[None]):
         self._checking: str | None = None  # the lane whose live check is running
         self._failures_said: set[tuple[str, str]] = set()  # (lane, reason) already toasted
         self._tune: TuneJob | None = None  # the background tune of a lane (key t)
+        self._tune_since: float | None = None  # when it started, until its first trial
         self._drawn: Snapshot | None = None
         self._last_numbers = 0.0
 
@@ -389,6 +390,7 @@ class BatchTuiApp(App[None]):
         load = self.snapshot.load if self.snapshot is not None else self.scenario.load
         self._tune = self.tune_job(lane, load)
         if self._tune is not None:
+            self._tune_since = time.monotonic()
             self._note(lane, "tuning: starting…")
 
     def tune_job(self, lane: str, load: Any) -> TuneJob | None:
@@ -402,8 +404,16 @@ class BatchTuiApp(App[None]):
         job = self._tune
         if job is None:
             return
-        for event in job.events():
+        events = job.events()
+        if not events and self._tune_since is not None:
+            # A cold first tune (imports, a kernel's first compile) can take many seconds
+            # before its first trial: count them, so the lane is visibly busy, not stuck.
+            waited = int(time.monotonic() - self._tune_since)
+            if waited >= 1:
+                self._note(job.lane, f"tuning: starting… {waited} s (t: cancel)")
+        for event in events:
             if isinstance(event, TuneProgress):
+                self._tune_since = None
                 best = (
                     "SLO not met yet"
                     if event.best_p99_ms is None

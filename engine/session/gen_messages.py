@@ -87,3 +87,6 @@ class GenSnapshot(Snapshot):
     slo_tpot_ms: float | None = None
     arrival_rps: float | None = None  # measured over the last window_s (None: no time yet)
     series: tuple[GenLaneSeries, ...] = ()  # per lane, its figures per second (the charts)
+    next_request_in_s: float | None = None  # until the next arrival (inf: none in sight;
+    # None: not known, the load was changed)
+    arrived: int = 0  # requests arrived since the start

@@ -63,4 +63,6 @@ class GenPacedLab(PacedLab):
             slo_tpot_ms=s.slo_tpot_ms,
             arrival_rps=s.arrival_rps(self.window_s),
             series=s.series(),
+            next_request_in_s=s.next_request_in(),
+            arrived=s.arrived,
         )

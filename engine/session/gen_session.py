@@ -20,6 +20,7 @@ from batchtui.engine.session.gen_lanes import ContinuousLane, RequestLevelLane
 from batchtui.engine.session.gen_load import GenLoad
 from batchtui.engine.session.gen_messages import GenLaneSeries, GenLaneStats
 from batchtui.engine.session.gen_series import SERIES_STEP_S, LaneHistory, backlog_grows
+from batchtui.engine.session.lookahead import NextArrival
 
 DEFAULT_GEN_MAX_QUEUE = 20_000  # as the request-level dashboard: overload drops, memory stays flat
 FORGET_EVERY_S = 1.0  # a bounded session drops old records once per second of virtual time
@@ -54,6 +55,7 @@ class GenSession:
         self.slo_tpot_ms = scenario.slo_tpot_ms
         self._history = {name: LaneHistory(name) for name in self.lanes}
         self._point_at = 0.0  # where the last point of the series closed
+        self._next: NextArrival | None = NextArrival(scenario.load, scenario.seed)
 
     @property
     def load(self) -> LoadSpec:
@@ -126,6 +128,14 @@ class GenSession:
     def set_load(self, spec: LoadSpec) -> None:
         """Arrivals follow ``spec`` from now on."""
         self._load.set_spec(spec)
+        self._next = None  # the new stream's next request is not looked ahead for
+
+    def next_request_in(self) -> float | None:
+        """Seconds until the next request (``inf``: none within the look-ahead); None once
+        the load has been changed (the look-ahead follows the scenario's own load)."""
+        if self._next is None:
+            return None
+        return self._next.after(self.clock) - self.clock
 
     def set_lane_params(self, lane: str, **params: Any) -> None:
         """Change one lane's knobs from its next decision (all checked before any applies)."""

@@ -111,7 +111,9 @@ async def test_its_load_bar_slider_shows_for_that_pattern_only_and_the_engine_fo
         assert not knob.display  # poisson does not read it
         app.query_one("#load-pattern", Select).value = "drops"
         await wait_until(pilot, lambda: app.snapshot.load.pattern == "drops")  # type: ignore[union-attr]
-        assert knob.display and knob.value == 0.5 and knob.label == "every"
+        # The bar follows the engine's snapshots at 5 Hz: a loaded box can look in between.
+        await wait_until(pilot, lambda: knob.display)
+        assert knob.value == 0.5 and knob.label == "every"
         knob.focus()
         await pilot.press("right")  # one rung up the ladder, 0.5 -> 1 s
         await wait_until(

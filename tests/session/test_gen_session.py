@@ -255,3 +255,21 @@ def test_ttft_counts_first_tokens_as_they_come_not_when_their_request_finishes()
     )
     (total,) = session.snapshot()
     assert total.ttft.count == (first <= 40.0).sum()
+
+
+@pytest.mark.parametrize("load", [LoadSpec(rate_rps=0.2), LoadSpec(pattern="onoff", rate_rps=3.0)])
+def test_the_next_request_the_session_announces_is_the_one_that_comes(load: LoadSpec) -> None:
+    # The look-ahead is a twin of the session's own stream: each announced arrival time is
+    # when the session's lanes then see one, in however many steps the session advances.
+    session = GenSession(GenScenario(load=load, seed=3))
+    t = 0.0
+    for _ in range(40):
+        due = t + session.next_request_in()
+        seen = session.arrived
+        session.advance_to(due - 1e-9)
+        assert session.arrived == seen  # nothing before the announced time
+        session.advance_to(due + 1e-9)
+        assert session.arrived > seen  # and it comes then
+        t = session.clock
+    session.set_load(LoadSpec(rate_rps=1.0))
+    assert session.next_request_in() is None  # not looked ahead for a changed load

@@ -88,7 +88,9 @@ def test_the_live_runtime_admits_simultaneous_arrivals_like_the_simulator() -> N
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_a_policy_that_waits_still_sees_the_overflow_rejected(runtime: str) -> None:
     # Held back at the bound, then the policy waits: the rest of the group is rejected.
-    policy = Static(max_batch_size=100, max_wait_ms=5)
+    # The wait is long so that a live lane woken late (a loaded box: tens of ms) still finds
+    # the policy waiting; with 5 ms, one late wake found it timed out, and it made room.
+    policy = Static(max_batch_size=100, max_wait_ms=200)
     lane = serve(runtime, policy, arrivals_at(*[0.0] * 5), max_queue=3)
     s = lane_stats(lane)
     assert (s.rejected, s.completed) == (2, 3)

@@ -3,7 +3,9 @@ continuous lane's knobs and the load on sliders, the token SLOs, and nothing cut
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 
 import pytest
 from rich.text import Text
@@ -21,6 +23,7 @@ from batchtui.tui.panels.gen_comparison import GenComparison, verdict
 from batchtui.tui.panels.gen_figures import gen_alarm_parts, gen_figure_rows
 from batchtui.tui.panels.gen_lane_panel import GenLanePanel
 from batchtui.tui.panels.gen_load_bar import GenLoadBar
+from batchtui.tui.panels.gen_status import QUIET_S, arrival_hint
 from batchtui.tui.widgets.flow_text import FlowText
 from batchtui.tui.widgets.key_footer import KeyFooter
 from batchtui.tui.widgets.slider import Slider
@@ -269,3 +272,33 @@ async def test_a_trace_shows_its_name_speed_and_measured_rate_and_no_token_slide
         await wait_until(pilot, lambda: app.snapshot.load.speed == 0.5)
         await wait_until(pilot, lambda: "at 0.5x" in str(bar.query_one("#load-trace").render()))
         await pilot.press("q")
+
+
+async def test_a_trace_silent_at_the_start_says_when_its_next_request_comes() -> None:
+    # chat-continuous: one request at 0, then the trace's 4.3 s gap at 0.35x (12 s of
+    # empty lanes). The count comes from the engine process, which knows the stream.
+    scenario = dashboard_scenario_from_args(
+        build_parser().parse_args(["--preset", "chat-continuous"])
+    )
+    app = GenDashboardApp(scenario)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 0.5)
+        await pilot.pause(0.3)
+        status = str(app.query_one("#status").render())
+        found = re.search(r"next request in (\d+) s", status)
+        assert found, status
+        assert app.snapshot.arrived == 1
+        due = app.snapshot.clock + app.snapshot.next_request_in_s
+        assert due == pytest.approx(4.3 / 0.35, abs=0.5)  # the trace's own second request
+        assert int(found[1]) == pytest.approx(due - app.snapshot.clock, abs=1.5)
+        await pilot.press("q")
+
+
+def test_the_arrival_hint_speaks_only_of_a_gap_worth_a_word() -> None:
+    snap = GenSnapshot(0.0, 1.0, False, LoadSpec(), {}, 10.0, (), (), next_request_in_s=7.2)
+    assert arrival_hint(snap) == "first request in 8 s"
+    assert arrival_hint(replace(snap, arrived=3)) == "next request in 8 s"
+    never = replace(snap, next_request_in_s=math.inf)
+    assert arrival_hint(never) == "waiting for the first request"
+    assert arrival_hint(replace(snap, next_request_in_s=QUIET_S - 0.1)) == ""
+    assert arrival_hint(replace(snap, next_request_in_s=None)) == ""  # the load was changed

@@ -3,8 +3,11 @@ engine keeps serving, progress shows in the lane, and the result applies to its 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from batchtui.engine.tune.job import TuneJob
 from batchtui.tui.app import BatchTuiApp
 from batchtui.tui.screens.apply_tune import ApplyTuneScreen
 from batchtui.tui.widgets.slider import Slider
@@ -52,5 +55,29 @@ async def test_t_again_cancels_the_tune() -> None:
         job = app._tune
         await pilot.press("t")
         assert app._tune is None and job.finished
+        assert line(app, "static") == "tune cancelled"
+        await pilot.press("q")
+
+
+def silent_search(progress: object, seconds: float) -> None:
+    """A search that reports nothing for ``seconds``: a cold first tune before its first trial."""
+    time.sleep(seconds)
+
+
+async def test_a_tune_slow_to_its_first_trial_counts_the_seconds_it_has_waited(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A fresh machine's first `t` can wait many seconds for imports and a first compile:
+    # the lane must show it is busy, not sit on "starting…".
+    app = BatchTuiApp(analytic_scenario())
+    stuck = lambda lane, load: TuneJob(lane, "p99", silent_search, 60.0)  # noqa: E731
+    monkeypatch.setattr(app, "tune_job", stuck)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None)
+        await pilot.press("t")
+        assert line(app, "static") == "tuning: starting…"
+        await wait_until(pilot, lambda: "starting… 1 s (t: cancel)" in line(app, "static"))
+        await wait_until(pilot, lambda: "starting… 2 s" in line(app, "static"))
+        await pilot.press("t")
         assert line(app, "static") == "tune cancelled"
         await pilot.press("q")

@@ -3,6 +3,8 @@ the token SLOs in place of the model and the p99 SLO."""
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 
 from batchtui.engine.session.gen_messages import GenSnapshot
@@ -33,7 +35,26 @@ def gen_status_parts(snap: GenSnapshot, preset: str | None) -> list[Part]:
         if value is not None
     ]
     slo = Text("SLO " + ", ".join(slos) + " ms" if slos else "no SLO (s)", style="bold")
-    return [
+    parts = [
         (COST_RANK, cost) if i == 1 else (0, slo) if i == 2 else part
         for i, part in enumerate(parts)
     ]
+    hint = arrival_hint(snap)
+    if hint:  # empty lanes: say why, never dropped
+        parts.append((0, Text(hint, style="bold yellow")))
+    return parts
+
+
+QUIET_S = 2.0
+"""A gap to the next request this long is worth a word: the lanes go still meanwhile."""
+
+
+def arrival_hint(snap: GenSnapshot) -> str:
+    """What the status line says while the load is silent (a trace may open or pause so)."""
+    first = "first" if snap.arrived == 0 else "next"
+    in_s = snap.next_request_in_s
+    if in_s is None or in_s < QUIET_S:
+        return ""
+    if math.isinf(in_s):
+        return f"waiting for the {first} request"
+    return f"{first} request in {math.ceil(in_s):d} s"
