@@ -10,7 +10,9 @@ import pytest
 from batchtui.engine.sim.batch_time import BatchTimes
 from tests.cli.run import run_cli
 
-RUN = ("run", "--duration", "2", "--lanes", "static", "--rate", "500", "--quiet")
+RUN = ("run", "--duration", "2", "--lanes", "static", "--rate", "500", "--quiet",
+       "--set", "static.max_batch_size=8")  # fmt: skip
+"""Batches no larger than the profile's largest size: beyond it both profiles extrapolate."""
 
 
 def test_profile_writes_each_sizes_batch_times_and_run_draws_from_them(
