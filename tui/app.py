@@ -46,7 +46,14 @@ from batchtui.engine.session import (
     Status,
     SwitchToWallClock,
 )
-from batchtui.engine.tune.job import TuneDone, TuneFailed, TuneJob, TuneProgress, lane_tune_job
+from batchtui.engine.tune.job import (
+    TuneDone,
+    TuneFailed,
+    TuneJob,
+    TuneProgress,
+    TuneStage,
+    lane_tune_job,
+)
 from batchtui.presets import Preset, resolve, save_preset, user_dir
 from batchtui.presets.from_lane import device_label, lane_preset, measured_figures
 from batchtui.tui import format as fmt
@@ -148,6 +155,7 @@ class BatchTuiApp(App[None]):
         self._failures_said: set[tuple[str, str]] = set()  # (lane, reason) already toasted
         self._tune: TuneJob | None = None  # the background tune of a lane (key t)
         self._tune_since: float | None = None  # when it started, until its first trial
+        self._tune_stage = "starting…"  # what it does before its first trial
         self._drawn: Snapshot | None = None
         self._last_numbers = 0.0
 
@@ -391,6 +399,7 @@ class BatchTuiApp(App[None]):
         self._tune = self.tune_job(lane, load)
         if self._tune is not None:
             self._tune_since = time.monotonic()
+            self._tune_stage = "starting…"
             self._note(lane, "tuning: starting…")
 
     def tune_job(self, lane: str, load: Any) -> TuneJob | None:
@@ -405,12 +414,15 @@ class BatchTuiApp(App[None]):
         if job is None:
             return
         events = job.events()
-        if not events and self._tune_since is not None:
-            # A cold first tune (imports, a kernel's first compile) can take many seconds
-            # before its first trial: count them, so the lane is visibly busy, not stuck.
+        for event in events:
+            if isinstance(event, TuneStage):
+                self._tune_stage = f"{event.what} {event.fraction:.0%}"
+        if self._tune_since is not None and all(isinstance(e, TuneStage) for e in events):
+            # A cold first tune (imports, a kernel's first compile, measuring a torch model)
+            # can take many seconds before its first trial: say what it does, and count them.
             waited = int(time.monotonic() - self._tune_since)
-            if waited >= 1:
-                self._note(job.lane, f"tuning: starting… {waited} s (t: cancel)")
+            if waited >= 1 or events:
+                self._note(job.lane, f"tuning: {self._tune_stage} · {waited} s (t: cancel)")
         for event in events:
             if isinstance(event, TuneProgress):
                 self._tune_since = None

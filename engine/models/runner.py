@@ -8,7 +8,7 @@ the device is really held, which is what a lane's virtual clock must advance by.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -115,8 +115,11 @@ class ModelRunner:
         progress: Callable[[float], None] | None = None,
         size: float = 1.0,
         repeats: int = WARM_UP_REPEATS,
+        sizes: Sequence[int] | None = None,
     ) -> None:
-        """Run each batch size 1..max_batch_size ``repeats`` times (allocator, kernels, compile).
+        """Run each batch size 1..max_batch_size ``repeats`` times (allocator, kernels, compile),
+        or only ``sizes`` (a profile times a few sizes: warming every one up to 1,024 took a
+        dashboard tune over a minute before its first trial).
 
         ``progress`` is told the fraction done (by work: a batch of n counts n) after each size.
         A size that fails (out of memory, say) ends the warm-up there, recorded in
@@ -124,9 +127,12 @@ class ModelRunner:
         """
         if not 1 <= max_batch_size <= self.max_batch_size:
             raise ValueError(f"warm-up needs 1 <= max_batch_size <= {self.max_batch_size}")
-        total = max_batch_size * (max_batch_size + 1) / 2
+        order = range(1, max_batch_size + 1) if sizes is None else sorted(set(sizes))
+        if any(not 1 <= n <= max_batch_size for n in order):
+            raise ValueError(f"warm-up sizes must lie in 1..{max_batch_size}")
+        total = sum(order)
         done = 0
-        for n in range(1, max_batch_size + 1):
+        for n in order:
             sizes = np.full(n, size)
             try:
                 for _ in range(repeats):

@@ -38,7 +38,7 @@ def build_service(
             return AnalyticCost(seed=seed, **params)
         return load_profile(params["path"], seed=seed)
 
-    from batchtui.engine.models.profiler import profile_runner
+    from batchtui.engine.models.profiler import batch_sizes, profile_runner
     from batchtui.engine.models.runner import ModelRunner
     from batchtui.engine.service.real import RealService
 
@@ -48,7 +48,10 @@ def build_service(
     runner = ModelRunner(
         model, device=device, seed=seed, max_batch_size=max_batch_size, compile=compile
     )
-    runner.warm_up(max_batch_size, progress=report(f"warming up {model.kind}"))
+    # A profile times a few sizes, so only those pay their one-off costs first; a live
+    # service may be sent any size.
+    sizes = batch_sizes(max_batch_size) if service == "profile" else None
+    runner.warm_up(max_batch_size, progress=report(f"warming up {model.kind}"), sizes=sizes)
     if service == "profile":
         table = profile_runner(runner, max_batch_size, progress=report(f"profiling {model.kind}"))
         source = f"{model.kind} on {runner.to_json()['device']}, measured"

@@ -34,6 +34,16 @@ class TuneProgress:
 
 
 @dataclass(frozen=True)
+class TuneStage:
+    """What the search does before its first trial, and how far (0..1): measuring a torch
+    model takes seconds to minutes, and the lane must say so."""
+
+    lane: str
+    what: str
+    fraction: float
+
+
+@dataclass(frozen=True)
 class TuneDone:
     """The search's answer: the pick (``feasible``) or the closest achievable; ``slo``
     says the targets it was tuned for (``20 ms``, ``TTFT 500 ms, TPOT 50 ms``)."""
@@ -55,7 +65,7 @@ class TuneFailed:
     message: str
 
 
-TuneEvent = TuneProgress | TuneDone | TuneFailed
+TuneEvent = TuneProgress | TuneStage | TuneDone | TuneFailed
 Progress = Callable[[str, int, int, Any], None]  # the search's OnTrial (engine/tune/search.py)
 Search = Callable[..., TuneDone]  # search(progress, *args) -> the answer, run in the child
 
@@ -83,7 +93,7 @@ class TuneJob:
             while not self.finished and self._conn.poll():
                 event = self._conn.recv()
                 out.append(event)
-                self.finished = not isinstance(event, TuneProgress)
+                self.finished = not isinstance(event, (TuneProgress, TuneStage))
         except (EOFError, OSError):
             if not self.finished:
                 out.append(TuneFailed(self.lane, "the tuning process stopped"))
@@ -117,16 +127,31 @@ def lane_tune_job(
 def _child(conn: Any, lane: str, figure: str, search: Search, args: tuple[Any, ...]) -> None:
     """The child: run the search, sending its progress and its answer (or why it failed)."""
 
-    def progress(name: str, done: int, budget: int, best: Any) -> None:
-        p99 = best.first.p99_ms if best else None
-        conn.send(TuneProgress(name, done, budget, p99, figure))
-
     try:
-        conn.send(search(progress, *args))
+        conn.send(search(_Reporter(conn, lane, figure), *args))
     except Exception as e:  # the dashboard shows one line; the child must not die silently
         conn.send(TuneFailed(lane, str(e) or type(e).__name__))
     finally:
         conn.close()
+
+
+class _Reporter:
+    """The child's progress: each trial (the search's OnTrial), and ``stage`` for the work
+    before the first one (a factory's ``on_progress``), sent at most once a percent."""
+
+    def __init__(self, conn: Any, lane: str, figure: str) -> None:
+        self._conn, self._lane, self._figure = conn, lane, figure
+        self._said: tuple[str, int] | None = None
+
+    def __call__(self, name: str, done: int, budget: int, best: Any) -> None:
+        p99 = best.first.p99_ms if best else None
+        self._conn.send(TuneProgress(name, done, budget, p99, self._figure))
+
+    def stage(self, what: str, fraction: float) -> None:
+        said = (what, int(fraction * 100))
+        if said != self._said:
+            self._said = said
+            self._conn.send(TuneStage(self._lane, what, fraction))
 
 
 def answer(lane: str, result: Any, figure: str, slo: str) -> TuneDone:
@@ -154,7 +179,8 @@ def _search(
     lane = scenario.lanes[0]
     request = TuneRequest("latency", slo_ms, seconds)
     with tempfile.TemporaryDirectory(prefix="batchtui-tune-") as folder:
-        cost = profiled(scenario, largest_batch(lane.kind, {}, slo_ms), Path(folder), None)
+        stage = getattr(progress, "stage", None)  # the child's reporter says what it measures
+        cost = profiled(scenario, largest_batch(lane.kind, {}, slo_ms), Path(folder), stage)
         setup, space = lane_setup(cost, cost.lanes[0], {}, request)
         result = tune_lane(setup, space, {}, SearchConfig(trials=trials), Inline(), progress)
     return answer(lane.name, result, "p99", f"{slo_ms:g} ms")

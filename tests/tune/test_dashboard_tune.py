@@ -76,8 +76,8 @@ async def test_a_tune_slow_to_its_first_trial_counts_the_seconds_it_has_waited(
         await wait_until(pilot, lambda: app.snapshot is not None)
         await pilot.press("t")
         assert line(app, "static") == "tuning: starting…"
-        await wait_until(pilot, lambda: "starting… 1 s (t: cancel)" in line(app, "static"))
-        await wait_until(pilot, lambda: "starting… 2 s" in line(app, "static"))
+        await wait_until(pilot, lambda: "starting… · 1 s (t: cancel)" in line(app, "static"))
+        await wait_until(pilot, lambda: "starting… · 2 s" in line(app, "static"))
         await pilot.press("t")
         assert line(app, "static") == "tune cancelled"
         await pilot.press("q")
