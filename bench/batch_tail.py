@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import os
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from common import machine, poisson_arrivals
+from common import machine, poisson_arrivals, profile_without
 
 from batchtui.engine.live import WallClockLane
 from batchtui.engine.load import LoadSpec
@@ -83,20 +82,11 @@ def excess_row(label: str, excess_ms: np.ndarray) -> str:
     )
 
 
-def without_tail(scenario: Scenario, folder: Path) -> Scenario:
-    """``scenario``'s profile without its batch-time distribution (medians only)."""
-    doc = json.loads(Path(scenario.model.params["path"]).read_text())
-    doc.pop("batch_time", None)
-    path = folder / "profile-median.json"
-    path.write_text(json.dumps(doc))
-    return dataclasses.replace(scenario, model=ModelSpec("profile", {"path": str(path)}))
-
-
 def run(policies: list[str], seconds: float, rate: float) -> None:
     base = Scenario(load=LoadSpec(rate_rps=rate), model=MODEL, device="cpu")
     with tempfile.TemporaryDirectory() as folder:
         search = profiled(base, PROFILE_MAX_BATCH, Path(folder), None)
-        median = without_tail(search, Path(folder))
+        median = profile_without(search, Path(folder), "batch_time")
         cost, plain = search.build_service(), median.build_service()
         wakeup = getattr(cost, "wakeup", None)
         tail = getattr(cost, "batch_time", None)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import platform
+from pathlib import Path
 
 import numpy as np
 
+from batchtui.engine.models import ModelSpec
+from batchtui.engine.scenario import Scenario
 from batchtui.engine.sim.arrivals import Arrivals
 
 
@@ -36,3 +41,13 @@ def poisson_arrivals(rate: float, seconds: float, seed: int = 0) -> Arrivals:
     arrivals.extend(times, np.ones(len(times), dtype=np.int64), seconds)
     arrivals.close()
     return arrivals
+
+
+def profile_without(scenario: Scenario, folder: Path, field: str) -> Scenario:
+    """``scenario``'s profile with ``field`` left out (as profiles were before it), written
+    into ``folder``: the A/B side that prices without what the field adds."""
+    doc = json.loads(Path(scenario.model.params["path"]).read_text())
+    doc.pop(field, None)
+    path = folder / f"profile-no-{field}.json"
+    path.write_text(json.dumps(doc))
+    return dataclasses.replace(scenario, model=ModelSpec("profile", {"path": str(path)}))

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import statistics
 import sys
@@ -38,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import machine
+from common import machine, profile_without
 
 from batchtui.engine.gen.run import GenScenario
 from batchtui.engine.load import LoadSpec
@@ -127,7 +126,7 @@ def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth:
     for i in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
             cost = profiled(base, PROFILE_MAX_BATCH, Path(folder), None)
-            costs = {"median": without(cost, Path(folder), "batch_time"), "tail": cost}
+            costs = {"median": profile_without(cost, Path(folder), "batch_time"), "tail": cost}
             service = cost.build_service()
             wakeup = service.wakeup  # type: ignore[attr-defined]
             spread = service.batch_time  # type: ignore[attr-defined]
@@ -164,15 +163,6 @@ def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth:
     print("\nmedian p99 gap (measured - predicted) / predicted:")
     for (objective, kind, label), values in gaps.items():
         print(f"  {objective:<10} {kind:<11} {label:<7} {statistics.median(values):+.1%}")
-
-
-def without(scenario: Scenario, folder: Path, field: str) -> Scenario:
-    """``scenario``'s profile with ``field`` left out (as profiles were before it)."""
-    doc = json.loads(Path(scenario.model.params["path"]).read_text())
-    doc.pop(field, None)
-    path = folder / f"profile-no-{field}.json"
-    path.write_text(json.dumps(doc))
-    return dataclasses.replace(scenario, model=ModelSpec("profile", {"path": str(path)}))
 
 
 def main() -> int:
