@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from batchtui.tui.cli import main
@@ -21,3 +25,14 @@ def assert_refused(capsys: pytest.CaptureFixture[str], argv: list[str], message:
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith(f"batchtui: error: {message}"), err
     assert out == ""
+
+
+def profile_small_mlp(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[dict[str, Any], str]:
+    """``batchtui profile`` of a 64-wide mlp up to batches of 8, written to ``path``: the
+    document and what it printed (the tests that reuse a real profile start here)."""
+    code, out, err = run_cli(
+        capsys, "profile", "--model", "mlp", "--model-param", "width=64", "--max-batch-size", "8",
+        "--repeats", "2", "--json", str(path),
+    )  # fmt: skip
+    assert code == 0, err
+    return json.loads(path.read_text()), out

@@ -5,19 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.run import run_cli
+from tests.cli.run import profile_small_mlp, run_cli
 
 
 def test_profile_measures_each_batch_size_and_writes_a_reusable_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "mlp.json"
-    code, out, err = run_cli(
-        capsys, "profile", "--model", "mlp", "--model-param", "width=64", "--max-batch-size", "8",
-        "--repeats", "2", "--json", str(path),
-    )  # fmt: skip
-    assert code == 0, err
-    doc = json.loads(path.read_text())
+    doc, out = profile_small_mlp(capsys, path)
     assert doc["format"] == "batchtui.profile/1"
     assert doc["model"]["kind"] == "mlp" and doc["model"]["width"] == 64
     assert [p["batch_size"] for p in doc["points"]] == [1, 2, 3, 4, 6, 8]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from batchtui.engine.sim.batch_time import BatchTimes
-from tests.cli.run import run_cli
+from tests.cli.run import profile_small_mlp, run_cli
 
 RUN = ("run", "--duration", "2", "--lanes", "static", "--rate", "500", "--quiet",
        "--set", "static.max_batch_size=8")  # fmt: skip
@@ -19,12 +19,7 @@ def test_profile_writes_each_sizes_batch_times_and_run_draws_from_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "mlp.json"
-    code, _, err = run_cli(
-        capsys, "profile", "--model", "mlp", "--model-param", "width=64", "--max-batch-size", "8",
-        "--repeats", "2", "--json", str(path),
-    )  # fmt: skip
-    assert code == 0, err
-    doc = json.loads(path.read_text())
+    doc, _ = profile_small_mlp(capsys, path)
     spread = BatchTimes.from_json(doc["batch_time"])  # a valid distribution per size
     assert spread.sizes == (1, 2, 3, 4, 6, 8)
     medians = {p["batch_size"]: p["median_ms"] for p in doc["points"]}
