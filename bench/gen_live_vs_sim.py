@@ -9,18 +9,21 @@
    measurement), fitted just before and just after that lane's live run and averaged: the
    CPU's speed drifts within a minute on this shared machine.
 3. Print per lane TTFT p50 and TPOT p50 both ways and live/sim, medians over rounds (goal:
-   within 15%), twice: simulated with the fit's mixed-step term (``mixed_step_ms``, what
-   ``profile`` now fits: a step that prefills and decodes is two model calls live) and
-   without it (the fit and simulator before it: the same points refitted with four terms,
-   the idle restart re-priced against that fit), on the same live run; both charge the
-   fitted idle restart (``idle_restart_ms``). ``--sleep`` swaps in a model that only sleeps
-   each call's analytic cost, so what is left is the runtime's own overhead and the machine's
-   wake-up latency. The load average is printed per round: the CPU is shared.
+   within 15%), twice, on the same live run: simulated on the profile as ``profile`` now
+   measures it (each step timed right after an untimed one-sequence decode, as live steps
+   follow decodes) and on the profile as it measured before (each step right after the
+   previous shape: ``GenMeasurement.after_decode=False``). The two profiles are taken in
+   turn, in the opposite order after the run, so the machine's drift falls on both alike.
+   Both fit ``mixed_step_ms`` and charge the fitted idle restart. ``--sleep`` swaps in a
+   model that only sleeps each call's analytic cost, so what is left is the runtime's own
+   overhead and the machine's wake-up latency. The load average is printed per round: the
+   CPU is shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 from dataclasses import astuple
@@ -34,14 +37,12 @@ from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.live_model import LiveModel
 from batchtui.engine.gen.live_run import serve_live, warm_up
 from batchtui.engine.gen.run import serve
-from batchtui.engine.gen.step_fit import fit_step_cost
 from batchtui.engine.live.clock import WallClock
 from batchtui.engine.load import LoadSpec
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.gen_profiler import (
     GenMeasurement,
     profile_generative,
-    with_idle_restart,
 )
 from batchtui.engine.models.generative import load_generative
 from batchtui.engine.scenario import LaneSpec
@@ -57,6 +58,8 @@ SLEEP_COST = StepCost(step_ms=2.0, prefill_ms_per_token=0.03, decode_ms_per_seq=
                       context_ms_per_token=0.001)  # fmt: skip
 """About tiny-gpt's fit here; the sleeping model holds the CPU for no work at all."""
 MEASUREMENT = GenMeasurement(repeats=5, max_tokens=256, max_seqs=16)
+BEFORE = dataclasses.replace(MEASUREMENT, after_decode=False)
+"""The profiler before each step was timed after a decode (the A/B's other side)."""
 
 
 class SleepModel:
@@ -87,11 +90,17 @@ def fit_cost(module: object, device: torch.device, seed: int) -> StepCost:
     return fit_costs(module, device, seed)[0]
 
 
-def fit_costs(module: object, device: torch.device, seed: int) -> tuple[StepCost, StepCost]:
-    """``fit_cost``, and the fit of the same points without mixed_step_ms (as before it)."""
-    profile = profile_generative(MODEL, device, MEASUREMENT, seed, model=module)  # type: ignore[arg-type]
-    old = fit_step_cost(profile.points, mixed=False).cost
-    return profile.cost, with_idle_restart(old, profile.idle_points, MEASUREMENT.idle_after_ms)
+def fit_costs(
+    module: object, device: torch.device, seed: int, old_first: bool = False
+) -> tuple[StepCost, StepCost]:
+    """``fit_cost``, and the cost the profiler measured before each step followed a decode
+    (``old_first``: that one measured first)."""
+    order = (BEFORE, MEASUREMENT) if old_first else (MEASUREMENT, BEFORE)
+    costs = {
+        m: profile_generative(MODEL, device, m, seed, model=module).cost  # type: ignore[arg-type]
+        for m in order
+    }
+    return costs[MEASUREMENT], costs[BEFORE]
 
 
 def _mean(a: StepCost, b: StepCost) -> StepCost:
@@ -129,8 +138,8 @@ def main() -> None:
         model = LiveModel(module, device, requests, seed=r)
         warm_up(model, requests)
         print(f"\nround {r}: {len(requests)} requests, load average {_load()}")
-        print(f"{'lane':<11} {'TTFT p50 sim':>12} {'nomixed':>8} {'live':>8} {'ratio':>6} "
-              f"{'nomixed':>7} {'TPOT p50 sim':>12} {'live':>8} {'ratio':>6} {'nomixed':>7}"
+        print(f"{'lane':<11} {'TTFT p50 sim':>12} {'before':>8} {'live':>8} {'ratio':>6} "
+              f"{'before':>7} {'TPOT p50 sim':>12} {'live':>8} {'ratio':>6} {'before':>7}"
               "  busy sim/live  fit step/seq/idle/mixed ms")  # fmt: skip
         for lane in LANES:
             # Fitted just before and just after the lane is served live, averaged: the CPU's
@@ -141,7 +150,9 @@ def main() -> None:
             described, timeline = serve_live(lane, model, requests)
             live = lane_figures(lane.name, described, requests, timeline)
             after, old_after = (
-                (SLEEP_COST, SLEEP_COST) if args.sleep else fit_costs(module, device, r)
+                (SLEEP_COST, SLEEP_COST)
+                if args.sleep
+                else fit_costs(module, device, r, old_first=True)
             )
             sim = _simulated(lane, _mean(before, after), requests)
             plain = _simulated(lane, _mean(old_before, old_after), requests)
@@ -163,7 +174,7 @@ def main() -> None:
             )
             print(" ".join(row))
     print(f"\nload average at the end {_load()}")
-    print(f"medians over {args.rounds} rounds, live / sim (with mixed_step_ms; without it):")
+    print(f"medians over {args.rounds} rounds, live / sim (profiled after decodes; before):")
     for lane in LANES:
         cells = []
         for key, label in (("ttft_ms", "TTFT p50"), ("tpot_ms", "TPOT p50")):

@@ -3,7 +3,10 @@
 Three kinds of step are timed: prefills over several token counts (one sequence, and four
 sharing the tokens), decodes over several (sequences, context) points, and mixed steps run
 as the live runtime runs them: a prefill call, then a decode call. Shapes are interleaved
-round by round, so a slow spell of the machine spreads over all of them. Then ``idle_repeats``
+round by round, so a slow spell of the machine spreads over all of them; each timed step
+follows an untimed one-sequence decode, as a live step follows the running sequences' decode
+(timed right after another shape, a 256-token prefill, a lone decode read 13-17% slower than
+it runs live, where decodes follow decodes: bench/RESULTS.md). Then ``idle_repeats``
 prefills of each size are timed right after the device idled ``idle_gap_ms``, each followed by
 the same prefill back to back: what the first takes beyond the second (medians) is the idle
 restart (StepCost.idle_restart_ms), charged to steps that follow more than ``idle_after_ms``
@@ -50,6 +53,9 @@ class GenMeasurement:
     max_seqs: int = 32
     idle_gap_ms: float = 100.0
     """How long the device idles before each step timed after idle (0: none timed)."""
+    after_decode: bool = True
+    """Time each step right after an untimed one-sequence decode (False: right after the
+    previous shape, as before; kept for the A/B in bench/gen_live_vs_sim.py)."""
     idle_after_ms: float = 1.0
     """The threshold written with the fitted restart: a step after more idle pays it (1 ms:
     far above the live runtime's own gaps between back-to-back steps, ~40 us)."""
@@ -208,6 +214,7 @@ def measure_steps(
 
     pools = {c: _prefilled(model, prompt, c, measurement) for c in contexts}
     lengths = {c: [c] * measurement.max_seqs for c in contexts}
+    lead = _LeadDecode(model, prompt, contexts[0]) if measurement.after_decode else None
     samples: dict[_Shape, list[tuple[float, int]]] = {s: [] for s in shapes}
     total = (measurement.repeats + 1) * len(shapes)
     for round_ in range(measurement.repeats + 1):
@@ -216,6 +223,8 @@ def measure_steps(
             n = shape.decode_seqs
             pool, length = pools.get(shape.context, []), lengths.get(shape.context, [])
             context = sum(length[:n])
+            if lead is not None:
+                lead.step()
             synchronize(device)
             started = time.perf_counter()
             if chunks:
@@ -230,6 +239,26 @@ def measure_steps(
             if progress is not None:
                 progress((round_ * len(shapes) + index + 1) / total)
     return tuple(_point(shape, timings) for shape, timings in samples.items())
+
+
+class _LeadDecode:
+    """One sequence, decoded untimed before each timed step; re-prefilled (untimed) before
+    its context reaches the model's limit."""
+
+    def __init__(
+        self, model: GenerativeModel, prompt: Callable[[int], torch.Tensor], context: int
+    ) -> None:
+        self._model, self._prompt = model, prompt
+        self._context = max(1, min(context, model.max_context // 2))
+        self._state: list[Any] = []
+        self._length = model.max_context  # prefilled at the first step
+
+    def step(self) -> None:
+        if self._length >= self._model.max_context - 1:
+            prefill = self._model.prefill([self._prompt(self._context)], [None])
+            self._state, self._length = _states(prefill, 1, "prefill"), self._context
+        self._state = _states(self._model.decode(self._state), 1, "decode")
+        self._length += 1
 
 
 def _states(out: object, n: int, method: str) -> list[Any]:
