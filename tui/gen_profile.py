@@ -172,8 +172,8 @@ def idle_lines(profile: GenProfile) -> list[str]:
 
 
 _MIXED = (
-    "mixed steps run as two calls (a prefill, then a decode) while analytic-llm prices a "
-    "step as one, so most of the fit's error is theirs"
+    "mixed steps run as two calls (a prefill, then a decode), whose second call one constant "
+    "(mixed_step_ms) prices only roughly, so most of the fit's error is theirs"
 )
 
 

@@ -58,7 +58,8 @@ def test_run_with_a_poorly_fitted_profile_warns_and_names_the_mixed_steps(
         f"warning: --profile {path} fits its measured steps poorly (R² -2.20, below 0.5; worst "
         "relative error 98.8%), so times simulated from it can be far off; profile again "
         "(more --repeats, a quieter machine); mixed steps run as two calls (a prefill, then a "
-        "decode) while analytic-llm prices a step as one, so most of the fit's error is theirs\n"
+        "decode), whose second call one constant (mixed_step_ms) prices only roughly, so most "
+        "of the fit's error is theirs\n"
     ), err
     profile = load_gen_profile(path)
     assert "note: mixed steps run as two calls" in format_gen_profile(profile)

@@ -93,7 +93,7 @@ def test_a_profile_writes_the_restart_and_reads_it_back(tmp_path: Any) -> None:
     assert priced.idle_restart_ms == max(0.0, point.median_ms - price_ms(profile.cost, point))
     doc = profile.to_json()
     assert doc["idle"]["idle_restart_ms"] == profile.cost.idle_restart_ms
-    assert "idle_restart_ms" not in doc["coefficients"]  # the four analytic terms only
+    assert "idle_restart_ms" not in doc["coefficients"]  # the five fitted terms only
     path = tmp_path / "fit.json"
     path.write_text(json.dumps(doc))
     assert load_gen_profile(path) == profile
