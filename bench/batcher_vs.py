@@ -3,7 +3,7 @@ plain asyncio batcher, side by side on the same arrivals (the harness of ``vs_ra
 
     pip install -e ".[bench]"     # ray[serve] and batched (both optional)
     cd bench && python batcher_vs.py [--seconds 5] [--rates 5000,10000] [--rounds 3]
-        [--runtimes NAME,...] [--quiet-below LOAD] [--driver loop|thread] [--switch-ms MS]
+        [--runtimes NAME,...] [--quiet-below LOAD] [--driver loop|select|thread] [--switch-ms MS]
 
 Workload: Poisson arrivals (seed 0); each request an asyncio task awaiting one call, sent at
 its scheduled time (``open_loop.drive``); a blocking model of t(n) = 2 ms + 0.05 ms*n
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 from common import machine
-from open_loop import DRIVERS, WARM_UP_CALLS, drive
+from open_loop import DRIVERS, WARM_UP_CALLS, drive, run
 from plain_batcher import PlainBatcher
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, arrivals_of, schedule
 
@@ -71,7 +71,7 @@ def measured(
 ) -> dict[str, float]:
     """One run, plus the device's median idle gap between batches (at overload: handoff cost)."""
     SPANS.clear()
-    result = asyncio.run(drive(make(), times, driver=driver))
+    result = run(drive(make(), times, driver=driver), driver)
     spans = np.array(SPANS[WARM_UP_CALLS:])
     gaps = spans[1:, 0] - spans[:-1, 1]
     result["gap_us"] = float(np.median(gaps)) * 1e6 if len(gaps) else math.nan
@@ -178,6 +178,7 @@ def main() -> None:
         choices=DRIVERS,
         default="loop",
         help="loop: the driver sleeps on the event loop (ms-rounded, the original harness); "
+        "select: the same on a select() loop (microsecond timers); "
         "thread: a helper thread paces arrivals precisely (see open_loop.py)",
     )
     args = parser.parse_args()

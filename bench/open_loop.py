@@ -6,26 +6,40 @@ The driver's own lateness (scheduled arrival -> the call made) is reported as ``
 and ``late p99``, so that part of the figure is shown, not hidden; ``switches`` counts the
 process's voluntary context switches per request (thread handoffs; load-independent).
 
-Two drivers: ``loop`` sleeps on the event loop between arrivals (asyncio rounds every sleep
-up to a whole millisecond, so arrivals come in bursts up to ~1 ms late); ``thread`` paces
-them in a helper thread (``time.sleep`` to each arrival, ~0.1 ms precise) that hands every
-arrival due to the loop in one ``call_soon_threadsafe``.
+Three drivers: ``loop`` sleeps on the event loop between arrivals (asyncio's default epoll
+selector rounds every sleep up to a whole millisecond, so arrivals come in bursts up to ~1 ms
+late); ``select`` is the same driver on an event loop whose selector is ``select()``, which
+takes its timeout in microseconds (the loop's timers are then as punctual as the machine
+wakes a thread); ``thread`` paces them in a helper thread (``time.sleep`` to each arrival,
+~0.1 ms precise) that hands every arrival due to the loop in one ``call_soon_threadsafe``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import resource
+import selectors
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import numpy as np
 
 from batchtui.engine.live.clock import tighten_timer_slack
 
-DRIVERS = ("loop", "thread")
+DRIVERS = ("loop", "select", "thread")
 WARM_UP_CALLS = 3  # Ray builds its batch queue on the first call; everyone gets the same
+
+
+def run(main: Coroutine[Any, Any, Any], driver: str = "loop") -> Any:
+    """``asyncio.run(main)``, on a ``select()`` event loop for the ``select`` driver."""
+    if driver != "select":
+        return asyncio.run(main)
+    with asyncio.Runner(
+        loop_factory=lambda: asyncio.SelectorEventLoop(selectors.SelectSelector())
+    ) as runner:
+        return runner.run(main)
 
 
 class Trace:

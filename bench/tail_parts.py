@@ -1,7 +1,7 @@
 """Where the batcher's latency tail goes: each request's time split at every handoff.
 
     cd bench && python tail_parts.py [--seconds 3] [--rate 5000] [--rounds 3]
-        [--runtimes NAME,...] [--switch-ms 5,0.5] [--gc on,freeze,off] [--driver loop|thread]
+        [--runtimes NAME,...] [--switch-ms 5,0.5] [--gc on,freeze,off] [--driver loop|select|thread]
 
 The harness of ``batcher_vs.py`` (Poisson arrivals, seed 0; one asyncio task per request;
 a blocking model of 2 ms + 0.05 ms*n in a worker thread; max batch 32, max wait 5 ms).
@@ -25,7 +25,6 @@ pauses (``gc.callbacks``) are summed per run. Medians over rounds of each per-ru
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import math
 import os
@@ -38,7 +37,7 @@ from typing import Any
 import numpy as np
 from batcher_vs import TimerThreadBatcher
 from common import machine
-from open_loop import DRIVERS, Trace, drive
+from open_loop import DRIVERS, Trace, drive, run
 from plain_batcher import PlainBatcher
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, arrivals_of, schedule
 
@@ -116,7 +115,7 @@ def one_run(name: str, times: np.ndarray, gc_mode: str, driver: str) -> dict[str
     gc.callbacks.append(pauses)
     trace = Trace(len(times))
     try:
-        result = asyncio.run(drive(call, times, trace, driver))
+        result = run(drive(call, times, trace, driver), driver)
     finally:
         gc.callbacks.remove(pauses)
         gc.enable()
