@@ -129,10 +129,16 @@ def gap_cause(v: Validation) -> str | None:
             f"{live.offered_rps:,.0f} req/s offered): the device ran slower than its profile{busy}"
         )
     service = f"batch time p99 {live.service.p99:.3g} ms, profiled {sim.service.p99:.3g} ms"
-    if gap < 0:
-        return f"live batches ran faster ({service}): the profile was measured in a slower spell"
     grew_service = (live.service.p99 or 0.0) - (sim.service.p99 or 0.0)
     grew_wait = (live.queue_wait.p99 or 0.0) - (sim.queue_wait.p99 or 0.0)
+    if gap < 0 and grew_wait < grew_service:  # the wait shrank the more: a charged lateness
+        return (
+            f"requests waited less live (queue wait p99 {live.queue_wait.p99:.3g} ms, simulated "
+            f"{sim.queue_wait.p99:.3g} ms): the profile's wake-up lateness or batch-time tail "
+            "was measured in a slower spell"
+        )
+    if gap < 0:
+        return f"live batches ran faster ({service}): the profile was measured in a slower spell"
     if grew_service >= grew_wait:
         return (
             f"batches ran longer live ({service}): the profile's batch times (a median per "
