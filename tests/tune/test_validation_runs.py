@@ -5,12 +5,14 @@ Ctrl-C that keeps the runs that finished."""
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from batchtui.engine.lab import Lab
 from batchtui.engine.metrics import LaneStats
+from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import Scenario
 from batchtui.engine.tune import TuneRequest
 from batchtui.engine.tune.validation import (
@@ -23,6 +25,8 @@ from batchtui.engine.tune.validation import (
     validate_winner,
     winner_scenario,
 )
+from batchtui.tui.stop_request import StopRequest
+from batchtui.tui.tune_command import _validate
 from batchtui.tui.tune_preset import validated_figures
 from batchtui.tui.tune_report import format_tune, repeatability
 from tests.tune.cases import analytic
@@ -200,3 +204,25 @@ def test_ctrl_c_during_a_run_drops_that_run_and_keeps_the_ones_before() -> None:
     assert (len(v.runs), v.runs_asked) == (2, 4)
     assert all(f in v.measured for f in FIGURES)
     assert validate_runs(live, predicted_on, 0.2, 4, call=call) is None  # none finished
+
+
+def test_each_live_run_is_its_own_backend_call_asking_for_a_gpu(stats: LaneStats) -> None:
+    # How a Ray backend sees validation: one task a run, each with num_gpus=1 where the model
+    # may land on a GPU (``Ray.call`` grants it only on a cluster that has one).
+    asked: list[tuple[str, bool]] = []
+
+    class Backend:
+        def call(self, fn: Any, *args: Any, gpu: bool = False) -> Any:
+            asked.append((fn.__name__, gpu))
+            return _run(stats, 1.0 + len(asked))  # a live run, as a remote task would return
+
+    cost = analytic("static", rate=400.0, pattern="poisson")
+    torch_on_auto = dataclasses.replace(
+        cost, model=ModelSpec("mlp", {"width": 64, "depth": 1}), device="auto"
+    )
+    best = SimpleNamespace(params={"max_batch_size": 8, "max_wait_ms": 1.0})
+    results: Any = [SimpleNamespace(lane="static", best=best)]
+    out, stopped = _validate(torch_on_auto, cost, results, 0.2, 3, Backend(), StopRequest())
+    assert asked == [("serve_live", True)] * 3
+    assert not stopped
+    assert out["static"].measured_range("p99_ms") == (2.0, 4.0)
