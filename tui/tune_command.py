@@ -71,6 +71,10 @@ VALIDATE_RUNS = Param(
 )
 DEFAULTS = ScenarioDefaults()
 INTERRUPTED = 130
+VALIDATION_STOP = "stopping after the running validation run (Ctrl-C again to drop it)"
+VALIDATION_STOPPED = (
+    "interrupted: validation stopped; the figures above are of the live runs that finished"
+)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -225,12 +229,6 @@ def run(args: argparse.Namespace) -> int:
         print(VALIDATION_STOPPED, file=sys.stderr)
         return INTERRUPTED
     return 0 if pick is not None else 1
-
-
-VALIDATION_STOP = "stopping after the running validation run (Ctrl-C again to drop it)"
-VALIDATION_STOPPED = (
-    "interrupted: validation stopped; the figures above are of the live runs that finished"
-)
 
 
 def _validate_runs(args: argparse.Namespace) -> int:

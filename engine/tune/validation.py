@@ -182,8 +182,8 @@ def validate_runs(
     """``validate_winner`` with ``runs`` live runs of the same arrivals, each through ``call``
     (a Ray task asking for its GPU, say). A stop request or Ctrl-C ends it with the runs that
     finished (``runs_asked`` says how many were asked); None when none had."""
-    lane, done = live.lanes[0].name, []
-    predicted = None
+    lane, done = live.lanes[0].name, list[LiveRun]()
+    predicted: LaneStats | None = None
     try:
         predicted = predict(predicted_on, seconds)
         for i in range(runs):
