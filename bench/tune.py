@@ -2,7 +2,8 @@
 simulator said?
 
     python bench/tune.py [--rounds 3] [--seconds 5] [--rate 2000] [--width 512] [--depth 2]
-                         [--skip-validation] [--only-generative]
+                         [--validate-runs 3] [--profiles median,tail]
+                         [--skip-validation] [--only-generative] [--only-validation]
 
 1. Tune time: ``tune_scenario`` for each policy alone (static, dynamic, predictive) on the
    default scenario (analytic t(n) = 2 + 0.05 n ms, Poisson 2,000 req/s, p99 SLO 20 ms) at the
@@ -18,6 +19,10 @@ simulator said?
    round). It also keeps each size's batch-time distribution, timed after sleeps: each
    policy is tuned and validated twice, on the profile without it (``median``, each size
    priced by its median, as before) and with it (``tail``), served live one after the other.
+   Each winner is served ``--validate-runs`` times (``tune --validate-runs``): beside the gap
+   (against the runs' median) each row gives the live runs' own p99 range and spread
+   (max / min), and whether the prediction lies within that range, i.e. whether the gap is
+   any bigger than this machine's run-to-run spread.
 3. Generative tune time: ``tune_gen_scenario`` for each generative lane alone (continuous,
    and the request-level dynamic lane serving tokens) on ``batchtui tune --model analytic-llm``'s
    default scenario (Poisson 4 req/s, 256 prompt / 128 output tokens, DistServe's OPT-13B
@@ -30,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import statistics
 import sys
 import tempfile
@@ -47,7 +51,7 @@ from batchtui.engine.tune import SearchConfig, TuneRequest, tune_scenario
 from batchtui.engine.tune.backends import Inline
 from batchtui.engine.tune.cost_model import profiled
 from batchtui.engine.tune.gen_tuner import GenTuneRequest, tune_gen_scenario
-from batchtui.engine.tune.validation import validate_winner, winner_scenario
+from batchtui.engine.tune.validation import validate_runs, winner_scenario
 
 KINDS = ("static", "dynamic", "predictive")
 GEN_KINDS = ("continuous", "dynamic")
@@ -108,25 +112,38 @@ def gen_tune_times(rounds: int) -> None:
             print(f"{objective:<11} {kind:<11} {median:9.2f} {cpu_s:6.2f} {shown:>18}  {pick}")
 
 
-def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth: int) -> None:
+def validation_gaps(
+    rounds: int,
+    seconds: float,
+    rate: float,
+    width: int,
+    depth: int,
+    runs: int = 3,
+    labels: tuple[str, ...] = ("median", "tail"),
+) -> None:
     """Predicted vs measured p99 of each tuned winner on the real mlp model, tuned twice per
     round on the same profile: without its batch-time distribution (``median``: each size
-    priced by its median, as before) and with it (``tail``), each winner served live."""
+    priced by its median, as before) and with it (``tail``), each winner served live ``runs``
+    times, its gap set beside the live runs' own spread."""
     print(
         f"\n# validation on mlp {width}x{depth} (cpu), Poisson {rate:g} req/s, SLO 20 ms, "
-        f"{seconds:g} s live"
+        f"{seconds:g} s live x {runs} runs (measured: their median)"
     )
     print(
         f"{'round':<6} {'objective':<10} {'policy':<11} {'profile':<7} {'pred p50':>9} "
-        f"{'meas p50':>9} {'pred p99':>9} {'meas p99':>9} {'p99 gap':>8}  load"
+        f"{'meas p50':>9} {'pred p99':>9} {'meas p99':>9} {'live p99 range':>15} "
+        f"{'spread':>7} {'p99 gap':>8} {'within':>6}  load"
     )
     gaps: dict[tuple[str, str, str], list[float]] = {}
+    spreads: dict[tuple[str, str, str], list[float]] = {}
+    inside: dict[tuple[str, str, str], list[bool]] = {}
     model = ModelSpec("mlp", {"width": width, "depth": depth})
     base = Scenario(load=LoadSpec(rate_rps=rate), model=model, device="cpu")
     for i in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
             cost = profiled(base, PROFILE_MAX_BATCH, Path(folder), None)
             costs = {"median": profile_without(cost, Path(folder), "batch_time"), "tail": cost}
+            costs = {label: costs[label] for label in labels}
             service = cost.build_service()
             wakeup = service.wakeup  # type: ignore[attr-defined]
             spread = service.batch_time  # type: ignore[attr-defined]
@@ -143,26 +160,44 @@ def validation_gaps(rounds: int, seconds: float, rate: float, width: int, depth:
                         request = TuneRequest(objective, slo_ms=20.0)
                         (r,) = tune_scenario(search, request, {}, SearchConfig(), Inline())
                         assert r.best is not None, f"{kind}: SLO not met"
-                        v = validate_winner(
+                        v = validate_runs(
                             winner_scenario(live, lane, r.best.params),
                             winner_scenario(search, lane, r.best.params),
                             seconds,
+                            runs,
                         )
+                        assert v is not None and len(v.runs) == runs
+                        key = (objective, kind, label)
                         gap = v.error("p99_ms") or 0.0
-                        gaps.setdefault((objective, kind, label), []).append(gap)
+                        gaps.setdefault(key, []).append(gap)
+                        low, high = v.measured_range("p99_ms") or (v.measured["p99_ms"],) * 2
+                        assert low is not None and high is not None
+                        spreads.setdefault(key, []).append(high / low)
+                        within = bool(v.predicted_within_range("p99_ms"))
+                        inside.setdefault(key, []).append(within)
+                        loads = [r.load_average or 0.0 for r in v.runs]
                         p, m = v.predicted, v.measured
                         print(
                             f"{i + 1:<6} {objective:<10} {kind:<11} {label:<7} "
                             f"{p['p50_ms']:9.3f} {m['p50_ms']:9.3f} {p['p99_ms']:9.3f} "
-                            f"{m['p99_ms']:9.3f} {gap:+8.1%}  {os.getloadavg()[0]:.2f}  "
-                            f"{v.device}",
+                            f"{m['p99_ms']:9.3f} {f'{low:.3f}-{high:.3f}':>15} "
+                            f"{high / low:6.1f}x {gap:+8.1%} {'yes' if within else 'no':>6}  "
+                            f"{min(loads):.2f}-{max(loads):.2f}  {v.device}",
                             flush=True,
                         )
                         if v.likely_cause:
                             print(f"{'':<6} likely cause: {v.likely_cause}", flush=True)
-    print("\nmedian p99 gap (measured - predicted) / predicted:")
-    for (objective, kind, label), values in gaps.items():
-        print(f"  {objective:<10} {kind:<11} {label:<7} {statistics.median(values):+.1%}")
+    print(
+        "\nmedian p99 gap (measured median - predicted) / predicted; median live spread "
+        "(max / min p99 of one winner's runs); rounds whose prediction lies within the runs' range:"
+    )
+    for key, values in gaps.items():
+        objective, kind, label = key
+        print(
+            f"  {objective:<10} {kind:<11} {label:<7} {statistics.median(values):+8.1%}  "
+            f"spread {statistics.median(spreads[key]):5.1f}x  "
+            f"within {sum(inside[key])} of {len(inside[key])}"
+        )
 
 
 def main() -> int:
@@ -172,15 +207,24 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=2000.0)
     parser.add_argument("--width", type=int, default=512)
     parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--validate-runs", type=int, default=3)
+    parser.add_argument("--profiles", default="median,tail", help="median, tail or both")
     parser.add_argument("--skip-validation", action="store_true")
     parser.add_argument("--only-generative", action="store_true")
+    parser.add_argument("--only-validation", action="store_true")
     args = parser.parse_args()
+    labels = tuple(args.profiles.split(","))
+    if not set(labels) <= {"median", "tail"} or args.validate_runs < 1:
+        parser.error("--profiles takes median and/or tail; --validate-runs at least 1")
     print(machine())
-    if not args.only_generative:
+    if not args.only_generative and not args.only_validation:
         tune_times(args.rounds)
-    gen_tune_times(args.rounds)
+    if not args.only_validation:
+        gen_tune_times(args.rounds)
     if not args.skip_validation and not args.only_generative:
-        validation_gaps(args.rounds, args.seconds, args.rate, args.width, args.depth)
+        validation_gaps(
+            args.rounds, args.seconds, args.rate, args.width, args.depth, args.validate_runs, labels
+        )
     return 0
 
 

@@ -1,12 +1,14 @@
 """``batchtui tune``: search every knob of each lane for the objective under the SLO, then prove it.
 
 Flags are checked and output paths tried before any work; a torch model is measured once
-and searched on its profile; ``--validate`` serves the winners on the real model.
+and searched on its profile; ``--validate`` serves the winners on the real model
+(``--validate-runs`` times each, to show the live runs' own spread beside the gap).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 import tempfile
@@ -25,8 +27,7 @@ from batchtui.engine.tune.objectives import OBJECTIVE_HELP
 from batchtui.engine.tune.search import LaneTune, optuna_module
 from batchtui.engine.tune.space import largest_batch
 from batchtui.engine.tune.trial import TrialResult
-from batchtui.engine.tune.validation import Validation, validate_winner, winner_scenario
-from batchtui.presets.from_lane import measured_figures
+from batchtui.engine.tune.validation import Validation, validate_runs, winner_scenario
 from batchtui.tui.gen_args import GEN_FLAGS, add_gen_arguments, is_generative, refuse_gen_flags
 from batchtui.tui.gen_tune import TuneFlags, run_gen_tune
 from batchtui.tui.json_output import write_json_atomically
@@ -41,8 +42,8 @@ from batchtui.tui.scenario_args import (
     scenario_from_args,
 )
 from batchtui.tui.stop_request import StopRequest
-from batchtui.tui.tune_preset import save_tuned
-from batchtui.tui.tune_report import format_tune, tune_json
+from batchtui.tui.tune_preset import save_tuned, validated_figures
+from batchtui.tui.tune_report import format_tune, stopped_json, tune_json
 from batchtui.tui.wakeup_note import print_wakeup_note
 
 TRIALS = Param(
@@ -60,8 +61,20 @@ SECONDS = Param(
     unit="s",
 )
 WORKERS = Param("workers", int, 1, 1, 256, "trials run at once in local processes (or Ray tasks)")
+VALIDATE_RUNS = Param(
+    "validate_runs",
+    int,
+    1,
+    1,
+    100,
+    "with --validate, live runs of each winner: the report gives their median and range",
+)
 DEFAULTS = ScenarioDefaults()
 INTERRUPTED = 130
+VALIDATION_STOP = "stopping after the running validation run (Ctrl-C again to drop it)"
+VALIDATION_STOPPED = (
+    "interrupted: validation stopped; the figures above are of the live runs that finished"
+)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -104,6 +117,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="serve each winner on the real model "
         "on the wall clock; show predicted vs measured p50/p99/throughput",
     )
+    add_param_flag(g, VALIDATE_RUNS, default=VALIDATE_RUNS.default, unset=None)
     g.add_argument(
         "-o",
         "--output",
@@ -145,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
     given_s = None if args.seconds is None else checked(SECONDS, args.seconds)
     seconds = SECONDS.default if given_s is None else given_s
     workers = checked(WORKERS, args.workers)
+    runs = _validate_runs(args)
     low_high = None
     if args.rates is not None:
         low, high, _ = parse_rates(args.rates, with_steps=False)
@@ -188,14 +203,19 @@ def run(args: argparse.Namespace) -> int:
             with StopRequest() as stop:
                 results = tune_scenario(cost, request, fixed, config, backend, _progress(), stop)
             validations: dict[str, Validation] = {}
+            stopped = False
             if args.validate and not any(r.interrupted for r in results):
-                validations = _validate(scenario, cost, results, seconds, backend)
+                with StopRequest(VALIDATION_STOP) as stop:
+                    validations, stopped = _validate(
+                        scenario, cost, results, seconds, runs, backend, stop
+                    )
         finally:
             backend.close()
     pick = chosen(results)
     print(format_tune(scenario, request, results, validations, pick))
     if json_path is not None:
-        write_json_atomically(json_path, tune_json(scenario, request, results, validations, pick))
+        doc = tune_json(scenario, request, results, validations, pick)
+        write_json_atomically(json_path, stopped_json(doc) if stopped else doc)
     if preset_path is not None:
         if pick is None or pick.best is None:
             print(f"no preset written: no lane met --slo-ms {scenario.slo_ms:g}", file=sys.stderr)
@@ -205,7 +225,24 @@ def run(args: argparse.Namespace) -> int:
     if any(r.interrupted for r in results):
         print("interrupted: the results above are the best found so far", file=sys.stderr)
         return INTERRUPTED
+    if stopped:
+        print(VALIDATION_STOPPED, file=sys.stderr)
+        return INTERRUPTED
     return 0 if pick is not None else 1
+
+
+def _validate_runs(args: argparse.Namespace) -> int:
+    """``--validate-runs``, checked: for --validate, and for request-level models only."""
+    if args.validate_runs is None:
+        return VALIDATE_RUNS.default  # type: ignore[return-value]
+    runs = checked(VALIDATE_RUNS, args.validate_runs)
+    if not args.validate:
+        raise ConfigError("--validate-runs", "is for --validate (add --validate)")
+    if runs > 1 and is_generative(args):
+        raise ConfigError(
+            "--validate-runs", "is for request-level models; a generative --validate runs once"
+        )
+    return runs
 
 
 def _check_preset_path(text: str) -> Path:
@@ -253,20 +290,52 @@ def _progress() -> Any:
 
 
 def _validate(
-    scenario: Scenario, cost: Scenario, results: list[LaneTune], seconds: float, backend: Any
-) -> dict[str, Validation]:
-    """Each lane's winner served live (the real model) beside its simulated prediction."""
+    scenario: Scenario,
+    cost: Scenario,
+    results: list[LaneTune],
+    seconds: float,
+    runs: int,
+    backend: Any,
+    stop: StopRequest,
+) -> tuple[dict[str, Validation], bool]:
+    """Each lane's winner served live ``runs`` times (the real model) beside its simulated
+    prediction, and whether Ctrl-C cut it short (the runs that finished are kept)."""
     out = {}
-    # A real model that may land on a GPU asks for one (Ray grants it only where there is one).
+    # A real model that may land on a GPU asks for one (Ray grants it only where there is one),
+    # for each run: one task a run.
     gpu = scenario.model.is_torch and scenario.device.startswith(("auto", "cuda"))
+    call = functools.partial(backend.call, gpu=gpu)
     for r in results:
         if r.best is None:
             continue
         lane = next(spec for spec in scenario.lanes if spec.name == r.lane)
         live = winner_scenario(scenario, lane, r.best.params)
         predicted_on = winner_scenario(cost, lane, r.best.params)
-        out[r.lane] = backend.call(validate_winner, live, predicted_on, seconds, gpu=gpu)
-    return out
+        v = validate_runs(
+            live, predicted_on, seconds, runs, call=call, on_run=_run_progress(), should_stop=stop
+        )
+        if v is not None:
+            out[r.lane] = v
+        if v is None or len(v.runs) < runs:
+            return out, True
+    return out, False
+
+
+def validating(lane: str, run: int, runs: int) -> str:
+    """The progress line of a live validation run."""
+    return f"validating {lane}: run {run} of {runs}"
+
+
+def _run_progress() -> Any:
+    """Each live validation run as it starts, on one stderr line (terminals only)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(lane: str, run: int, runs: int) -> None:
+        end = "\n" if run == runs else ""
+        print(f"\r{validating(lane, run, runs)}   ", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _save(
@@ -276,9 +345,7 @@ def _save(
     lane = next(spec for spec in scenario.lanes if spec.name == pick.lane)
     measured = None
     if check is not None:
-        measured = measured_figures(
-            check.stats, device=check.device, command="batchtui tune --validate"
-        )
+        measured = validated_figures(check)
     save_tuned(
         path,
         lane,

@@ -1,5 +1,6 @@
 """What ``batchtui tune`` prints and writes: the pick per lane, the closest when the SLO cannot
-be met, the Pareto front, and the validation beside the prediction."""
+be met, the Pareto front, and the validation beside the prediction (with several live runs,
+their median and range, and whether the prediction lies within that range)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from batchtui.engine.scenario import Scenario
 from batchtui.engine.tune import TuneRequest
 from batchtui.engine.tune.search import LaneTune, result_to_json
 from batchtui.engine.tune.trial import TrialResult
-from batchtui.engine.tune.validation import FIGURES, Validation
+from batchtui.engine.tune.validation import FIGURES, GAP_GOAL, Validation
 from batchtui.tui.text_table import num, text_table
 
 TUNE_FORMAT = "batchtui.tune/1"
@@ -88,16 +89,51 @@ def format_tune(
             out += front_block(r, what, ("p99 ms", column))
     if validations:
         devices = ", ".join(sorted({v.device for v in validations.values()}))
+        repeated = any(v.repeated for v in validations.values())
+        how = f"median of {_runs(validations)}, " if repeated else ""
         out.append(
             f"\nvalidation: predicted (simulator) vs measured (live, wall clock) on {devices}"
+            + (f" ({how}error against the median)" if repeated else "")
         )
-        out += validation_table(validations, FIGURES)
+        out += validation_table(validations, FIGURES, ranges=repeated)
+        out += [line for v in validations.values() if (line := repeatability(v))]
         out += _causes(validations)
     if pick is not None:
         out.append(f"\nchosen: {pick.lane} ({pick.kind})")
     else:
         out.append(f"\nno lane meets p99 <= {fmt(request.slo_ms)} ms; see 'closest' above")
     return "\n".join(out)
+
+
+def _runs(validations: dict[str, Validation]) -> str:
+    """How many live runs each figure is the median of: "3 runs", or "2 of 3 runs" when
+    Ctrl-C stopped the validation."""
+    asked = max(v.runs_asked for v in validations.values())
+    done = {len(v.runs) for v in validations.values()}
+    if done == {asked}:
+        return f"{asked} runs"
+    return f"{'/'.join(map(str, sorted(done)))} of {asked} runs"
+
+
+def repeatability(v: Validation) -> str | None:
+    """Whether the p99 gap is beyond the machine's own run-to-run spread: the live runs'
+    p99 range, how far apart its ends are, and where the prediction lies; None for one run."""
+    span, predicted = v.measured_range("p99_ms"), v.predicted.get("p99_ms")
+    if span is None or predicted is None:
+        return None
+    low, high = span
+    spread = f"{high / low:.1f}x" if low > 0 else "-"
+    where = "below" if predicted < low else "above" if predicted > high else "within"
+    if where == "within":
+        verdict = "the gap is within this machine's run-to-run spread"
+    elif abs(v.error("p99_ms") or 0.0) <= GAP_GOAL:  # a tight range, a small gap
+        verdict = f"the gap is beyond the runs' spread but within the {GAP_GOAL:.0%} goal"
+    else:
+        verdict = "the gap is beyond this machine's run-to-run spread"
+    return (
+        f"{v.lane}: live p99 over {len(v.runs)} runs {num(low)}-{num(high)} ms (spread "
+        f"{spread}); the prediction {num(predicted)} ms lies {where} that range: {verdict}"
+    )
 
 
 def _causes(validations: dict[str, Validation]) -> list[str]:
@@ -128,18 +164,24 @@ def front_block(r: LaneTune, what: str, columns: tuple[str, str]) -> list[str]:
     return [f"  Pareto front, {what}{more}:", *("    " + line for line in table.splitlines())]
 
 
-def validation_table(validations: dict[str, Any], figures: tuple[str, ...]) -> list[str]:
+def validation_table(
+    validations: dict[str, Any], figures: tuple[str, ...], ranges: bool = False
+) -> list[str]:
     """Predicted, measured and their relative error, a row per lane and figure
-    (``validations``: request-level or generative, with ``predicted``/``measured``/``error``)."""
+    (``validations``: request-level or generative, with ``predicted``/``measured``/``error``);
+    with ``ranges``, the live runs' min-max beside the measured median."""
     rows = []
     for lane, v in validations.items():
         for f in figures:
             err = v.error(f)
-            row = (lane, f, num(v.predicted[f]), num(v.measured[f]))
+            row: tuple[str, ...] = (lane, f, num(v.predicted[f]), num(v.measured[f]))
+            if ranges:
+                span = v.measured_range(f)
+                row += ("-" if span is None else f"{num(span[0])}-{num(span[1])}",)
             rows.append((*row, "-" if err is None else f"{err:+.1%}"))
-    return text_table(
-        ("lane", "figure", "predicted", "measured", "error"), rows, (False, False, True, True, True)
-    ).splitlines()
+    heads = ("lane", "figure", "predicted", "measured", *(("live range",) if ranges else ()))
+    right = (False, False, *(True,) * (len(heads) - 1))
+    return text_table((*heads, "error"), rows, right).splitlines()
 
 
 def _finite(r: TrialResult) -> bool:
@@ -166,6 +208,11 @@ def tune_json(
         "chosen": pick.lane if pick else None,
         "lanes": lanes_json(results, validations),
     }
+
+
+def stopped_json(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` marked as holding only the live runs that finished before Ctrl-C (additive)."""
+    return {**doc, "validation_interrupted": True}
 
 
 def lanes_json(results: list[LaneTune], validations: dict[str, Any]) -> list[dict[str, Any]]:

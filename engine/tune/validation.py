@@ -3,6 +3,8 @@
 Predicted figures come from the simulator on the tuner's cost (the model's measured profile);
 measured ones from the live runtime on the wall clock, on the same arrival schedule, under the
 profile's conditions (``conditions.py``). A gap beyond ``GAP_GOAL`` comes with its likely cause.
+A winner may be served several times (``validate_runs``): on a shared machine one live run's
+tail can move several-fold between minutes, so the runs' own spread says how far to trust a gap.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +25,23 @@ from batchtui.engine.tune.conditions import torch_threads, usable_cores
 FIGURES = ("p50_ms", "p99_ms", "throughput_rps")
 GAP_GOAL = 0.15  # issue 12: the validated p99 within 15% of the prediction
 BEHIND = 0.05  # a live lane that served 5% less than it was offered fell behind
+
+Call = Callable[..., Any]
+"""Runs ``fn(*args)`` somewhere and returns its result: here, or as a task with a GPU of its own."""
+OnRun = Callable[[str, int, int], None]
+"""Told (lane, run, runs) as each live run starts: progress."""
+
+
+@dataclass(frozen=True)
+class LiveRun:
+    """One live run of a winner: its figures, what served it, and the machine's load after."""
+
+    stats: LaneStats
+    device: str
+    load_average: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**figures(self.stats), "load_average": self.load_average}
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,27 @@ class Validation:
     predicted_stats: LaneStats | None = None  # the simulated run's figures
     load_average: float | None = None  # the machine's 1-minute load after the live run
     cores: int | None = None  # cores this process could use
+    # The live runs. With several, ``measured`` holds each figure's median over them, and
+    # ``stats`` and ``load_average`` are the median-p99 run's (the lower middle one of an even
+    # count). Built by hand without runs, ``stats`` is the one run.
+    runs: tuple[LiveRun, ...] = ()
+    runs_asked: int = 1  # more than ``len(runs)`` when Ctrl-C stopped the validation
+
+    @property
+    def repeated(self) -> bool:
+        """Whether several live runs were asked for: the report then shows their range."""
+        return self.runs_asked > 1
+
+    def measured_range(self, figure: str) -> tuple[float, float] | None:
+        """The lowest and highest ``figure`` over the live runs; None with fewer than two."""
+        values = [v for v in (figures(r.stats)[figure] for r in self.runs) if v is not None]
+        return (min(values), max(values)) if len(values) > 1 else None
+
+    def predicted_within_range(self, figure: str) -> bool | None:
+        """Whether the prediction lies within the live runs' own range (then the gap is no
+        bigger than the machine's run-to-run spread); None without a range or prediction."""
+        span, p = self.measured_range(figure), self.predicted.get(figure)
+        return None if span is None or p is None else span[0] <= p <= span[1]
 
     @property
     def likely_cause(self) -> str | None:
@@ -49,7 +91,7 @@ class Validation:
         return (m - p) / p
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "lane": self.lane,
             "predicted": self.predicted,
             "measured": self.measured,
@@ -58,6 +100,16 @@ class Validation:
             "load_average": self.load_average,
             "likely_cause": self.likely_cause,
         }
+        if self.repeated:  # additive: a single run's document is as before
+            out["runs_asked"] = self.runs_asked
+            out["runs"] = [r.to_json() for r in self.runs]
+            out["measured_range"] = {f: _listed(self.measured_range(f)) for f in FIGURES}
+            out["predicted_within_range"] = {f: self.predicted_within_range(f) for f in FIGURES}
+        return out
+
+
+def _listed(span: tuple[float, float] | None) -> list[float] | None:
+    return None if span is None else list(span)
 
 
 def gap_cause(v: Validation) -> str | None:
@@ -77,10 +129,16 @@ def gap_cause(v: Validation) -> str | None:
             f"{live.offered_rps:,.0f} req/s offered): the device ran slower than its profile{busy}"
         )
     service = f"batch time p99 {live.service.p99:.3g} ms, profiled {sim.service.p99:.3g} ms"
-    if gap < 0:
-        return f"live batches ran faster ({service}): the profile was measured in a slower spell"
     grew_service = (live.service.p99 or 0.0) - (sim.service.p99 or 0.0)
     grew_wait = (live.queue_wait.p99 or 0.0) - (sim.queue_wait.p99 or 0.0)
+    if gap < 0 and grew_wait < grew_service:  # the wait shrank the more: a charged lateness
+        return (
+            f"requests waited less live (queue wait p99 {live.queue_wait.p99:.3g} ms, simulated "
+            f"{sim.queue_wait.p99:.3g} ms): the profile's wake-up lateness or batch-time tail "
+            "was measured in a slower spell"
+        )
+    if gap < 0:
+        return f"live batches ran faster ({service}): the profile was measured in a slower spell"
     if grew_service >= grew_wait:
         return (
             f"batches ran longer live ({service}): the profile's batch times (a median per "
@@ -106,27 +164,93 @@ def figures(s: LaneStats) -> dict[str, float | None]:
 
 def validate_winner(live: Scenario, predicted_on: Scenario, seconds: float) -> Validation:
     """Serve ``live`` (one lane, the real model) for ``seconds`` on the wall clock, and simulate
-    ``predicted_on`` (the same lane and seed on the tuner's cost) for the same arrivals.
+    ``predicted_on`` (the same lane and seed on the tuner's cost) for the same arrivals."""
+    predicted = predict(predicted_on, seconds)
+    return from_runs(live.lanes[0].name, predicted, [serve_live(live, seconds)])
 
-    A torch model on the CPU runs with the thread count it was profiled with
-    (``torch_threads``)."""
+
+def validate_runs(
+    live: Scenario,
+    predicted_on: Scenario,
+    seconds: float,
+    runs: int,
+    *,
+    call: Call | None = None,
+    on_run: OnRun | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Validation | None:
+    """``validate_winner`` with ``runs`` live runs of the same arrivals, each through ``call``
+    (a Ray task asking for its GPU, say). A stop request or Ctrl-C ends it with the runs that
+    finished (``runs_asked`` says how many were asked); None when none had."""
+    lane, done = live.lanes[0].name, list[LiveRun]()
+    predicted: LaneStats | None = None
+    try:
+        predicted = predict(predicted_on, seconds)
+        for i in range(runs):
+            if should_stop is not None and should_stop():
+                break
+            if on_run is not None:
+                on_run(lane, i + 1, runs)
+            done.append((call or _here)(serve_live, live, seconds))
+    except KeyboardInterrupt:
+        pass  # the run under way is dropped; those before it stand
+    if predicted is None or not done:
+        return None
+    return from_runs(lane, predicted, done, runs_asked=runs)
+
+
+def _here(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
+
+
+def predict(predicted_on: Scenario, seconds: float) -> LaneStats:
+    """The simulated figures of ``predicted_on``'s one lane over ``seconds`` of arrivals."""
     sim = Lab(predicted_on)
     sim.run(seconds)
-    predicted = sim.snapshot().lanes[0]
+    return sim.snapshot().lanes[0]
+
+
+def serve_live(live: Scenario, seconds: float) -> LiveRun:
+    """``live``'s one lane served on the wall clock for ``seconds`` of arrivals. A torch model
+    on the CPU runs with the thread count it was profiled with (``torch_threads``)."""
     threads = torch_threads(live.device) if live.model.is_torch else contextlib.nullcontext()
     with threads:
         lab = Lab(live, mode="live")
         lab.run(seconds)
         device = str(lab.model.get("device_name") or lab.model.get("device") or live.device)
-    measured = lab.snapshot().lanes[0]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return LiveRun(lab.snapshot().lanes[0], device, load)
+
+
+def from_runs(
+    lane: str, predicted: LaneStats, runs: Sequence[LiveRun], runs_asked: int | None = None
+) -> Validation:
+    """The validation of ``lane`` from its prediction and its live runs (at least one): each
+    figure the median over the runs; the run with the median p99 stands for the rest in the
+    likely cause."""
+    asked = len(runs) if runs_asked is None else runs_asked
+    ranked = sorted(runs, key=lambda r: _or_inf(r.stats.latency.p99))
+    middle = ranked[(len(ranked) - 1) // 2]
+    per_run = [figures(r.stats) for r in runs]
+    devices = sorted({r.device for r in runs})
     return Validation(
-        live.lanes[0].name,
+        lane,
         figures(predicted),
-        figures(measured),
-        measured,
-        device,
+        {f: _median([x[f] for x in per_run]) for f in FIGURES},
+        middle.stats,
+        " / ".join(devices),
         predicted_stats=predicted,
-        load_average=load,
+        load_average=middle.load_average,
         cores=usable_cores(),
+        runs=tuple(runs),
+        runs_asked=asked,
     )
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+def _or_inf(x: float | None) -> float:
+    return float("inf") if x is None else x

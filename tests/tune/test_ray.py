@@ -7,6 +7,7 @@ import pytest
 
 from batchtui.engine.tune import SearchConfig, TuneRequest, tune_scenario
 from batchtui.engine.tune.backends import Inline, make_backend
+from batchtui.engine.tune.validation import validate_runs, winner_scenario
 from tests.tune.cases import analytic
 
 pytest.importorskip("ray")
@@ -25,6 +26,11 @@ def test_ray_tasks_give_the_pick_of_the_same_batches_run_here() -> None:
         assert backend.workers == 2
         (remote,) = tune_scenario(scenario, request, {}, config, backend)
         assert backend.call(_twice, 21) == 42  # how validation runs go (a GPU each on CUDA)
+        # tune --validate-runs 2: each live run a Ray task of its own.
+        live = winner_scenario(scenario, scenario.lanes[0], {"max_batch_size": 8})
+        v = validate_runs(live, live, 0.2, 2, call=backend.call)
+        assert v is not None and len(v.runs) == 2
+        assert all(r.stats.completed == r.stats.arrived > 100 for r in v.runs)
     finally:
         backend.close()
     here = Inline()
