@@ -19,7 +19,7 @@ from batchtui.tui import format as fmt
 
 GAP_LIMIT = 0.15  # issue 12's goal for a validated pick: measured p99 within 15% of predicted
 MIN_REQUESTS = 100  # fewer in the window, and its p99 is one request's latency, not a tail
-NOTE_PART_CELLS = 24  # every part fits a lane at 80x24 (FlowText breaks between parts only)
+NOTE_PART_CELLS = 22  # a lane's text at 80x24 (FlowText breaks between parts, never inside)
 
 
 @dataclass(frozen=True)
@@ -78,40 +78,45 @@ def gap(measured_ms: float, predicted_ms: float) -> float:
 def note_parts(
     pick: AppliedPick, clock: float, window_s: float, paused: bool = False
 ) -> list[Text]:
-    """The lane's line about the pick, as parts of at most NOTE_PART_CELLS cells: applied,
-    the prediction, then how far the window has got, or the measured figure and its gap
-    (beyond GAP_LIMIT said plainly, in red), then why it stopped or that it is paused."""
-    predicted = (
-        f"predicted {pick.figure} {fmt.ms(pick.predicted_ms)} ms"
-        if pick.predicted_ms is not None
-        else "predicted: requests lost"
-    )
-    parts = [Text("applied", style="bold"), Text(predicted)]
+    """The lane's note on the pick in at most three parts of NOTE_PART_CELLS cells (the
+    lane at 80x24 has room for three lines): how it stands (applied, paused, beyond
+    GAP_LIMIT in red, or why it stopped), the prediction, and how far the window has got
+    or what it measured with the gap (in the prediction's unit, said on the line above)."""
     m = pick.measured
+    predicted = pick.predicted_ms
+    off = gap(m.p99_ms, predicted) if m is not None and predicted is not None else None
+    far = off is not None and abs(off) > GAP_LIMIT and m is not None and m.requests >= MIN_REQUESTS
+    if pick.ended is not None:
+        state = Text(f"stopped: {pick.ended}", style="dim")
+    elif far:
+        state = Text(f"applied: off by >{GAP_LIMIT:.0%}", style="bold red")
+    else:
+        state = Text("applied · paused" if paused else "applied", style="bold")
+    parts = [
+        state,
+        Text(
+            f"predicted {pick.figure} {fmt.ms(predicted)} ms"
+            if predicted is not None
+            else "predicted: reqs lost"
+        ),
+    ]
     if m is not None and m.requests < MIN_REQUESTS:
         parts.append(Text(f"too few requests ({m.requests})", style="yellow"))
-    elif m is not None and pick.predicted_ms is None:
-        parts.append(Text(f"measured {fmt.ms(m.p99_ms)} ms"))
-    elif m is not None and pick.predicted_ms is not None:
-        off = gap(m.p99_ms, pick.predicted_ms)
-        far = abs(off) > GAP_LIMIT
-        ratio = _ratio(off)
+    elif m is not None:
+        shown = f"measured {fmt.ms(m.p99_ms)}"
         parts.append(
-            Text(f"measured {fmt.ms(m.p99_ms)} ms ({ratio})", style="bold red" if far else "")
+            Text(
+                shown if off is None else f"{shown} ({gap_text(off)})",
+                style="bold red" if far else "",
+            )
         )
-        if far:
-            parts.append(Text(f"off by more than {GAP_LIMIT:.0%}", style="bold red"))
     elif pick.ended is None:
         waited = 0.0 if pick.since is None else min(window_s, max(0.0, clock - pick.since))
         parts.append(Text(f"measuring: {waited:.0f} s of {window_s:g}", style="yellow"))
-    if pick.ended is not None:
-        parts.append(Text(f"stopped: {pick.ended}", style="dim"))
-    elif paused:
-        parts.append(Text("paused", style="dim"))
     return parts
 
 
-def _ratio(off: float) -> str:
+def gap_text(off: float) -> str:
     """The gap in at most six cells: +5%, -36%, then 12x, then >100x."""
     if abs(off) < 9.995:
         return f"{off:+.0%}"
