@@ -89,7 +89,8 @@ def note_parts(
     if pick.ended is not None:
         state = Text(f"stopped: {pick.ended}", style="dim")
     elif far:
-        state = Text(f"applied: off by >{GAP_LIMIT:.0%}", style="bold red")
+        off_by = f"off by >{GAP_LIMIT:.0%}"
+        state = Text(f"{off_by} · paused" if paused else f"applied: {off_by}", style="bold red")
     else:
         state = Text("applied · paused" if paused else "applied", style="bold")
     parts = [

@@ -51,6 +51,7 @@ def test_a_gap_beyond_fifteen_percent_is_said_plainly() -> None:
         "measured 8.75 (+87%)",
     ]
     assert "red" in str(parts[0].style) and "red" in str(parts[2].style)
+    assert str(note_parts(pick, 111.0, WINDOW, paused=True)[0]) == "off by >15% · paused"
     within = picked().seen(111.0, WINDOW, settings_since=100.0, p99_ms=5.3, requests=10_000)
     assert said(within, 111.0) == "applied · predicted p99 4.67 ms · measured 5.30 (+13%)"
     faster = picked().seen(111.0, WINDOW, settings_since=100.0, p99_ms=3.0, requests=10_000)
