@@ -67,6 +67,11 @@ async def test_t_tunes_the_focused_lane_and_applies_the_result() -> None:
         assert shown.endswith(
             f"{predicted} · measured {fmt.ms(window)} ({gap_text(gap(window, result.p99_ms))})"
         )
+        # Paused, no snapshot comes: the note says so at once, and picks up again after.
+        await pilot.press("space")
+        assert "paused · predicted p99" in plain(app, "dynamic")
+        await pilot.press("space")
+        assert "paused" not in plain(app, "dynamic")
         # Moving one of its sliders: the pick is no longer what runs, the comparison stops.
         app.query_one("#dynamic-max_wait_ms", Slider).focus()
         await pilot.press("right")
