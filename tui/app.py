@@ -57,6 +57,7 @@ from batchtui.engine.tune.job import (
 from batchtui.presets import Preset, resolve, save_preset, user_dir
 from batchtui.presets.from_lane import device_label, lane_preset, measured_figures
 from batchtui.tui import format as fmt
+from batchtui.tui.applied_pick import AppliedPick, note_parts
 from batchtui.tui.commands import DashboardCommands
 from batchtui.tui.dashboard_scenario import dashboard_scenario
 from batchtui.tui.messages import LaneParamsChanged, LoadChanged
@@ -156,6 +157,7 @@ class BatchTuiApp(App[None]):
         self._tune: TuneJob | None = None  # the background tune of a lane (key t)
         self._tune_since: float | None = None  # when it started, until its first trial
         self._tune_stage = "starting…"  # what it does before its first trial
+        self._applied: dict[str, AppliedPick] = {}  # lane -> a tune's pick applied to it
         self._drawn: Snapshot | None = None
         self._last_numbers = 0.0
 
@@ -267,6 +269,7 @@ class BatchTuiApp(App[None]):
         self.stop_engine()
         self.engine_error = message
         self._checking = None
+        self._applied.clear()  # nothing measures them now
         self.query_one(StatusLine).failed(message)
         for spec in self.scenario.lanes:
             self.query_one(f"#lane-{spec.name}", LanePanel).engine_stopped(message)
@@ -290,6 +293,7 @@ class BatchTuiApp(App[None]):
             self.scenario, self.preset_name = self._serving
             await self._rebuild()
         self.snapshot = self._drawn = None
+        self._applied.clear()  # a new engine: its clock starts again
         self._start_engine()
         self.refresh_bindings()
         self.notify("engine restarting", timeout=2)
@@ -327,10 +331,12 @@ class BatchTuiApp(App[None]):
             )
             panel.show(recent, total, slo_ms, snap.window_s, mode, short)
         self._say_new_failures(snap.recent)
+        self._show_applied(snap)
         self.query_one(ComparisonStrip).show(snap.recent, slo_ms)
         self.query_one(LoadBar).show(snap.load)
 
     def on_lane_params_changed(self, message: LaneParamsChanged) -> None:
+        self._end_applied("slider moved", message.lane)
         self._send(SetLaneParams(message.lane, message.params))
 
     def on_load_changed(self, message: LoadChanged) -> None:
@@ -339,15 +345,19 @@ class BatchTuiApp(App[None]):
         except ConfigError as e:
             self.notify(str(e), title="refused", severity="error")
             return
+        self._end_applied("load changed")
         self._send(SetLoad(message.load))
 
     # -- actions -----------------------------------------------------------------------
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
         self._send(Pause() if self.paused else Resume())
+        if self.snapshot is not None:
+            self._show_applied(self.snapshot)  # no snapshot comes while paused: say it here
         self.notify("paused" if self.paused else "running", timeout=1.5)
 
     def action_reset(self) -> None:
+        self._end_applied("stats reset")
         self._send(ResetStats())
         self.notify("statistics reset", timeout=1.5)
 
@@ -355,6 +365,7 @@ class BatchTuiApp(App[None]):
         """Serve the focused lane on the wall clock (the others wait), or back to the simulator."""
         lane = self.focused_lane()
         live = self.snapshot.live_lane if self.snapshot is not None else None
+        self._end_applied("live switched")  # the live lane's window is wall time; the rest wait
         self._send(SwitchToWallClock(None if live == lane else lane))
         self.notify(
             f"{lane}: back to the simulator" if live == lane else f"{lane}: live, others wait",
@@ -369,6 +380,7 @@ class BatchTuiApp(App[None]):
             return
         lane = self.focused_lane()
         self._checking = lane
+        self._applied.pop(lane, None)  # the check's figures take the lane's line
         self.query_one(f"#lane-{lane}", LanePanel).checking(self.check_seconds)
         self._send(RunSideBySideCheck(lane, self.check_seconds))
 
@@ -395,6 +407,7 @@ class BatchTuiApp(App[None]):
             self._note(job.lane, "tune cancelled")
             return
         lane = self.focused_lane()
+        self._applied.pop(lane, None)  # the tune's progress takes the lane's line
         load = self.snapshot.load if self.snapshot is not None else self.scenario.load
         self._tune = self.tune_job(lane, load)
         if self._tune is not None:
@@ -443,13 +456,50 @@ class BatchTuiApp(App[None]):
                 self._note(job.lane, f"tune failed: {event.message}")
 
     def _tuned(self, result: TuneDone, apply: bool | None) -> None:
-        """Apply a finished tune to its lane (the sliders follow the engine), or keep as is."""
-        if apply:
-            self._send(SetLaneParams(result.lane, result.params))
-            self.query_one(f"#lane-{result.lane}", LanePanel).show_applied(result.params)
-            self._note(result.lane, "tuned settings applied")
-        else:
+        """Apply a finished tune to its lane (the sliders follow the engine), or keep as is;
+        an applied request-level pick is then held against the lane's own window p99."""
+        if not apply:
             self._note(result.lane, "tuned settings not applied")
+            return
+        snap = self.snapshot
+        self._send(SetLaneParams(result.lane, result.params))
+        self.query_one(f"#lane-{result.lane}", LanePanel).show_applied(result.params)
+        if result.figure != "p99" or snap is None:  # a generative lane's TTFT: not compared
+            self._note(result.lane, "tuned settings applied")
+            return
+        self._applied[result.lane] = AppliedPick(
+            result.lane, result.p99_ms, sent_at=snap.clock, figure=result.figure
+        )
+        if snap.live_lane is not None:  # its window runs on the wall clock, the rest wait
+            self._end_applied("live switched", result.lane)
+        self._show_applied(snap)
+
+    def _show_applied(self, snap: Snapshot | None) -> None:
+        """Each applied pick against its lane's window, once the window holds only batches
+        served with it (tui/applied_pick.py); an ended one keeps its last line."""
+        for lane, pick in list(self._applied.items()):
+            if snap is not None and pick.ended is None:
+                recent = next(s for s in snap.recent if s.name == lane)
+                pick = pick.seen(
+                    snap.clock,
+                    snap.window_s,
+                    snap.settings_since.get(lane),
+                    recent.latency.p99,
+                    recent.latency.count,
+                )
+                self._applied[lane] = pick
+            clock, window_s = (snap.clock, snap.window_s) if snap else (0.0, 0.0)
+            parts = note_parts(pick, clock, window_s, paused=self.paused)
+            self.query_one(f"#lane-{lane}", LanePanel).note_parts(parts)
+            if pick.ended is not None:
+                del self._applied[lane]  # said once; its line stays until something else
+
+    def _end_applied(self, why: str, lane: str | None = None) -> None:
+        """The comparison with a pick no longer holds (for ``lane``, or every lane): say why."""
+        for name in [lane] if lane is not None else list(self._applied):
+            if name in self._applied:
+                self._applied[name] = self._applied[name].end(why)
+        self._show_applied(self.snapshot)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -551,6 +601,7 @@ class BatchTuiApp(App[None]):
         self.stop_engine()
         self.scenario, self.preset_name = scenario, preset.name
         self.snapshot = self._drawn = None
+        self._applied.clear()  # a new engine: its clock starts again
         await self._rebuild()
         self._start_engine()
         self.notify(f"loaded preset {preset.name}", timeout=3)

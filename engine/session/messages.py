@@ -6,7 +6,7 @@ Everything here pickles, and nothing imports torch, so the UI process stays torc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from batchtui.engine.live.check import SideBySideCheck
@@ -141,6 +141,9 @@ class Snapshot:
     recent: tuple[LaneStats, ...]  # over the last window_s
     total: tuple[LaneStats, ...]  # since the last reset
     live_lane: str | None = None  # the lane served on the wall clock (the others wait)
+    # Lane -> the clock when its settings last changed (absent: as started). The window
+    # holds only batches served with the current settings once clock - window_s passes it.
+    settings_since: dict[str, float] = field(default_factory=dict)
 
 
 Event = Status | CommandFailed | CheckCancelled | EngineFailed | Snapshot | SideBySideCheck

@@ -44,6 +44,7 @@ class PacedLab:
         self.live: WallClockMode | None = None
         self._live_lane: str | None = None  # the lane to serve live (kept across a pause)
         self._live_starts = 0
+        self._settings_since: dict[str, float] = {}  # lane -> virtual time its settings changed
 
     def step(self) -> None:
         """Simulate the virtual time that corresponds to the wall time since the last step;
@@ -106,6 +107,7 @@ class PacedLab:
 
     def set_lane_params(self, lane: str, params: dict[str, Any]) -> None:
         self.lab.set_lane_params(lane, **params)
+        self._settings_since[lane] = self.lab.clock
         if self.live is not None and self.live.lane == lane:
             self.live.set_params(params)
 
@@ -135,6 +137,7 @@ class PacedLab:
             recent=recent,
             total=total,
             live_lane=self._live_lane,
+            settings_since=dict(self._settings_since),
         )
 
 

@@ -85,6 +85,26 @@ def test_reset_and_live_changes_reach_the_lab() -> None:
     assert p.snapshot().load.rate_rps == 100
 
 
+def test_a_snapshot_says_when_each_lanes_settings_last_changed() -> None:
+    # The dashboard compares an applied tune with the window only once the window starts
+    # after this clock; lanes never changed are absent (they run as started).
+    clock = FakeClock()
+    p = paced(clock)
+    assert p.snapshot().settings_since == {}
+    clock.now += 0.2
+    p.step()
+    p.set_lane_params("static", {"max_wait_ms": 1.0})
+    clock.now += 0.1
+    p.step()
+    snap = p.snapshot()
+    assert snap.settings_since == {"static": pytest.approx(0.2)}
+    assert snap.clock == pytest.approx(0.3)
+    p.set_lane_params("static", {"max_wait_ms": 2.0})
+    assert p.snapshot().settings_since["static"] == pytest.approx(0.3)
+    p.reset_stats()  # statistics, not settings
+    assert p.snapshot().settings_since["static"] == pytest.approx(0.3)
+
+
 def test_a_live_lane_is_served_on_the_wall_clock_while_the_others_wait() -> None:
     p = PacedLab(Lab(Scenario(load=LoadSpec(pattern="constant", rate_rps=1000))))
     p.step()

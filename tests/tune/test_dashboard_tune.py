@@ -3,26 +3,39 @@ engine keeps serving, progress shows in the lane, and the result applies to its 
 
 from __future__ import annotations
 
+import functools
 import time
 
 import pytest
 
+from batchtui.engine.session import EngineClient
 from batchtui.engine.tune.job import TuneJob
+from batchtui.tui import format as fmt
 from batchtui.tui.app import BatchTuiApp
+from batchtui.tui.applied_pick import gap, gap_text
 from batchtui.tui.screens.apply_tune import ApplyTuneScreen
+from batchtui.tui.widgets.flow_text import FlowText
 from batchtui.tui.widgets.slider import Slider
 from tests.tui.pilot import analytic_scenario, wait_until
+
+WINDOW_S = 2.0  # the engine's recent window: the dashboard's 10 s, shorter for a test
 
 
 def line(app: BatchTuiApp, lane: str) -> str:
     return str(app.query_one(f"#check-{lane}").render())
 
 
+def plain(app: BatchTuiApp, lane: str) -> str:
+    """The lane's note on one line, whatever its width wrapped it to."""
+    return app.query_one(f"#check-{lane}", FlowText).plain.replace("\n", " · ")
+
+
 @pytest.mark.flaky(
     reruns=2
 )  # a cold spawn under the full suite once took > 60 s to report its first trial (CI)
 async def test_t_tunes_the_focused_lane_and_applies_the_result() -> None:
-    app = BatchTuiApp(analytic_scenario())
+    engine = functools.partial(EngineClient, window_s=WINDOW_S)
+    app = BatchTuiApp(analytic_scenario(), engine_factory=engine)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(pilot, lambda: app.snapshot is not None)
         app.query_one("#dynamic-max_wait_ms", Slider).focus()
@@ -41,8 +54,28 @@ async def test_t_tunes_the_focused_lane_and_applies_the_result() -> None:
             return all(running[k] == pytest.approx(v) for k, v in result.params.items())
 
         await wait_until(pilot, applied, timeout=10)
-        assert line(app, "dynamic") == "tuned settings applied"
         assert app.snapshot.total[0].batcher["max_wait_ms"] == 5.0  # other lanes as they were
+        # The lane holds the prediction against its own window, once that window (2 s here)
+        # holds only batches served with the pick; the engine says when that began.
+        predicted = f"predicted p99 {fmt.ms(result.p99_ms)} ms"
+        assert f"{predicted} · measuring: " in plain(app, "dynamic")
+        since = app.snapshot.settings_since["dynamic"]
+        await wait_until(pilot, lambda: "measured" in plain(app, "dynamic"), timeout=20)
+        shown, drawn = plain(app, "dynamic"), app._drawn  # the note is drawn with the numbers
+        assert drawn is not None and drawn.clock >= since + WINDOW_S
+        window = drawn.recent[1].latency.p99
+        assert shown.endswith(
+            f"{predicted} · measured {fmt.ms(window)} ({gap_text(gap(window, result.p99_ms))})"
+        )
+        # Paused, no snapshot comes: the note says so at once, and picks up again after.
+        await pilot.press("space")
+        assert "paused · predicted p99" in plain(app, "dynamic")
+        await pilot.press("space")
+        assert "paused" not in plain(app, "dynamic")
+        # Moving one of its sliders: the pick is no longer what runs, the comparison stops.
+        app.query_one("#dynamic-max_wait_ms", Slider).focus()
+        await pilot.press("right")
+        await wait_until(pilot, lambda: "stopped: slider moved" in plain(app, "dynamic"))
         await pilot.press("q")
 
 

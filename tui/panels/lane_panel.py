@@ -126,6 +126,10 @@ class LanePanel(Vertical):
         lines = textwrap.wrap(message, row.size.width) if row.size.width else [message]
         row.update([[Text(line, style="yellow")] for line in lines])
 
+    def note_parts(self, parts: list[Text]) -> None:
+        """The same line as ``note``, given as parts that wrap between them, never inside."""
+        self.query_one(f"#check-{self.lane}", FlowText).update([parts])
+
     def engine_stopped(self, message: str) -> None:
         """No figures: the engine stopped. Said where the figures were, until it restarts."""
         self.query_one(f"#numbers-{self.lane}", FlowText).update(
