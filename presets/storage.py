@@ -75,7 +75,12 @@ def save_preset(
 
 
 def write_text_atomically(path: Path, text: str, *, overwrite: bool = False) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder; never a partial file.
+    """Write ``text`` (UTF-8, newlines as written) to ``path``, as ``write_bytes_atomically``."""
+    return write_bytes_atomically(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+def write_bytes_atomically(path: Path, data: bytes, *, overwrite: bool = False) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder; never a partial file.
 
     Without ``overwrite`` an existing ``path`` raises FileExistsError and is left untouched,
     even if it appears while we write (the final step is a hard link, which refuses to
@@ -89,10 +94,10 @@ def write_text_atomically(path: Path, text: str, *, overwrite: bool = False) -> 
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+        with os.fdopen(fd, "wb") as f:
             if hasattr(os, "fchmod"):  # mkstemp makes 0600; a preset is meant to be shared
                 os.fchmod(f.fileno(), mode)
-            f.write(text)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         if overwrite:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import select
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -94,6 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stdout_is_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (poll says POLLERR); where poll
+    cannot tell (no poll, no file descriptor), a broken pipe is taken to be stdout's."""
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``batchtui`` console script; returns the exit status."""
     parser = build_parser()
@@ -102,7 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             return dashboard_command.run(args)
-        return int(args.handler(args))
+        status = int(args.handler(args))
+        sys.stdout.flush()  # here, so that a reader gone early is caught below, not at exit
+        return status
+    except BrokenPipeError:  # `batchtui presets | head`: the reader had enough; no traceback
+        if not _stdout_is_gone():
+            raise  # another pipe (an engine's, a worker's) broke: that is a real error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit's flush
+        return 128 + 13  # as a shell reports a program SIGPIPE ended (13; none on Windows)
     except CliError as e:
         print(f"batchtui: error: {e}", file=sys.stderr)
         return 2

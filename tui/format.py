@@ -33,12 +33,13 @@ def rate(value: float | None) -> str:
 
 def rate_column(values: Sequence[float | None]) -> list[str]:
     """Requests per second for one column, all in one unit: once any reaches 1,000 every
-    figure is in thousands, so 999 beside 1,200 reads 1.0k beside 1.2k, not 999 and 1.2k."""
+    figure is in thousands, so 999 beside 1,200 reads 1.0k beside 1.2k, not 999 and 1.2k; a
+    true zero stays 0 (no drops), which 0.0k would blur with a few."""
     known = [v for v in values if v is not None]
     if not known or max(known) < 1000:
         return [rate(v) for v in values]
     digits = 1 if max(known) < 100_000 else 0
-    return ["-" if v is None else f"{v / 1000:.{digits}f}k" for v in values]
+    return ["-" if v is None else "0" if v == 0 else f"{v / 1000:.{digits}f}k" for v in values]
 
 
 def percent(value: float | None) -> str:

@@ -204,7 +204,10 @@ class GenDashboardApp(BatchTuiApp, inherit_bindings=False):
 
 
 def token_slos(text: str) -> tuple[float | None, float | None]:
-    """``TTFT/TPOT`` in ms (``-`` for no SLO), each checked by its flag's declaration."""
+    """``TTFT/TPOT`` in ms (``-`` for no SLO), each checked by its flag's declaration; a lone
+    ``-`` (or nothing) clears both, as the prompt's '- for none' reads."""
+    if text.strip() in ("", "-"):
+        return None, None
     parts = [p.strip() for p in text.replace(",", "/").split("/")]
     if len(parts) != 2:
         raise ValueError("write TTFT/TPOT in ms, e.g. 500/50 (- for none)")

@@ -286,7 +286,11 @@ def _model_from_args(
         flags = ", ".join(SCENARIO_FLAGS[k] for k in given)
         raise ConfigError(flags, f"belongs to the analytic model, not --model {args.model or kind}")
     if args.profile and kind != "profile":
-        raise ConfigError("--profile", "needs --model profile (or leave --model out)")
+        raise ConfigError(  # 'profile' is the kind --profile implies; no flag names it
+            "--profile",
+            "stands in for the model (the table is its measured cost): leave out "
+            f"--model {args.model}, or keep it and add --service profile to measure it first",
+        )
     if kind == "profile" and not args.profile:
         raise ConfigError("--profile", "is required with --model profile")
     extra = {name: (SCENARIO_FLAGS[name], value) for name, value in given.items()}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
-import tempfile
 from pathlib import Path
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.tune.sweep import Sweep
+from batchtui.presets.storage import write_bytes_atomically
 
 PLOT_MISSING = "--plot needs matplotlib: pip install 'batchtui[plot]'"
 PLOT_SUFFIXES = (".png", ".svg")
@@ -70,7 +71,7 @@ def save_plot(result: Sweep, path: Path) -> None:
     bottom.set_ylabel("throughput (req/s)")
     bottom.set_xlabel("offered load (req/s); dotted: each lane's knee")
     fig.tight_layout()
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=path.suffix, delete=False) as tmp:
-        fig.savefig(tmp.name, format=path.suffix[1:].lower())
+    image = io.BytesIO()  # drawn whole first, then written as every output is (0644, atomic)
+    fig.savefig(image, format=path.suffix[1:].lower())
     plt.close(fig)
-    Path(tmp.name).replace(path)
+    write_bytes_atomically(path, image.getvalue(), overwrite=True)

@@ -97,6 +97,36 @@ def test_analytic_model_flags_shape_the_service_time(
     assert lane["service_ms"]["p50"] == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize("command", [["presets"], ["trace", "azure-conv"]])
+def test_output_piped_into_a_reader_that_stops_is_no_traceback(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """The walk's ``batchtui presets | head -3`` ended in a BrokenPipeError traceback: a
+    reader that has had enough is no error of ours, so the exit is quiet (128 + SIGPIPE)."""
+    exe = Path(sys.executable).with_name("batchtui")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.Popen(
+        [exe, *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert err == ""
+
+
+def test_a_broken_pipe_that_is_not_stdout_still_fails_loudly() -> None:
+    """Only a reader gone from stdout is quiet; a pipe to an engine or a worker breaking is
+    a real failure and keeps its traceback."""
+    code = (
+        "import sys; from batchtui.tui import presets_command; from batchtui.tui.cli import main\n"
+        "def broken(args): raise BrokenPipeError(32, 'the engine pipe')\n"
+        "presets_command.run = broken; sys.exit(main(['presets']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "BrokenPipeError: [Errno 32] the engine pipe" in done.stderr
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

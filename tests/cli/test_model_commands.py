@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.run import profile_small_mlp, run_cli
+from tests.cli.run import assert_refused, profile_small_mlp, run_cli
 
 
 def test_profile_measures_each_batch_size_and_writes_a_reusable_table(
@@ -39,6 +39,14 @@ def test_profile_measures_each_batch_size_and_writes_a_reusable_table(
     assert low - 1e-9 <= lane["service_ms"]["p50"] <= lane["service_ms"]["max"]
     assert lane["service_ms"]["max"] <= high + 1e-9
     assert lane["batch_size"]["histogram"].keys() <= {str(n) for n in range(1, 9)}
+
+    # The walk's 'run --model mlp --profile mlp.json' was told "needs --model profile", a
+    # model neither --help nor the README names: the profile stands in for the model.
+    assert_refused(
+        capsys, ["run", "--model", "mlp", "--profile", str(path)],
+        "--profile: stands in for the model (the table is its measured cost): leave out "
+        "--model mlp, or keep it and add --service profile to measure it first",
+    )  # fmt: skip
 
 
 def test_run_with_a_real_model_runs_every_batch_on_the_device(

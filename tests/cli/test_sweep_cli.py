@@ -63,6 +63,18 @@ def test_plot_is_a_valid_image(
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
 
 
+def test_plot_is_readable_like_the_other_outputs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The walk found the plot 0600 beside 0644 CSV and JSON (a NamedTemporaryFile renamed
+    into place): a picture for sharing that only its owner could open."""
+    plot, table = tmp_path / "sweep.svg", tmp_path / "sweep.csv"
+    args = ("--plot", str(plot), "--csv", str(table))
+    code, _, err = run_cli(capsys, "sweep", *SMALL, *args)
+    assert code == 0, err
+    assert plot.stat().st_mode & 0o777 == table.stat().st_mode & 0o777 == 0o644
+
+
 def test_plot_without_matplotlib_says_how_to_install_it(tmp_path: Path) -> None:
     path = tmp_path / "curves.png"
     code = (

@@ -29,3 +29,9 @@ def test_a_rate_column_has_one_unit_once_any_figure_reaches_a_thousand() -> None
     assert rate_column([999.0, 1_234.0, 50.0]) == ["1.0k", "1.2k", "0.1k"]
     assert rate_column([150_000.0, 999.0]) == ["150k", "1k"]
     assert rate_column([]) == []
+
+
+def test_a_rate_column_in_thousands_still_says_none_as_0() -> None:
+    """The walk's max-throughput strip read 'drops/s 0.0k' beside 5.5k for a lane that dropped
+    nothing; 0.0k also reads as 'under fifty'."""
+    assert rate_column([0.0, 5_500.0, 40.0]) == ["0", "5.5k", "0.0k"]

@@ -98,7 +98,7 @@ async def test_the_load_sliders_change_the_rate_and_token_lengths() -> None:
         await pilot.press("q")
 
 
-async def test_s_sets_both_token_slos_and_goodput_appears() -> None:
+async def test_s_sets_both_token_slos_goodput_appears_and_a_lone_dash_clears_them() -> None:
     app = GenDashboardApp(SCENARIO)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(pilot, lambda: served(app))
@@ -114,6 +114,12 @@ async def test_s_sets_both_token_slos_and_goodput_appears() -> None:
         assert app.snapshot.slo_tpot_ms == 60.0
         await wait_until(pilot, lambda: "good" in numbers(app, "continuous"))
         assert "SLO TTFT ≤ 800, TPOT ≤ 60 ms" in str(app.query_one("#status").render())
+        await pilot.press("s")  # the prompt says '- for none', as the README does: the walk's '-'
+        await wait_until(pilot, lambda: isinstance(app.screen, ValuePrompt))  # was refused
+        app.screen.query_one("#prompt-input").value = "-"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.snapshot.slo_ttft_ms is None)
+        assert app.snapshot.slo_tpot_ms is None and not isinstance(app.screen, ValuePrompt)
         await pilot.press("q")
 
 
@@ -152,6 +158,7 @@ def test_token_slos_are_read_as_ttft_slash_tpot_with_dash_for_none() -> None:
     assert token_slos("500/50") == (500.0, 50.0)
     assert token_slos(" - / 2k ") == (None, 2000.0)
     assert token_slos("-/-") == (None, None)
+    assert token_slos("-") == token_slos("") == (None, None)  # '- for none', as the prompt says
     with pytest.raises(ValueError, match="write TTFT/TPOT"):
         token_slos("500")
     with pytest.raises(ValueError, match="TPOT must be > 0"):

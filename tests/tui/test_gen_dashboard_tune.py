@@ -135,6 +135,16 @@ def test_the_apply_dialog_names_the_figure_and_the_targets_it_was_tuned_for() ->
     assert describe(lost).endswith("(requests lost)") and "SLO 20 ms" in describe(lost)
 
 
+def test_the_apply_dialog_gives_a_long_closest_p99_in_seconds_as_the_lane_does() -> None:
+    """The walk (chat-continuous, t on the static lane) read 'p99 TTFT 7184.6k ms': the trace
+    replayed whole left the closest setting two hours behind; the lanes say such times in s."""
+    slo = "TTFT 1000 ms, TPOT 100 ms"
+    hours = TuneDone("static", {"max_batch_size": 80}, 7_184_600.0, False, 40, "p99 TTFT", slo)
+    assert describe(hours).endswith("closest: max_batch_size 80 (p99 TTFT 7,185 s)")
+    second = TuneDone("static", {"max_batch_size": 8}, 1_500.0, True, 40, "p99 TTFT", slo)
+    assert "(p99 TTFT 1.50 s, SLO TTFT 1000 ms, TPOT 100 ms)" in describe(second)
+
+
 async def test_at_80_columns_the_progress_wraps_in_the_lane_instead_of_being_cut() -> None:
     app = GenDashboardApp(SCENARIO)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from batchtui.engine.tune.job import TuneDone
-from batchtui.tui import format as fmt
+from batchtui.tui.panels.gen_figures import latency, latency_unit
 
 
 def describe(result: TuneDone) -> str:
@@ -18,11 +18,11 @@ def describe(result: TuneDone) -> str:
     settings = "  ".join(
         f"{k} {round(v, 3) if isinstance(v, float) else v}" for k, v in result.params.items()
     )
-    p99 = (
-        f"{result.figure} {fmt.ms(result.p99_ms)} ms"
-        if result.p99_ms is not None
-        else "requests lost"
-    )
+    if result.p99_ms is None:
+        p99 = "requests lost"
+    else:  # in s from a second on, as the lanes say it (a whole trace's closest can be hours)
+        unit = latency_unit(result.p99_ms)
+        p99 = f"{result.figure} {latency(result.p99_ms, unit)} {unit}"
     if result.feasible:
         return f"best of {result.trials} trials: {settings} ({p99}, SLO {result.slo})"
     return f"SLO {result.slo} not met in {result.trials} trials; closest: {settings} ({p99})"
