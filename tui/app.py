@@ -336,6 +336,7 @@ class BatchTuiApp(App[None]):
         self.query_one(LoadBar).show(snap.load)
 
     def on_lane_params_changed(self, message: LaneParamsChanged) -> None:
+        self.query_one(f"#lane-{message.lane}", LanePanel).outdate_check("the slider moved")
         self._end_applied("slider moved", message.lane)
         self._send(SetLaneParams(message.lane, message.params))
 
@@ -345,6 +346,7 @@ class BatchTuiApp(App[None]):
         except ConfigError as e:
             self.notify(str(e), title="refused", severity="error")
             return
+        self._outdate_checks("the load changed")
         self._end_applied("load changed")
         self._send(SetLoad(message.load))
 
@@ -357,6 +359,7 @@ class BatchTuiApp(App[None]):
         self.notify("paused" if self.paused else "running", timeout=1.5)
 
     def action_reset(self) -> None:
+        self._outdate_checks("the reset")
         self._end_applied("stats reset")
         self._send(ResetStats())
         self.notify("statistics reset", timeout=1.5)
@@ -493,6 +496,11 @@ class BatchTuiApp(App[None]):
             self.query_one(f"#lane-{lane}", LanePanel).note_parts(parts)
             if pick.ended is not None:
                 del self._applied[lane]  # said once; its line stays until something else
+
+    def _outdate_checks(self, why: str) -> None:
+        """Every lane's shown live check is from before ``why``: say so where it stands."""
+        for panel in self.query(LanePanel).results(LanePanel):
+            panel.outdate_check(why)
 
     def _end_applied(self, why: str, lane: str | None = None) -> None:
         """The comparison with a pick no longer holds (for ``lane``, or every lane): say why."""

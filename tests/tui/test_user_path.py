@@ -233,3 +233,29 @@ async def test_failing_batches_say_why_in_the_lane_and_in_full_once() -> None:
         said = [n for n in app._notifications if n.message == reason]
         assert len({n.title for n in said}) == len(said)  # once per lane, not per snapshot
         await pilot.press("q")
+
+
+async def test_a_live_check_is_marked_as_from_before_when_settings_or_stats_change() -> None:
+    # The walk: after `v`, moving the lane's wait slider (or `r`) left the check's figures
+    # under the lane as if they described the settings now shown.
+    app = BatchTuiApp(analytic_scenario(), check_seconds=0.5)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.clock > 0.3)
+        await pilot.press("v")
+        check = lambda lane: str(app.query_one(f"#check-{lane}").render())  # noqa: E731
+        await wait_until(pilot, lambda: check("static").startswith("live 0.5s"), timeout=30)
+        shown = check("static")
+        app.query_one("#static-max_wait_ms", Slider).focus()
+        await pilot.press("right")
+        await wait_until(pilot, lambda: check("static").startswith("from before the slider moved"))
+        flat = " ".join(check("static").split())
+        p50, p99 = (part for part in shown.replace("\n", " · ").split(" · ")[1:3])
+        assert p50 in flat and p99 in flat  # the figures kept, dimmed
+        # A check of another lane then a reset: marked too, and said once.
+        app.query_one("#dynamic-max_wait_ms", Slider).focus()
+        await pilot.press("v")
+        await wait_until(pilot, lambda: check("dynamic").startswith("live 0.5s"), timeout=30)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: check("dynamic").startswith("from before the reset"))
+        assert check("static").startswith("from before the slider moved")
+        await pilot.press("q")

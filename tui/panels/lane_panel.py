@@ -59,6 +59,7 @@ class LanePanel(Vertical):
         self._params = dict(params)
         self._declared = POLICIES[kind].PARAMS if kind in POLICIES else ()
         self._table = {p.name: p for p in self._declared}
+        self._check: SideBySideCheck | None = None  # the check on show, while it holds
 
     def compose(self) -> ComposeResult:
         yield FlowText([[self._title()]], sep=" ", classes="lane-title", id=f"title-{self.lane}")
@@ -115,6 +116,7 @@ class LanePanel(Vertical):
 
     def checking(self, seconds: float) -> None:
         """Say that a live check of this lane is running (the clock is stopped meanwhile)."""
+        self._check = None
         self.query_one(f"#check-{self.lane}", FlowText).update(
             [[Text(f"live check: serving {seconds:g} s…", style="yellow")]]
         )
@@ -122,12 +124,14 @@ class LanePanel(Vertical):
     def note(self, message: str) -> None:
         """A line where a live check's figures go: a check cancelled or refused, a tune's
         progress or outcome; wrapped at spaces to the row's width (one part would be cut)."""
+        self._check = None
         row = self.query_one(f"#check-{self.lane}", FlowText)
         lines = textwrap.wrap(message, row.size.width) if row.size.width else [message]
         row.update([[Text(line, style="yellow")] for line in lines])
 
     def note_parts(self, parts: list[Text]) -> None:
         """The same line as ``note``, given as parts that wrap between them, never inside."""
+        self._check = None
         self.query_one(f"#check-{self.lane}", FlowText).update([parts])
 
     def engine_stopped(self, message: str) -> None:
@@ -139,6 +143,18 @@ class LanePanel(Vertical):
     def show_check(self, check: SideBySideCheck) -> None:
         """The live check's figures beside the simulator's, on the same arrivals."""
         self.query_one(f"#check-{self.lane}", FlowText).update([check_parts(check)])
+        self._check = check
+
+    def outdate_check(self, why: str) -> None:
+        """The shown check no longer describes the lane (its settings, the load or the
+        figures changed since): keep its figures, dimmed and marked as from before."""
+        if self._check is None:
+            return
+        dim = [Text(part.plain, style="dim") for part in check_parts(self._check)]
+        self.query_one(f"#check-{self.lane}", FlowText).update(
+            [[Text(f"from before {why}", style="dim italic"), *dim]]
+        )
+        self._check = None
 
     def show_applied(self, params: dict[str, Any]) -> None:
         """Put settings the user chose to apply (a tune's) on the sliders at once, the
