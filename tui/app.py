@@ -336,7 +336,7 @@ class BatchTuiApp(App[None]):
         self.query_one(LoadBar).show(snap.load)
 
     def on_lane_params_changed(self, message: LaneParamsChanged) -> None:
-        self.query_one(f"#lane-{message.lane}", LanePanel).outdate_check("the slider moved")
+        self.query_one(f"#lane-{message.lane}", LanePanel).outdate_check("slider moved")
         self._end_applied("slider moved", message.lane)
         self._send(SetLaneParams(message.lane, message.params))
 
@@ -346,7 +346,7 @@ class BatchTuiApp(App[None]):
         except ConfigError as e:
             self.notify(str(e), title="refused", severity="error")
             return
-        self._outdate_checks("the load changed")
+        self._outdate_checks("load changed")
         self._end_applied("load changed")
         self._send(SetLoad(message.load))
 
@@ -359,7 +359,7 @@ class BatchTuiApp(App[None]):
         self.notify("paused" if self.paused else "running", timeout=1.5)
 
     def action_reset(self) -> None:
-        self._outdate_checks("the reset")
+        self._outdate_checks("stats reset")
         self._end_applied("stats reset")
         self._send(ResetStats())
         self.notify("statistics reset", timeout=1.5)

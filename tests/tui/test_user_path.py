@@ -247,7 +247,7 @@ async def test_a_live_check_is_marked_as_from_before_when_settings_or_stats_chan
         shown = check("static")
         app.query_one("#static-max_wait_ms", Slider).focus()
         await pilot.press("right")
-        await wait_until(pilot, lambda: check("static").startswith("from before the slider moved"))
+        await wait_until(pilot, lambda: check("static").startswith("outdated: slider moved"))
         flat = " ".join(check("static").split())
         p50, p99 = (part for part in shown.replace("\n", " · ").split(" · ")[1:3])
         assert p50 in flat and p99 in flat  # the figures kept, dimmed
@@ -256,6 +256,6 @@ async def test_a_live_check_is_marked_as_from_before_when_settings_or_stats_chan
         await pilot.press("v")
         await wait_until(pilot, lambda: check("dynamic").startswith("live 0.5s"), timeout=30)
         await pilot.press("r")
-        await wait_until(pilot, lambda: check("dynamic").startswith("from before the reset"))
-        assert check("static").startswith("from before the slider moved")
+        await wait_until(pilot, lambda: check("dynamic").startswith("outdated: stats reset"))
+        assert check("static").startswith("outdated: slider moved")
         await pilot.press("q")

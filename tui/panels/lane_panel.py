@@ -147,12 +147,13 @@ class LanePanel(Vertical):
 
     def outdate_check(self, why: str) -> None:
         """The shown check no longer describes the lane (its settings, the load or the
-        figures changed since): keep its figures, dimmed and marked as from before."""
+        figures changed since): keep its figures, dimmed, marked outdated in one part that
+        fits a lane at 80x24 ("outdated: slider moved")."""
         if self._check is None:
             return
         dim = [Text(part.plain, style="dim") for part in check_parts(self._check)]
         self.query_one(f"#check-{self.lane}", FlowText).update(
-            [[Text(f"from before {why}", style="dim italic"), *dim]]
+            [[Text(f"outdated: {why}", style="dim italic"), *dim]]
         )
         self._check = None
 
