@@ -84,10 +84,12 @@ class SleepModel:
         return [s + 1 for s in states]
 
 
-def fit_cost(module: object, device: torch.device, seed: int) -> StepCost:
+def fit_cost(
+    module: object, device: torch.device, seed: int, measurement: GenMeasurement = MEASUREMENT
+) -> StepCost:
     """analytic-llm coefficients fitted by ``batchtui profile``'s own code (prefill, decode
     and mixed steps, non-negative least relative error), with a shorter measurement."""
-    return fit_costs(module, device, seed)[0]
+    return profile_generative(MODEL, device, measurement, seed, model=module).cost  # type: ignore[arg-type]
 
 
 def fit_costs(
@@ -96,10 +98,7 @@ def fit_costs(
     """``fit_cost``, and the cost the profiler measured before each step followed a decode
     (``old_first``: that one measured first)."""
     order = (BEFORE, MEASUREMENT) if old_first else (MEASUREMENT, BEFORE)
-    costs = {
-        m: profile_generative(MODEL, device, m, seed, model=module).cost  # type: ignore[arg-type]
-        for m in order
-    }
+    costs = {m: fit_cost(module, device, seed, m) for m in order}
     return costs[MEASUREMENT], costs[BEFORE]
 
 

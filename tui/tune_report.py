@@ -123,8 +123,9 @@ def repeatability(v: Validation) -> str | None:
         return None
     low, high = span
     spread = f"{high / low:.1f}x" if low > 0 else "-"
-    where = "below" if predicted < low else "above" if predicted > high else "within"
-    if where == "within":
+    inside = v.predicted_within_range("p99_ms")
+    where = "within" if inside else "below" if predicted < low else "above"
+    if inside:
         verdict = "the gap is within this machine's run-to-run spread"
     elif abs(v.error("p99_ms") or 0.0) <= GAP_GOAL:  # a tight range, a small gap
         verdict = f"the gap is beyond the runs' spread but within the {GAP_GOAL:.0%} goal"
