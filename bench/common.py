@@ -45,9 +45,14 @@ def poisson_arrivals(rate: float, seconds: float, seed: int = 0) -> Arrivals:
 
 def profile_without(scenario: Scenario, folder: Path, field: str) -> Scenario:
     """``scenario``'s profile with ``field`` left out (as profiles were before it), written
-    into ``folder``: the A/B side that prices without what the field adds."""
+    into ``folder``: the A/B side that prices without what the field adds. A dotted
+    ``field`` names one inside another (``batch_time.after_idle``)."""
     doc = json.loads(Path(scenario.model.params["path"]).read_text())
-    doc.pop(field, None)
+    *outer, last = field.split(".")
+    inner = doc
+    for key in outer:
+        inner = inner.get(key, {})
+    inner.pop(last, None)
     path = folder / f"profile-no-{field}.json"
     path.write_text(json.dumps(doc))
     return dataclasses.replace(scenario, model=ModelSpec("profile", {"path": str(path)}))

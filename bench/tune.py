@@ -2,7 +2,7 @@
 simulator said?
 
     python bench/tune.py [--rounds 3] [--seconds 5] [--rate 2000] [--width 512] [--depth 2]
-                         [--validate-runs 3] [--profiles median,tail]
+                         [--validate-runs 3] [--profiles median,tail,shift]
                          [--skip-validation] [--only-generative] [--only-validation]
 
 1. Tune time: ``tune_scenario`` for each policy alone (static, dynamic, predictive) on the
@@ -16,9 +16,11 @@ simulator said?
    ``engine/tune/conditions.py``). Goal: predicted p99 within 15% of measured; a row beyond
    it is followed by the likely cause ``tune --validate`` prints. The profile carries the
    machine's wake-up lateness, which the search and the prediction charge (printed per
-   round). It also keeps each size's batch-time distribution, timed after sleeps: each
-   policy is tuned and validated twice, on the profile without it (``median``, each size
-   priced by its median, as before) and with it (``tail``), served live one after the other.
+   round). It also keeps each size's batch-time distribution, timed after sleeps, and the
+   after-idle shift: each policy is tuned and validated on the profile without either
+   (``median``, each size priced by its median), with the distribution but not the shift
+   (``tail``) and with both (``shift``, the profile as measured), served live one after the
+   other (``--profiles`` picks which).
    Each winner is served ``--validate-runs`` times (``tune --validate-runs``): beside the gap
    (against the runs' median) each row gives the live runs' own p99 range and spread
    (max / min), and whether the prediction lies within that range, i.e. whether the gap is
@@ -54,6 +56,7 @@ from batchtui.engine.tune.gen_tuner import GenTuneRequest, tune_gen_scenario
 from batchtui.engine.tune.validation import validate_runs, winner_scenario
 
 KINDS = ("static", "dynamic", "predictive")
+PROFILES = ("median", "tail", "shift")  # what each round prices by: see the docstring
 GEN_KINDS = ("continuous", "dynamic")
 GEN_RATE_RPS = 4.0  # batchtui tune --model analytic-llm's default load
 PROFILE_MAX_BATCH = 1024  # the search space's largest batch
@@ -119,12 +122,11 @@ def validation_gaps(
     width: int,
     depth: int,
     runs: int = 3,
-    labels: tuple[str, ...] = ("median", "tail"),
+    labels: tuple[str, ...] = PROFILES,
 ) -> None:
-    """Predicted vs measured p99 of each tuned winner on the real mlp model, tuned twice per
-    round on the same profile: without its batch-time distribution (``median``: each size
-    priced by its median, as before) and with it (``tail``), each winner served live ``runs``
-    times, its gap set beside the live runs' own spread."""
+    """Predicted vs measured p99 of each tuned winner on the real mlp model, tuned per round
+    on the same profile with less or more of what it measured (``PROFILES``), each winner
+    served live ``runs`` times, its gap set beside the live runs' own spread."""
     print(
         f"\n# validation on mlp {width}x{depth} (cpu), Poisson {rate:g} req/s, SLO 20 ms, "
         f"{seconds:g} s live x {runs} runs (measured: their median)"
@@ -142,7 +144,11 @@ def validation_gaps(
     for i in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
             cost = profiled(base, PROFILE_MAX_BATCH, Path(folder), None)
-            costs = {"median": profile_without(cost, Path(folder), "batch_time"), "tail": cost}
+            costs = {
+                "median": profile_without(cost, Path(folder), "batch_time"),
+                "tail": profile_without(cost, Path(folder), "batch_time.after_idle"),
+                "shift": cost,
+            }
             costs = {label: costs[label] for label in labels}
             service = cost.build_service()
             wakeup = service.wakeup  # type: ignore[attr-defined]
@@ -150,7 +156,7 @@ def validation_gaps(
             charged = "none measured" if wakeup is None else wakeup.summary()
             print(f"{i + 1:<6} wake-up lateness charged: {charged}", flush=True)
             tail = "none measured" if spread is None else spread.summary()
-            print(f"{i + 1:<6} batch-time tail (tail rows): {tail}", flush=True)
+            print(f"{i + 1:<6} batch-time tail (tail and shift rows): {tail}", flush=True)
             for objective in ("latency", "cost"):
                 for kind in KINDS:
                     lane = LaneSpec(kind, kind)
@@ -208,14 +214,14 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=512)
     parser.add_argument("--depth", type=int, default=2)
     parser.add_argument("--validate-runs", type=int, default=3)
-    parser.add_argument("--profiles", default="median,tail", help="median, tail or both")
+    parser.add_argument("--profiles", default=",".join(PROFILES), help="some of median,tail,shift")
     parser.add_argument("--skip-validation", action="store_true")
     parser.add_argument("--only-generative", action="store_true")
     parser.add_argument("--only-validation", action="store_true")
     args = parser.parse_args()
     labels = tuple(args.profiles.split(","))
-    if not set(labels) <= {"median", "tail"} or args.validate_runs < 1:
-        parser.error("--profiles takes median and/or tail; --validate-runs at least 1")
+    if not set(labels) <= set(PROFILES) or args.validate_runs < 1:
+        parser.error("--profiles takes some of median,tail,shift; --validate-runs at least 1")
     print(machine())
     if not args.only_generative and not args.only_validation:
         tune_times(args.rounds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 import time
@@ -17,8 +18,10 @@ if TYPE_CHECKING:
 
 from batchtui.engine.live.clock import WallClock, tighten_timer_slack
 from batchtui.engine.live.wakeup import LONGEST_S, SHORTEST_S, WAKEUP_S, WakeupMeter
+from batchtui.engine.models.idle_curve import IDLE_CURVE_S, IdleCurveTimer
 from batchtui.engine.service.profile import PROFILE_FORMAT  # one constant, read and written
 from batchtui.engine.sim.batch_time import BatchTimes
+from batchtui.engine.sim.idle_shift import IdleShift
 from batchtui.engine.sim.wakeup import WakeupLateness
 
 
@@ -117,9 +120,10 @@ class AfterSleepTimer:
     each size's spread, tail included (``BatchTimes``).
 
     Back to back, a batch never shows the stalls a live lane's batches do; after a sleep it
-    does, but its median is also higher (13% to 2x on our 2-core VM) than a lane's that often
-    only spins between arrivals, so the distribution is centred on the back-to-back median
-    (bench/batch_tail.py, bench/tune.py)."""
+    does, but its median is also higher (13% to 2x on our 2-core VM), which a live lane pays
+    only after the idles it sleeps through, not those it spins through. So the distribution
+    is centred on the back-to-back median, and the medians' difference is the size's
+    after-idle shift, charged by the idle's length (``IdleShift``; bench/batch_tail.py)."""
 
     def __init__(self, runner: ModelRunner, sizes: list[int], request_size: int) -> None:
         self._runner, self._sizes, self._request_size = runner, sizes, request_size
@@ -144,9 +148,16 @@ class AfterSleepTimer:
                 self.samples_ms[n].append(self._runner.run(self._first, batch) * 1000.0)
                 self._first += n
 
-    def batch_times(self, medians_ms: dict[int, float]) -> BatchTimes:
-        """Each size's distribution: centred on ``medians_ms``, spread as the timings were."""
-        return BatchTimes.from_samples(self.samples_ms, medians_ms)
+    def batch_times(
+        self, medians_ms: dict[int, float], curve: IdleCurveTimer | None = None
+    ) -> BatchTimes:
+        """Each size's distribution: centred on ``medians_ms``, spread as the timings were;
+        with ``curve``'s timings, the after-idle shift too."""
+        times = BatchTimes.from_samples(self.samples_ms, medians_ms)
+        if curve is None:
+            return times
+        shift = IdleShift.fit(self.samples_ms, medians_ms, curve.samples_ms)
+        return dataclasses.replace(times, after_idle=shift)
 
 
 def profile_runner(
@@ -158,6 +169,7 @@ def profile_runner(
     idle_ms: float = 0.0,
     wakeup_s: float = WAKEUP_S,
     tail_s: float = TAIL_S,
+    idle_curve_s: float = IDLE_CURVE_S,
 ) -> ProfileTable:
     """Time ``repeats`` batches of each size (after the runner's warm-up) and keep the median
     and range. Sizes are interleaved round by round, so a slow spell of the machine spreads
@@ -173,13 +185,16 @@ def profile_runner(
     on this profile: spread over the run, it sees the machine's slow spells as the batches do.
     After each round, a share of ``tail_s`` times every size again, each batch after a sleep
     as a serving lane runs it (``AfterSleepTimer``; 0 skips it): each size's distribution,
-    which the simulator draws batch times from on this profile."""
+    which the simulator draws batch times from on this profile; and with it a share of
+    ``idle_curve_s`` times the smallest size after idles of several lengths
+    (``IdleCurveTimer``; 0 skips it), for the after-idle shift the simulator charges."""
     sizes = batch_sizes(max_batch_size)
     samples: dict[int, list[float]] = {n: [] for n in sizes}
     total, done = len(sizes) * repeats, 0
     first = 0
     meter = WakeupMeter(wakeup_work(runner, sizes, request_size))
     timer = AfterSleepTimer(runner, sizes, request_size)
+    curve = IdleCurveTimer(runner, sizes[0], request_size) if tail_s > 0 < idle_curve_s else None
     for _ in range(repeats):
         if wakeup_s > 0:
             meter.measure(wakeup_s / repeats)
@@ -196,10 +211,13 @@ def profile_runner(
                 progress(done / total)
         if tail_s > 0:
             timer.measure(tail_s / repeats, {n: statistics.median(ts) for n, ts in samples.items()})
+        if curve is not None:
+            curve.measure(idle_curve_s / repeats, statistics.median(samples[sizes[0]]))
     points = tuple(
         ProfilePoint(n, statistics.median(ts), min(ts), max(ts), len(ts))
         for n, ts in samples.items()
     )
     wakeup = meter.lateness() if wakeup_s > 0 else None
-    spread = timer.batch_times({p.batch_size: p.median_ms for p in points}) if tail_s > 0 else None
+    medians = {p.batch_size: p.median_ms for p in points}
+    spread = timer.batch_times(medians, curve) if tail_s > 0 else None
     return ProfileTable(runner.to_json(), request_size, points, idle_ms, wakeup, spread)

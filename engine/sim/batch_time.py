@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.sim.idle_shift import IdleShift
 from batchtui.engine.sim.wakeup import DRAWS, PROBABILITIES, WakeupLateness
 
 POOL_X = 2.0  # a size's tail pools the timings of every size that costs at most this much more
@@ -28,11 +29,13 @@ class BatchTimes:
     """Per measured batch size, its batch time's quantiles (ms) at increasing probabilities
     from 0 to 1. A draw is one uniform ``u``: each size's quantile at ``u`` (linear between
     kept quantiles), linear in ``n`` between sizes as the medians are; below the smallest size
-    its quantiles, beyond the largest they rise with the medians' last slope."""
+    its quantiles, beyond the largest they rise with the medians' last slope. ``after_idle``,
+    when measured, is what a batch pays on top for the device's idle before it."""
 
     sizes: tuple[int, ...]
     quantiles_ms: tuple[tuple[float, ...], ...]  # one row per size, at ``probabilities``
     probabilities: tuple[float, ...] = PROBABILITIES
+    after_idle: IdleShift | None = None
 
     @classmethod
     def from_samples(
@@ -91,14 +94,19 @@ class BatchTimes:
         if not rows:
             raise ConfigError("profile", f"{where}.quantiles_ms has no batch sizes")
         sizes = sorted(rows)
-        return cls(tuple(sizes), tuple(rows[n] for n in sizes), probabilities)
+        shift = doc.get("after_idle")
+        if shift is not None:
+            shift = IdleShift.from_json(shift, where=f"{where}.after_idle")
+        return cls(tuple(sizes), tuple(rows[n] for n in sizes), probabilities, shift)
 
     def to_json(self) -> dict[str, Any]:
+        """The profile's ``batch_time`` object (``after_idle`` only when measured)."""
         return {
             "probabilities": list(self.probabilities),
             "quantiles_ms": {
                 str(n): list(q) for n, q in zip(self.sizes, self.quantiles_ms, strict=True)
             },
+            **({} if self.after_idle is None else {"after_idle": self.after_idle.to_json()}),
         }
 
     def quantiles_at(self, n: int) -> list[float]:
@@ -129,6 +137,8 @@ class BatchTimes:
         for n in dict.fromkeys((self.sizes[0], self.sizes[-1])):
             p50, p99 = np.interp([0.5, 0.99], self.probabilities, self.quantiles_at(n))
             parts.append(f"size {n}: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+        if self.after_idle is not None:
+            parts.append(self.after_idle.summary())
         return "; ".join(parts)
 
     def stream(self, seed: int = 0) -> Callable[[int], float]:

@@ -10,7 +10,9 @@ When the cost is a profile that measured its machine's wake-up lateness, every m
 lane reaches by sleeping (an arrival at an idle lane, a Wait's deadline or size) comes that
 much late, drawn from its own seeded stream; a batch taken as the device frees pays nothing.
 When the profile kept each size's batch-time quantiles, every batch's time is drawn from its
-size's distribution (from another seeded stream of its own) instead of being the median.
+size's distribution (from another seeded stream of its own) instead of being the median, and
+when it measured the after-idle shift, a batch that starts on a device idle since its last
+batch finished pays that shift for the idle's length (``IdleShift``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class SimLane(LaneState):
         self._late_for, self._late_by = math.nan, 0.0  # the wake drawn for, and its lateness
         spread = getattr(service, "batch_time", None)  # a profile's batch-time quantiles
         self._draw = None if spread is None else spread.stream(getattr(service, "seed", 0))
+        shift = None if spread is None else spread.after_idle
+        self._shift = None if shift is None else shift.seconds()
+        self._free_at = -math.inf  # when the device last emptied: the first batch idled forever
 
     @property
     def in_flight(self) -> int:
@@ -101,6 +106,7 @@ class SimLane(LaneState):
         name = self.name
         late = self._late
         draw = self._draw
+        shift, free_at = self._shift, self._free_at
 
         while True:
             t_slot = inflight[0][0] if len(inflight) >= slots else now
@@ -119,6 +125,7 @@ class SimLane(LaneState):
 
             while inflight and inflight[0][0] <= now:
                 finished, _, size, service_s, ok = heappop(inflight)
+                free_at = finished
                 if ok:
                     observe(finished, size, service_s)
 
@@ -147,6 +154,8 @@ class SimLane(LaneState):
                     head += n
                 try:
                     service_s = duration(n, first) if draw is None else draw(n)
+                    if shift is not None and not inflight:
+                        service_s += shift(n, now - free_at)
                     ok = True
                     failed_rows.append(-1)
                 except BatchFailed as failure:
@@ -181,6 +190,7 @@ class SimLane(LaneState):
         elif arrivals.closed:
             while inflight:
                 finished, _, size, service_s, ok = heappop(inflight)
+                free_at = finished
                 if ok:
                     observe(finished, size, service_s)
                 now = max(now, finished)
@@ -188,3 +198,4 @@ class SimLane(LaneState):
 
         self.head, self.tail, self.queued, self.now = head, tail, queued, now
         self._wake_at, self._wake_size, self._seq = wake_at, wake_size, seq
+        self._free_at = free_at

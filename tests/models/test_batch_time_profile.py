@@ -27,7 +27,7 @@ def test_profile_writes_each_sizes_batch_times_and_run_draws_from_them(
         assert 0 < row[0] <= row[-1]
         assert row[-1] >= medians[n] * 0.5  # times of this model, not of another scale
 
-    reports = {}
+    reports, errs = {}, {}
     for label, profile in (("tail", path), ("median", tmp_path / "median.json")):
         if label == "median":
             profile.write_text(json.dumps({k: v for k, v in doc.items() if k != "batch_time"}))
@@ -37,12 +37,16 @@ def test_profile_writes_each_sizes_batch_times_and_run_draws_from_them(
         noted = "note: drawing each batch's time from the profile's measured distribution"
         assert (noted in err) == (label == "tail")
         assert err.count("batch's time") == (label == "tail")
-        reports[label] = json.loads(out.read_text())
+        reports[label], errs[label] = json.loads(out.read_text()), err
     assert reports["tail"]["model"]["batch_time"] == doc["batch_time"]
     assert "batch_time" not in reports["median"]["model"]
     # The same arrivals and policy: the median profile's batches cost their medians, the
     # tail's are drawn from the distributions (and stay within them).
     tail, median = (reports[k]["lanes"][0]["service_ms"] for k in ("tail", "median"))
     assert median["max"] <= max(medians.values()) + 1e-9
-    assert tail["max"] <= max(row[-1] for row in spread.quantiles_ms) + 1e-9
+    assert spread.after_idle is not None  # the shift after an idle, measured on size 1
+    assert spread.after_idle.sizes == spread.sizes and spread.after_idle.fraction[-1] == 1.0
+    shifted = max(row[-1] for row in spread.quantiles_ms) + max(spread.after_idle.shift_ms)
+    assert tail["max"] <= shifted + 1e-9
+    assert "after an idle of" in errs["tail"]
     assert tail["p50"] != median["p50"] and tail["max"] != median["max"]

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from batchtui.engine.policies import Dynamic, Policy, Predictive, Static
 from batchtui.engine.service import AnalyticCost
 from batchtui.engine.sim.batch_time import BatchTimes
+from batchtui.engine.sim.idle_shift import IdleShift
 from batchtui.engine.sim.wakeup import WakeupLateness
 from tests.sim.helpers import arrivals_at, request_batches, run_lane
 
@@ -45,8 +46,10 @@ TAIL = BatchTimes(
     (1, 8, 40),
     ((0.1, 0.2, 0.3, 5.0), (0.5, 0.6, 1.0, 6.0), (2.0, 2.5, 3.0, 9.0)),
     (0.0, 0.5, 0.99, 1.0),
+    IdleShift((1, 40), (0.05, 0.5), (0.2, 0.3), (0.0, 1.0)),
 )
-"""A batch-time distribution with stalls: what a profile that kept its tail charges."""
+"""A batch-time distribution with stalls and an after-idle shift: what a profile that kept
+its tail charges."""
 
 
 @settings(max_examples=150, deadline=None)
@@ -109,11 +112,15 @@ def test_batching_invariants(
     oldest = np.array([times[carried == b].min() for b in range(len(a))])
     assert (a.dispatch >= newest - 1e-12).all()
 
-    # With the tail on, every batch takes a time its size's distribution can give.
+    # With the tail on, every batch takes a time its size's distribution can give, plus at
+    # most its size's after-idle shift.
     if tail:
+        assert TAIL.after_idle is not None
         took_ms = (a.finish - a.dispatch) * 1000.0
         low = np.array([TAIL.quantiles_at(int(n))[0] for n in a.size])
-        high = np.array([TAIL.quantiles_at(int(n))[-1] for n in a.size])
+        high = np.array(
+            [TAIL.quantiles_at(int(n))[-1] + TAIL.after_idle.shift_at(int(n)) for n in a.size]
+        )
         assert ((took_ms >= low - 1e-6) & (took_ms <= high + 1e-6)).all()
 
     # Bounded wait: a batch leaves by its oldest request's deadline, or at once when a
