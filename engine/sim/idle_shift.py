@@ -126,9 +126,15 @@ class IdleShift:
         return float(np.interp(idle_ms, (0.0, *self.idle_ms), (0.0, *self.fraction)))
 
     def summary(self) -> str:
-        """The idle that brings half the shift, and the smallest size's, for the note."""
+        """The idle that brings half the shift, the smallest size's and the largest, for the
+        note (or that none was measured)."""
+        if not any(self.shift_ms):
+            return "no slower restart after an idle measured"
         half = next((g for g, f in zip(self.idle_ms, self.fraction, strict=True) if f >= 0.5), 0)
+        most = max(range(len(self.sizes)), key=lambda i: self.shift_ms[i])
         first = f"+{self.shift_ms[0]:.3f} ms at size {self.sizes[0]}"
+        if most != 0:
+            first += f", at most +{self.shift_ms[most]:.3f} ms (size {self.sizes[most]})"
         return f"after an idle of {half:g} ms or more, {first}"
 
     def seconds(self) -> Callable[[int, float], float]:

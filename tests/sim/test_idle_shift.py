@@ -107,7 +107,11 @@ def test_profile_round_trip_with_the_shift(tmp_path: Path) -> None:
                                 "batch_time": FIXED.to_json()}))  # fmt: skip
     loaded = load_profile(path)
     assert loaded.batch_time == FIXED and loaded.to_json()["batch_time"] == FIXED.to_json()
-    assert "after an idle of 0.3 ms or more, +1.000 ms at size 1" in FIXED.summary()
+    assert FIXED.summary().endswith(
+        "after an idle of 0.3 ms or more, +1.000 ms at size 1, at most +3.000 ms (size 4)"
+    )
+    flat = IdleShift((1, 4), (0.0, 0.0), (0.2, 0.3), (0.0, 1.0))
+    assert flat.summary() == "no slower restart after an idle measured"
     assert "after_idle" not in dataclasses.replace(FIXED, after_idle=None).to_json()
 
 
