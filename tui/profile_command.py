@@ -176,4 +176,7 @@ def format_table(table: ProfileTable) -> str:
             f"{p.batch_size:>5}  {p.median_ms:>9.3f}  {p.min_ms:>7.3f}..{p.max_ms:<7.3f}  "
             f"{p.median_ms / p.batch_size:>10.4f}  {p.throughput_rps:>9,.0f}{mark}"
         )
+    shift = None if table.batch_time is None else table.batch_time.after_idle
+    if shift is not None:
+        lines += ["", f"restart after a sleep: {shift.summary()} (the simulator charges it)"]
     return "\n".join(lines)

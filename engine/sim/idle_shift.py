@@ -2,7 +2,7 @@
 
 A CPU that slept between batches (the live lane sleeps until the next arrival; it only spins
 the last ``SPIN_S``) runs the next batch slower: mlp 512x2, size 1, 0.09 ms back to back,
-+0.06 ms after an idle of 0.3 ms or more, nothing after 0.05 ms (bench/batch_tail.py). A
++0.06 ms after an idle of 0.3 ms or more, nothing after 0.05 ms (bench/RESULTS.md). A
 sub-millisecond latency winner meets that shift on nearly every batch, and a profile's
 back-to-back medians never show it. A profile that measured it charges each batch
 ``shift_ms(n) * fraction(idle)``: each size's full shift (its after-sleep median over its

@@ -19,7 +19,8 @@ def test_profile_writes_each_sizes_batch_times_and_run_draws_from_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "mlp.json"
-    doc, _ = profile_small_mlp(capsys, path)
+    doc, out = profile_small_mlp(capsys, path)
+    assert "restart after a sleep:" in out  # the after-idle shift, said where it is measured
     spread = BatchTimes.from_json(doc["batch_time"])  # a valid distribution per size
     assert spread.sizes == (1, 2, 3, 4, 6, 8)
     medians = {p["batch_size"]: p["median_ms"] for p in doc["points"]}
