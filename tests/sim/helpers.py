@@ -45,6 +45,16 @@ def run_lane(
     return lane
 
 
+def advance_in_chunks(lane: SimLane, chunk: float | None) -> SimLane:
+    """Advance ``lane`` to each multiple of ``chunk`` up to its last arrival (None: at once),
+    then to the end: a run in chunks must be the run in one go."""
+    if chunk is not None:
+        for k in range(1, int(lane.arrivals.times[-1] / chunk) + 1):
+            lane.advance(k * chunk)
+    lane.advance(math.inf)
+    return lane
+
+
 def batches(lane: SimLane) -> list[tuple[float, int, str]]:
     """(dispatch time, size, reason) of each batch, for literal comparisons."""
     a = lane.log.arrays()

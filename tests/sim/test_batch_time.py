@@ -2,7 +2,6 @@
 from its size's distribution, seeded; without the field, every size costs its median."""
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,13 @@ from batchtui.engine.service import ProfileCost, load_profile
 from batchtui.engine.sim.batch_time import BatchTimes
 from batchtui.engine.sim.lane import SimLane
 from batchtui.engine.sim.wakeup import WakeupLateness
-from tests.sim.helpers import arrivals_at, assert_bad_profile_field, batches, run_lane
+from tests.sim.helpers import (
+    advance_in_chunks,
+    arrivals_at,
+    assert_bad_profile_field,
+    batches,
+    run_lane,
+)
 
 # Size 1 always takes 2 ms, size 4 always 8 ms: the medians (1 and 4 ms) are never used.
 FIXED = BatchTimes((1, 4), ((2.0, 2.0), (8.0, 8.0)), (0.0, 1.0))
@@ -69,11 +74,7 @@ def test_batch_times_are_seeded_apart_from_the_lateness_and_the_same_in_chunks()
         service = ProfileCost({1: 1.0, 4: 4.0}, wakeup=lateness, seed=seed, batch_time=spread)
         lane = SimLane("lane", Static(max_batch_size=4, max_wait_ms=1.0), service,
                        arrivals_at(*times))  # fmt: skip
-        if chunk is not None:
-            for k in range(1, int(times[-1] / chunk) + 1):
-                lane.advance(k * chunk)
-        lane.advance(math.inf)
-        return finishes(lane)
+        return finishes(advance_in_chunks(lane, chunk))
 
     once = run(STALLS, 0, None)
     assert run(STALLS, 0, None) == once

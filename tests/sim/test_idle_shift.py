@@ -3,7 +3,6 @@ its size's shift times the share the idle's length brings; back to back it pays 
 
 import dataclasses
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,13 @@ from batchtui.engine.service import ProfileCost, load_profile
 from batchtui.engine.sim.batch_time import BatchTimes
 from batchtui.engine.sim.idle_shift import CURVE_GAPS_MS, IdleShift
 from batchtui.engine.sim.lane import SimLane
-from tests.sim.helpers import arrivals_at, assert_bad_profile_field, batches, run_lane
+from tests.sim.helpers import (
+    advance_in_chunks,
+    arrivals_at,
+    assert_bad_profile_field,
+    batches,
+    run_lane,
+)
 
 # Size 1 takes 2 ms, size 4 8 ms; after a full idle size 1 pays 1 ms more, size 4 3 ms.
 # The idle brings none of the shift up to 0.2 ms, all of it from 0.3 ms, linear between.
@@ -66,11 +71,7 @@ def test_the_shift_is_the_same_when_the_lane_is_advanced_in_chunks() -> None:
     def run(chunk: float | None) -> list[float]:
         lane = SimLane("lane", Static(max_batch_size=4, max_wait_ms=1.0), cost(),
                        arrivals_at(*times))  # fmt: skip
-        if chunk is not None:
-            for k in range(1, int(times[-1] / chunk) + 1):
-                lane.advance(k * chunk)
-        lane.advance(math.inf)
-        return finishes(lane)
+        return finishes(advance_in_chunks(lane, chunk))
 
     once = run(None)
     assert run(0.0071) == once
