@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     from batchtui.engine.models.runner import ModelRunner
 
-from batchtui.engine.live.clock import WallClock, tighten_timer_slack
+from batchtui.engine.live.clock import SPIN_S, WallClock, tighten_timer_slack
 from batchtui.engine.live.wakeup import LONGEST_S, SHORTEST_S, WAKEUP_S, WakeupMeter
 from batchtui.engine.models.idle_curve import IDLE_CURVE_S, IdleCurveTimer
 from batchtui.engine.service.profile import PROFILE_FORMAT  # one constant, read and written
@@ -156,7 +156,7 @@ class AfterSleepTimer:
         times = BatchTimes.from_samples(self.samples_ms, medians_ms)
         if curve is None:
             return times
-        shift = IdleShift.fit(self.samples_ms, medians_ms, curve.samples_ms)
+        shift = IdleShift.fit(self.samples_ms, medians_ms, curve.samples_ms, SPIN_S * 1000.0)
         return dataclasses.replace(times, after_idle=shift)
 
 
@@ -194,7 +194,8 @@ def profile_runner(
     first = 0
     meter = WakeupMeter(wakeup_work(runner, sizes, request_size))
     timer = AfterSleepTimer(runner, sizes, request_size)
-    curve = IdleCurveTimer(runner, sizes[0], request_size) if tail_s > 0 < idle_curve_s else None
+    measure_curve = tail_s > 0 and idle_curve_s > 0  # the shift belongs to the tail's field
+    curve = IdleCurveTimer(runner, sizes[0], request_size) if measure_curve else None
     for _ in range(repeats):
         if wakeup_s > 0:
             meter.measure(wakeup_s / repeats)

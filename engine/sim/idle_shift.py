@@ -44,14 +44,13 @@ class IdleShift:
         after_sleep_ms: Mapping[int, Sequence[float]],
         medians_ms: Mapping[int, float],
         curve_ms: Mapping[float, Sequence[float]],
+        spin_ms: float,
     ) -> IdleShift:
         """From each size's timings after a sleep (``after_sleep_ms``) against its
         back-to-back median, and the smallest size's timings after each idle of
         ``curve_ms`` (its key 0: back to back). A shift is never below 0; a curve whose
-        plateau is within noise becomes the live lane's own step: idles over ``SPIN_S``
-        sleep, shorter ones spin."""
-        from batchtui.engine.live.clock import SPIN_S  # (here: live imports the profiles)
-
+        plateau is within noise becomes the live lane's own step: idles over ``spin_ms``
+        (its spin window) sleep, shorter ones spin."""
         sizes = sorted(after_sleep_ms)
         shifts = [
             round(max(0.0, float(np.median(after_sleep_ms[n])) - medians_ms[n]), 6) for n in sizes
@@ -61,7 +60,7 @@ class IdleShift:
         long = [t for g in gaps if g >= PLATEAU_FROM_MS for t in curve_ms[g]]
         plateau = float(np.median(long)) - base if long else 0.0
         if plateau < max(MIN_SHIFT_MS, MIN_SHIFT_SHARE * base):
-            fraction = [0.0 if g <= SPIN_S * 1000.0 else 1.0 for g in gaps]
+            fraction = [0.0 if g <= spin_ms else 1.0 for g in gaps]
         else:
             excess = [(float(np.median(curve_ms[g])) - base) / plateau for g in gaps]
             fraction = np.maximum.accumulate(np.clip(excess, 0.0, 1.0)).tolist()

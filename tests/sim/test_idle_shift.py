@@ -3,6 +3,7 @@ its size's shift times the share the idle's length brings; back to back it pays 
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -80,13 +81,21 @@ def test_the_shift_is_the_same_when_the_lane_is_advanced_in_chunks() -> None:
     assert once[0] == pytest.approx(finishes(lane)[0] + 0.001)  # the first batch's shift
 
 
+def test_the_lanes_fast_charge_is_the_shift_times_the_share() -> None:
+    charge = SHIFT.seconds()
+    for n in (1, 2, 3, 4, 9):
+        for idle_ms in (0.0, 0.1, 0.2, 0.22, 0.25, 0.29, 0.3, 5.0, math.inf):
+            expected = SHIFT.shift_at(n) * SHIFT.fraction_at(idle_ms) / 1000.0
+            assert charge(n, idle_ms / 1000.0) == pytest.approx(expected, abs=1e-12)
+
+
 def test_the_fit_takes_each_sizes_shift_and_the_curves_share() -> None:
     after_sleep = {1: [1.5] * 9, 8: [2.9] * 9}  # size 8's after-sleep median is below its own
     medians = {1: 1.0, 8: 3.0}
     curve = {0.0: [1.0] * 5} | {g: [1.0 + (0.5 if g >= 0.3 else 0.0)] * 5 for g in CURVE_GAPS_MS}
     curve[0.25] = [1.2] * 5  # 40% of the way
     curve[0.4] = [1.4] * 5  # noise below an earlier idle's: the share never falls
-    fit = IdleShift.fit(after_sleep, medians, curve)
+    fit = IdleShift.fit(after_sleep, medians, curve, SPIN_S * 1000.0)
     assert fit.sizes == (1, 8) and fit.shift_ms == (0.5, 0.0)  # never below 0
     assert fit.idle_ms == CURVE_GAPS_MS
     shares = dict(zip(fit.idle_ms, fit.fraction, strict=True))
@@ -96,7 +105,7 @@ def test_the_fit_takes_each_sizes_shift_and_the_curves_share() -> None:
 
 def test_a_curve_within_noise_becomes_the_live_lanes_own_step() -> None:
     curve = {g: [1.0, 1.0005] for g in (0.0, *CURVE_GAPS_MS)}
-    fit = IdleShift.fit({1: [1.2]}, {1: 1.0}, curve)
+    fit = IdleShift.fit({1: [1.2]}, {1: 1.0}, curve, SPIN_S * 1000.0)
     step = [0.0 if g <= SPIN_S * 1000.0 else 1.0 for g in CURVE_GAPS_MS]
     assert list(fit.fraction) == step
 
