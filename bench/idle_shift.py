@@ -13,7 +13,9 @@ On mlp 512x2 (CPU, 1 torch thread):
    profile with and without its ``after_idle`` shift: latency p50/p99, and size-1 batch time
    by the idle before it.
 3. ``fit``: ``--profiles`` profiles in a row, the smallest size's figures the fit sees: the
-   curve's own back-to-back time and plateau, the after-sleep median, the profile's median.
+   curve's own back-to-back time and plateau, the after-sleep median, the profile's median;
+   then per size how many after-sleep timings were above its median, the medians'
+   difference, and the shift kept (0 unless they stood out: ``stands_out``'s sign test).
 """
 
 from __future__ import annotations
@@ -117,7 +119,14 @@ def fit_inputs(runner: ModelRunner, profiles: int) -> None:
         print(f"  curve: back to back {base:.4f}, plateau {statistics.median(plateau) - base:+.4f}"
               f"; after sleep {slept:.4f}; profile median {medians[min(medians)]:.4f}"
               f" -> shift {slept - medians[min(medians)]:+.4f} ms")  # fmt: skip
-        return original(after_sleep, medians, curve_ms, spin_ms)
+        fitted = original(after_sleep, medians, curve_ms, spin_ms)
+        for n, kept in zip(fitted.sizes, fitted.shift_ms, strict=True):
+            ts, m = after_sleep[n], medians[n]
+            above = sum(t > m for t in ts)
+            print(f"  size {n:>4}: {above:>3} of {len(ts):>3} after-sleep timings above the "
+                  f"median {m:8.3f}, medians' difference {statistics.median(ts) - m:+8.3f}"
+                  f" -> shift {kept:+.3f} ms")  # fmt: skip
+        return fitted
 
     idle_shift.IdleShift.fit = showing  # type: ignore[method-assign,assignment]
     try:

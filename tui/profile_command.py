@@ -178,5 +178,6 @@ def format_table(table: ProfileTable) -> str:
         )
     shift = None if table.batch_time is None else table.batch_time.after_idle
     if shift is not None:
-        lines += ["", f"restart after a sleep: {shift.summary()} (the simulator charges it)"]
+        charged = " (the simulator charges it)" if any(shift.shift_ms) else ""
+        lines += ["", f"restart after a sleep: {shift.summary()}{charged}"]
     return "\n".join(lines)

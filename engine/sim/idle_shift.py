@@ -12,6 +12,7 @@ the smallest size, rising from 0 to 1).
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,28 @@ CURVE_GAPS_MS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.6, 1.0)
 """The idles the profile times the smallest size after (and back to back, as 0)."""
 PLATEAU_FROM_MS = 0.6  # the curve's full shift is the timings' excess from this idle on
 MIN_SHIFT_MS, MIN_SHIFT_SHARE = 0.001, 0.02  # a plateau below both is noise: use the step
+
+
+SIGN_TEST_ALPHA = 0.05
+"""A size's after-sleep timings must sit above its back-to-back median more often than a coin
+would put them there, at this level (a one-sided sign test), for its shift to count."""
+EXACT_UP_TO = 500  # timings for which the binomial tail is summed exactly (floats hold 2**500)
+
+
+def stands_out(after_sleep_ms: Sequence[float], median_ms: float) -> bool:
+    """Whether the timings after a sleep are slower than ``median_ms`` beyond chance: without
+    this, a size timed 7 times on a machine whose speed drifts by 20% read a shift of +85 ms
+    on a 359 ms batch (bench/RESULTS.md), which the simulator then charged after every idle.
+    With no real shift, each timing is above the median with probability 1/2."""
+    k = len(after_sleep_ms)
+    above = sum(1 for t in after_sleep_ms if t > median_ms)
+    if k == 0 or above == 0:
+        return False
+    if k <= EXACT_UP_TO:
+        tail = sum(math.comb(k, i) for i in range(above, k + 1)) / 2.0**k
+    else:  # the normal approximation, with the continuity correction
+        tail = 0.5 * math.erfc((above - 0.5 - k / 2.0) / math.sqrt(k / 2.0))
+    return tail <= SIGN_TEST_ALPHA
 
 
 @dataclass(frozen=True)
@@ -48,12 +71,16 @@ class IdleShift:
     ) -> IdleShift:
         """From each size's timings after a sleep (``after_sleep_ms``) against its
         back-to-back median, and the smallest size's timings after each idle of
-        ``curve_ms`` (its key 0: back to back). A shift is never below 0; a curve whose
+        ``curve_ms`` (its key 0: back to back). A shift is never below 0, and 0 for a size
+        whose timings do not stand out from its median (``stands_out``); a curve whose
         plateau is within noise becomes the live lane's own step: idles over ``spin_ms``
         (its spin window) sleep, shorter ones spin."""
         sizes = sorted(after_sleep_ms)
         shifts = [
-            round(max(0.0, float(np.median(after_sleep_ms[n])) - medians_ms[n]), 6) for n in sizes
+            round(max(0.0, float(np.median(after_sleep_ms[n])) - medians_ms[n]), 6)
+            if stands_out(after_sleep_ms[n], medians_ms[n])
+            else 0.0
+            for n in sizes
         ]
         gaps = sorted(g for g in curve_ms if g > 0)
         base = float(np.median(curve_ms[0.0]))
@@ -128,7 +155,10 @@ class IdleShift:
         """The idle that brings half the shift, the smallest size's and the largest, for the
         note (or that none was measured)."""
         if not any(self.shift_ms):
-            return "no slower restart after an idle measured"
+            return (
+                "no slower restart after an idle (no size's batches after a sleep stood out "
+                "from its median)"
+            )
         half = next((g for g, f in zip(self.idle_ms, self.fraction, strict=True) if f >= 0.5), 0)
         most = max(range(len(self.sizes)), key=lambda i: self.shift_ms[i])
         first = f"+{self.shift_ms[0]:.3f} ms at size {self.sizes[0]}"
