@@ -5,12 +5,13 @@
 Why: the simulator charges a step after idle ``idle_restart_ms`` (the profile's after-idle
 prefills over the fit's price); live, a request that arrives at an idle lane also pays the
 lane's wake-up and the runtime's own cold path (its token slicing and inference-mode entry:
-0.29 ms after 100 ms idle against 0.06 ms back to back for a model that does no work, on the
-2-core AMD VM). Each round, interleaved on tiny-gpt (the bench's model): the profile's
-after-idle timings (``measure_idle_steps``, as ``profile`` takes them) and a real live lane
-(static, one request a batch, so each is dispatched on arrival) serving lone requests 100 ms
-apart with the same prompt sizes. Prints the medians of each prompt size: the live lane's
-TTFT, the profile's after-idle step, and its paired back-to-back step.
+0.27 ms after 100 ms idle against 0.06 ms back to back for a model that does no work on the
+2-core AMD VM: ``gen_runtime_overhead.py``). Each round, interleaved on tiny-gpt (the
+bench's model): the profile's after-idle timings (``measure_idle_steps``, as ``profile``
+takes them) and a real live lane (static, one request a batch, so each is dispatched on
+arrival) serving lone requests 100 ms apart with the same prompt sizes. Prints the medians
+of each prompt size: the live lane's TTFT, the profile's after-idle step, and its paired
+back-to-back step.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from batchtui.engine.policies import make_policy
 GAP_S = 0.1
 """Between two lone requests, as the profile's idle_gap_ms."""
 PER_ROUND = 4
-"""Timings of each prompt size per round, each way."""
+"""Timings of each prompt size per round, on the live lane and in the profile alike."""
 
 
 def live_ttft(module: object, device: torch.device, seed: int) -> dict[int, list[float]]:
