@@ -146,6 +146,8 @@ def test_the_apply_dialog_gives_a_long_closest_p99_in_seconds_as_the_lane_does()
     assert "(p99 TTFT 1.50 s, SLO TTFT 1000 ms, TPOT 100 ms)" in describe(second)
 
 
+@pytest.mark.flaky(reruns=2)  # the same cold spawn as the test above: > 60 s to its first
+# trial in one clean-clone CI run on the slower AMD VM (2026-12-02 17:17), 6-7 s alone
 async def test_at_80_columns_the_progress_wraps_in_the_lane_instead_of_being_cut() -> None:
     app = GenDashboardApp(SCENARIO)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -153,7 +155,7 @@ async def test_at_80_columns_the_progress_wraps_in_the_lane_instead_of_being_cut
         app.query_one("#continuous-max_num_seqs", Slider).focus()
         await pilot.press("t")
         row = app.query_one("#check-continuous", FlowText)
-        await wait_until(pilot, lambda: "trials" in row.plain, timeout=60)
+        await wait_until(pilot, lambda: "trials" in row.plain, timeout=150)
         lines = row.plain.splitlines()
         assert len(lines) > 1 and all(len(x) <= row.size.width for x in lines), lines
         assert " ".join(lines).endswith("(t: cancel)")
