@@ -10,9 +10,11 @@
    CPU's speed drifts within a minute on this shared machine.
 3. Print per lane TTFT p50 and TPOT p50 both ways and live/sim, medians over rounds (goal:
    within 15%), twice, on the same live run: simulated on the profile as ``profile`` now
-   measures it (each step timed right after an untimed one-sequence decode, as live steps
-   follow decodes) and on the profile as it measured before (each step right after the
-   previous shape: ``GenMeasurement.after_decode=False``). The two profiles are taken in
+   measures it (the step after idle timed as a live lane pays it, from its wake's target
+   through the runtime's slice and inference-mode entry) and on the profile as it measured
+   before (the module's call alone: ``GenMeasurement.idle_as_live=False``; until 2026-12-03
+   this A/B was ``after_decode``, each step timed after a decode or after the previous
+   shape, see bench/RESULTS.md). The two profiles are taken in
    turn, in the opposite order after the run, so the machine's drift falls on both alike.
    Both fit ``mixed_step_ms`` and charge the fitted idle restart. ``--sleep`` swaps in a
    model that only sleeps each call's analytic cost, so what is left is the runtime's own
@@ -58,8 +60,9 @@ SLEEP_COST = StepCost(step_ms=2.0, prefill_ms_per_token=0.03, decode_ms_per_seq=
                       context_ms_per_token=0.001)  # fmt: skip
 """About tiny-gpt's fit here; the sleeping model holds the CPU for no work at all."""
 MEASUREMENT = GenMeasurement(repeats=5, max_tokens=256, max_seqs=16)
-BEFORE = dataclasses.replace(MEASUREMENT, after_decode=False)
-"""The profiler before each step was timed after a decode (the A/B's other side)."""
+BEFORE = dataclasses.replace(MEASUREMENT, idle_as_live=False)
+"""The profiler before the step after idle was timed as a live lane pays it (the A/B's
+other side)."""
 
 
 class SleepModel:
@@ -95,8 +98,8 @@ def fit_cost(
 def fit_costs(
     module: object, device: torch.device, seed: int, old_first: bool = False
 ) -> tuple[StepCost, StepCost]:
-    """``fit_cost``, and the cost the profiler measured before each step followed a decode
-    (``old_first``: that one measured first)."""
+    """``fit_cost``, and the cost the profiler measured before it timed the step after idle
+    as a live lane pays it (``old_first``: that one measured first)."""
     order = (BEFORE, MEASUREMENT) if old_first else (MEASUREMENT, BEFORE)
     costs = {m: fit_cost(module, device, seed, m) for m in order}
     return costs[MEASUREMENT], costs[BEFORE]
@@ -173,7 +176,8 @@ def main() -> None:
             )
             print(" ".join(row))
     print(f"\nload average at the end {_load()}")
-    print(f"medians over {args.rounds} rounds, live / sim (profiled after decodes; before):")
+    print(f"medians over {args.rounds} rounds, live / sim (idle step timed as live; "
+          "the module alone):")  # fmt: skip
     for lane in LANES:
         cells = []
         for key, label in (("ttft_ms", "TTFT p50"), ("tpot_ms", "TPOT p50")):

@@ -8,10 +8,12 @@ follows an untimed one-sequence decode, as a live step follows the running seque
 (timed right after another shape, a 256-token prefill, a lone decode read 13-17% slower than
 it runs live, where decodes follow decodes: bench/RESULTS.md). Then ``idle_repeats``
 prefills of each size are timed right after the device idled ``idle_gap_ms``, each followed by
-the same prefill back to back: what the first takes beyond the second (medians) is the idle
-restart (StepCost.idle_restart_ms), charged to steps that follow more than ``idle_after_ms``
-of idle. Its tokens are made before the idle, as the live runtime's are: made after it, they
-woke the CPU before the timer started and hid part of the restart.
+the same prefill back to back: what the first takes beyond the fit's price (medians) is the
+idle restart (StepCost.idle_restart_ms), charged to steps that follow more than
+``idle_after_ms`` of idle. The first is timed as a live lane pays it: from when its sleep was
+to end, through the runtime's own slice and inference-mode entry. Its tokens are made
+before the idle, as the live runtime's are: made after it, they woke the CPU before the timer
+started and hid part of the restart.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.cost import StepCost
 from batchtui.engine.gen.step_fit import fit_step_cost
 from batchtui.engine.gen.step_profile import GenProfile, IdlePoint, StepPoint, price_ms
+from batchtui.engine.live.clock import WallClock, tighten_timer_slack
 from batchtui.engine.models.generative import GenerativeModel, load_generative
 from batchtui.engine.models.reasons import reason
 from batchtui.engine.models.spec import ModelSpec
@@ -62,6 +65,12 @@ class GenMeasurement:
     idle_repeats: int = 8
     """Paired after-idle / back-to-back timings per prefill size (a median of 2 x 2 moved
     0-2.8 ms between profiles minutes apart; the pairs cost ``idle_gap_ms`` each)."""
+    idle_as_live: bool = True
+    """Time the step after idle as a live lane pays it: from the moment its sleep was to
+    end (``WallClock.sleep_until``'s target: a late wake counts), with the prompt sliced
+    from the device's tokens and inference mode entered after the wake, as ``LiveModel``
+    does (False: the module's call alone, as before; kept for the A/B in
+    bench/gen_live_vs_sim.py)."""
 
 
 @dataclass(frozen=True)
@@ -145,13 +154,18 @@ def measure_idle_steps(
     measurement: GenMeasurement,
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
+    clock: WallClock | None = None,
 ) -> tuple[IdlePoint, ...]:
     """``measurement.idle_repeats`` timings of one-sequence prefills (IDLE_PREFILL_TOKENS,
     within --max-tokens), each right after the device idled ``idle_gap_ms`` and then once more
     back to back: paired, so the machine's drift over the profile does not count as a
-    surcharge. Both chunks are on the device before the idle: only the prefill is timed."""
+    surcharge. Both chunks are on the device before the idle. With ``idle_as_live`` the
+    first is timed as a live lane pays it, from its wake's target; else the prefill alone."""
     if measurement.idle_gap_ms <= 0 or measurement.idle_repeats <= 0:
         return ()
+    clock = clock or WallClock()  # the live lanes' own sleeps (``clock``: tests)
+    if measurement.idle_as_live:
+        tighten_timer_slack()  # as a live lane does before it serves
     longest = min(measurement.max_tokens, model.max_context)
     tokens = [t for t in IDLE_PREFILL_TOKENS if t <= longest] or [longest]
     g = torch.Generator().manual_seed(seed + 1)
@@ -168,6 +182,16 @@ def measure_idle_steps(
         synchronize(device)
         return (time.perf_counter() - started) * 1000.0, states
 
+    def as_live(flat: torch.Tensor, n: int, wake_at: float) -> float:
+        """What a live lane's first step after the idle takes from the wake it slept for:
+        on a VM the runtime's own cold path (the slice, inference mode's entry: 0.14 ms
+        here, bench/RESULTS.md) and a late wake are part of what a lone request pays."""
+        clock.sleep_until(wake_at)
+        with torch.inference_mode():
+            _states(model.prefill([flat[0:n]], [None]), 1, "prefill")
+        synchronize(device)
+        return (time.perf_counter() - wake_at) * 1000.0
+
     rounds = measurement.idle_repeats
     generated: list[Any] = []  # the sequence the last back-to-back prefill started
     for round_ in range(rounds):
@@ -178,8 +202,11 @@ def measure_idle_steps(
             for _ in range(min(IDLE_AFTER_DECODES, model.max_context - t) if generated else 0):
                 generated = _states(model.decode(generated), 1, "decode")
             synchronize(device)
-            time.sleep(measurement.idle_gap_ms / 1000.0)
-            ms, _ = timed(first)
+            if measurement.idle_as_live:
+                ms = as_live(first, t, time.perf_counter() + measurement.idle_gap_ms / 1000.0)
+            else:
+                time.sleep(measurement.idle_gap_ms / 1000.0)
+                ms, _ = timed(first)
             after_idle[t].append(ms)
             ms, generated = timed(second)
             back_to_back[t].append(ms)
