@@ -62,6 +62,7 @@ POLICIES = {
 CAPACITY = MAX_BATCH / ((BASE_MS + PER_ITEM_MS * MAX_BATCH) / 1000.0)
 
 
+DEVICE_ALONE = "device alone"  # the harness's ceiling row (``device_alone``)
 SPANS: list[tuple[float, float]] = []  # (start, end) of every batch on the "device"
 
 
@@ -172,9 +173,14 @@ def wait_for_quiet(below: float, patience_s: float = 120.0) -> float:
         time.sleep(2.0)
 
 
+def offered(name: str, rate: float) -> float:
+    """What ``name`` was offered at ``rate``: the device alone is never offered less."""
+    return math.inf if name == DEVICE_ALONE else rate
+
+
 def print_run(rate: float, name: str, r: dict[str, float]) -> None:
-    cap = CAPACITY if name == "device alone" else min(rate, CAPACITY)  # it is never offered less
-    print(f"#   {rate:.0f} {name:<21} tput/cap {r['tput'] / cap:.3f}  "
+    share = r["tput"] / min(offered(name, rate), CAPACITY)
+    print(f"#   {rate:.0f} {name:<21} tput/cap {share:.3f}  "
           f"gap {r['gap_us']:.0f} us  late p99 {r['late_p99']:.2f} ms", flush=True)  # fmt: skip
 
 
@@ -260,22 +266,22 @@ def main() -> None:
             print(f"# round at load average {wait_for_quiet(args.quiet_below):.2f}", flush=True)
             alone.append(device_alone(args.seconds))
             if args.per_round:
-                print_run(rate, "device alone", alone[-1])
+                print_run(rate, DEVICE_ALONE, alone[-1])
             for name, (_, make) in runtimes.items():
                 rows[name].append(measured(make, times, args.driver))
                 if args.per_round:
                     print_run(rate, name, rows[name][-1])
         table = {f"zero-overhead {kind}": ([zero[kind]], kind) for kind in POLICIES}
-        table["device alone"] = (alone, "static")
+        table[DEVICE_ALONE] = (alone, "static")
         table.update({name: (rows[name], kind) for name, (kind, _) in runtimes.items()})
         ceiling = statistics.median(run["tput"] for run in alone)
         for name, (runs, kind) in table.items():
             r = {k: statistics.median(run[k] for run in runs) for k in runs[0]}
-            offered = math.inf if name == "device alone" else rate  # it is never offered less
-            served = r["tput"] / min(offered, ceiling)
+            load = offered(name, rate)
+            served = r["tput"] / min(load, ceiling)
             print(
                 f"{rate:>6.0f} {name:<21} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['tput']:>7.0f} "
-                f"{r['p99'] / zero[kind]['p99']:>8.3f} {r['tput'] / min(offered, CAPACITY):>8.3f} "
+                f"{r['p99'] / zero[kind]['p99']:>8.3f} {r['tput'] / min(load, CAPACITY):>8.3f} "
                 f"{served:>10.3f} "
                 f"{r['cpu_us']:>10.1f} {r['gap_us']:>7.0f} {r['late_p50']:>8.2f} "
                 f"{r['late_p99']:>8.2f} {r['switches']:>7.2f}"

@@ -26,12 +26,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 import torch
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.gen.cost import StepCost
+from batchtui.engine.gen.live_model import LiveModel
 from batchtui.engine.gen.step_fit import fit_step_cost
 from batchtui.engine.gen.step_profile import GenProfile, IdlePoint, StepPoint, price_ms
+from batchtui.engine.gen.workload import GenRequests
 from batchtui.engine.live.clock import WallClock, tighten_timer_slack
 from batchtui.engine.models.generative import GenerativeModel, load_generative
 from batchtui.engine.models.reasons import reason
@@ -182,29 +185,38 @@ def measure_idle_steps(
         synchronize(device)
         return (time.perf_counter() - started) * 1000.0, states
 
-    def as_live(flat: torch.Tensor, n: int, wake_at: float) -> float:
-        """What a live lane's first step after the idle takes from the wake it slept for:
-        on a VM the runtime's own cold path (the slice, inference mode's entry: 0.14 ms
-        here, bench/RESULTS.md) and a late wake are part of what a lone request pays."""
+    # The live runtime's own model object: its token slice and inference-mode entry, cold
+    # after the idle (0.14 ms on a 2-core VM, bench/RESULTS.md), are part of what a lone
+    # request pays, and so is a late wake. One request per size, its tokens laid out now.
+    live = (
+        LiveModel(model, device, GenRequests(np.zeros(len(tokens)), np.array(tokens),
+                                             np.ones(len(tokens), dtype=np.int64)), seed)
+        if measurement.idle_as_live
+        else None
+    )  # fmt: skip
+
+    def as_live(live: LiveModel, rid: int, n: int, wake_at: float) -> float:
+        """What a live lane's first step after the idle takes from the wake it slept for."""
         clock.sleep_until(wake_at)
-        with torch.inference_mode():
-            _states(model.prefill([flat[0:n]], [None]), 1, "prefill")
-        synchronize(device)
+        live.prefill([(rid, 0, n)], [None])
+        live.sync()
         return (time.perf_counter() - wake_at) * 1000.0
 
     rounds = measurement.idle_repeats
     generated: list[Any] = []  # the sequence the last back-to-back prefill started
     for round_ in range(rounds):
         for index, t in enumerate(tokens):
-            first, second = chunk(t), chunk(t)
+            second = chunk(t)
             # A live lane idles after a generation, not after a lone prefill: decode first
             # (after decodes the prefill that follows idle is slower still, bench/RESULTS.md).
             for _ in range(min(IDLE_AFTER_DECODES, model.max_context - t) if generated else 0):
                 generated = _states(model.decode(generated), 1, "decode")
             synchronize(device)
-            if measurement.idle_as_live:
-                ms = as_live(first, t, time.perf_counter() + measurement.idle_gap_ms / 1000.0)
+            if live is not None:
+                wake_at = time.perf_counter() + measurement.idle_gap_ms / 1000.0
+                ms = as_live(live, index, t, wake_at)
             else:
+                first = chunk(t)  # made before the idle, as the live runtime's are
                 time.sleep(measurement.idle_gap_ms / 1000.0)
                 ms, _ = timed(first)
             after_idle[t].append(ms)
