@@ -8,7 +8,10 @@ timed step used to follow the previous shape (the first decode of a round follow
 block times the same steps right after each kind of predecessor, three times each, so the
 machine's drift (about 15% within seconds on a shared VM) falls on every row alike; the
 medians over all blocks are printed, and the share of blocks where a lone decode after a
-large prefill was slower than after a decode.
+large prefill was slower than after a decode. The last two rows are what the profile's
+interleaving does to a lone decode: the larger shapes (a 16-sequence decode at 600+ context and
+a 256-token prefill), then the untimed decode the profile runs first, of another sequence
+(``after_own_decode=False``, as until 2026-12-03) or of the timed step's own (as now).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from batchtui.engine.models.generative import load_generative
 
 PAIRS = ("decode 1 | prefill 256", "decode 1 | decode 4", "decode 1 | decode 1",
          "prefill 64 | decode 1", "prefill 64 | prefill 64", "prefill 64 | prefill 256",
-         "decode 4 | decode 4", "decode 4 | prefill 256")  # fmt: skip
+         "decode 4 | decode 4", "decode 4 | prefill 256",
+         "decode 1 | large, another's decode", "decode 1 | large, its own decode",
+         "decode 1 | large, another's 3 decodes")  # fmt: skip
 
 
 def main() -> None:
@@ -54,8 +59,11 @@ def main() -> None:
     ms: dict[str, list[float]] = {p: [] for p in PAIRS}
     slower = 0
     with torch.inference_mode():
+        # Large decodes, as the profile's 16-sequence shapes (600 context: room for every use).
+        large = model.prefill([prompt(600) for _ in range(16)], [None] * 16)
         for _ in range(args.blocks):
             one = model.prefill([prompt(73)], [None])  # contexts as a live 64-token prompt's
+            other = model.prefill([prompt(73)], [None])
             four = model.prefill([prompt(73) for _ in range(4)], [None] * 4)
             block: dict[str, list[float]] = {p: [] for p in PAIRS}
             for _ in range(3):
@@ -83,15 +91,31 @@ def main() -> None:
                 model.prefill([prompt(256)], [None])
                 four, t = timed(model.decode, four)
                 block["decode 4 | prefill 256"].append(t)
+                large = model.decode(large)
+                model.prefill([prompt(256)], [None])
+                other = model.decode(other)
+                one, t = timed(model.decode, one)
+                block["decode 1 | large, another's decode"].append(t)
+                large = model.decode(large)
+                model.prefill([prompt(256)], [None])
+                one = model.decode(one)
+                one, t = timed(model.decode, one)
+                block["decode 1 | large, its own decode"].append(t)
+                large = model.decode(large)
+                model.prefill([prompt(256)], [None])
+                for _ in range(3):
+                    other = model.decode(other)
+                one, t = timed(model.decode, one)
+                block["decode 1 | large, another's 3 decodes"].append(t)
             for p in PAIRS:
                 ms[p] += block[p]
             slower += statistics.median(block["decode 1 | prefill 256"]) > statistics.median(
                 block["decode 1 | decode 1"]
             )
             time.sleep(0.05)
-    print(f"{'step | the step before it':<28} {'median ms':>9}")
+    print(f"{'step | the step before it':<36} {'median ms':>9}")
     for p in PAIRS:
-        print(f"{p:<28} {statistics.median(ms[p]):>9.3f}")
+        print(f"{p:<36} {statistics.median(ms[p]):>9.3f}")
     print(f"a lone decode slower after a 256-token prefill than after a decode in {slower} "
           f"of {args.blocks} blocks; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
 

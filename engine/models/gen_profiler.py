@@ -4,9 +4,10 @@ Three kinds of step are timed: prefills over several token counts (one sequence,
 sharing the tokens), decodes over several (sequences, context) points, and mixed steps run
 as the live runtime runs them: a prefill call, then a decode call. Shapes are interleaved
 round by round, so a slow spell of the machine spreads over all of them; each timed step
-follows an untimed one-sequence decode, as a live step follows the running sequences' decode
-(timed right after another shape, a 256-token prefill, a lone decode read 13-17% slower than
-it runs live, where decodes follow decodes: bench/RESULTS.md). Then ``idle_repeats``
+follows ``lead_decodes`` untimed one-sequence decodes, as a live step follows the running
+sequences' decodes (timed right after another shape, a 256-token prefill, a lone decode read
+13-17% slower than it runs live, where decodes follow decodes; after the larger shapes and
+one decode, still 12% slower; after three, as live: bench/RESULTS.md). Then ``idle_repeats``
 prefills of each size are timed right after the device idled ``idle_gap_ms``, each followed by
 the same prefill back to back: what the first takes beyond the fit's price (medians) is the
 idle restart (StepCost.idle_restart_ms), charged to steps that follow more than
@@ -60,8 +61,12 @@ class GenMeasurement:
     idle_gap_ms: float = 100.0
     """How long the device idles before each step timed after idle (0: none timed)."""
     after_decode: bool = True
-    """Time each step right after an untimed one-sequence decode (False: right after the
-    previous shape, as before; kept for the A/B in bench/gen_live_vs_sim.py)."""
+    """Time each step right after untimed one-sequence decodes (False: right after the
+    previous shape, as before)."""
+    lead_decodes: int = 3
+    """How many (one until 2026-12-03: after the profile's larger shapes, a lone decode
+    timed after one decode read 12% above one after decodes, as live runs it; after three,
+    within 1%: bench/gen_step_order.py; kept for the A/B in bench/gen_live_vs_sim.py)."""
     idle_after_ms: float = 1.0
     """The threshold written with the fitted restart: a step after more idle pays it (1 ms:
     far above the live runtime's own gaps between back-to-back steps, ~40 us)."""
@@ -263,7 +268,8 @@ def measure_steps(
             pool, length = pools.get(shape.context, []), lengths.get(shape.context, [])
             context = sum(length[:n])
             if lead is not None:
-                lead.step()
+                for _ in range(measurement.lead_decodes):
+                    lead.step()
             synchronize(device)
             started = time.perf_counter()
             if chunks:
