@@ -15,10 +15,13 @@ batcher, threads); csw/req the process's voluntary context switches per request 
 thread woken: the handoffs); late p50/p99 the driver's own lateness (scheduled arrival ->
 call, ms: part of every runtime's latency, shown, not subtracted); gap is the device's
 median idle time between two batches (at overload, where the next batch is always ready, it
-is the runtime's handoff cost). ``batchtui timer thread`` is our Batcher with the separate
-timer thread it had before an idle worker kept the deadline (the A/B baseline). Dynamic and
-predictive run through our Batcher against their own zero-overhead figures. Ray's one stub
-is the one of ``vs_ray.py``. On a shared machine, ``--quiet-below`` waits for a lull.
+is the runtime's handoff cost); steal the share of the machine's CPU time during the run
+that its host gave to another tenant (``common.stolen``, vmstat's ``st``: 0-3% on a quiet
+host, 18% on a contended one, with the load average under 1). ``batchtui
+timer thread`` is our Batcher with the separate timer thread it had before an idle worker
+kept the deadline (the A/B baseline). Dynamic and predictive run through our Batcher against
+their own zero-overhead figures. Ray's one stub is the one of ``vs_ray.py``. On a shared
+machine, ``--quiet-below`` waits for a lull.
 
 ``device alone`` is the harness's ceiling: one thread calling the model with full batches back
 to back, no event loop, no batcher. ``time.sleep`` returns late on a VM (its timer's wake-up),
@@ -40,7 +43,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from common import machine
+from common import cpu_times, machine, stolen
 from open_loop import DRIVERS, WARM_UP_CALLS, drive, run
 from plain_batcher import PlainBatcher
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, arrivals_of, schedule
@@ -79,7 +82,9 @@ def measured(
 ) -> dict[str, float]:
     """One run, plus the device's median idle gap between batches (at overload: handoff cost)."""
     SPANS.clear()
+    counters = cpu_times()
     result = run(drive(make(), times, driver=driver), driver)
+    result["steal"] = stolen(counters)
     spans = np.array(SPANS[WARM_UP_CALLS:])
     gaps = spans[1:, 0] - spans[:-1, 1]
     result["gap_us"] = float(np.median(gaps)) * 1e6 if len(gaps) else math.nan
@@ -90,16 +95,17 @@ def device_alone(seconds: float) -> dict[str, float]:
     """Full batches back to back from one thread: the most this stand-in device serves here."""
     SPANS.clear()
     items = list(range(MAX_BATCH))
-    served, cpu, start = 0, time.process_time(), time.monotonic()
+    served, cpu, start, counters = 0, time.process_time(), time.monotonic(), cpu_times()
     while time.monotonic() - start < seconds:
         model(items)
         served += MAX_BATCH
     elapsed, cpu = time.monotonic() - start, time.process_time() - cpu
+    steal = stolen(counters)
     spans = np.array(SPANS)
     gap_us = float(np.median(spans[1:, 0] - spans[:-1, 1])) * 1e6 if len(spans) > 1 else math.nan
     return {"p50": math.nan, "p99": math.nan, "tput": served / elapsed,
             "cpu_us": cpu / served * 1e6, "gap_us": gap_us, "late_p50": 0.0, "late_p99": 0.0,
-            "switches": 0.0}  # fmt: skip
+            "switches": 0.0, "steal": steal}  # fmt: skip
 
 
 def zero_overhead(kind: str, times: np.ndarray) -> dict[str, float]:
@@ -180,8 +186,8 @@ def offered(name: str, rate: float) -> float:
 
 def print_run(rate: float, name: str, r: dict[str, float]) -> None:
     share = r["tput"] / min(offered(name, rate), CAPACITY)
-    print(f"#   {rate:.0f} {name:<21} tput/cap {share:.3f}  "
-          f"gap {r['gap_us']:.0f} us  late p99 {r['late_p99']:.2f} ms", flush=True)  # fmt: skip
+    print(f"#   {rate:.0f} {name:<21} tput/cap {share:.3f}  gap {r['gap_us']:.0f} us  "
+          f"late p99 {r['late_p99']:.2f} ms  steal {r['steal']:.0%}", flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -256,7 +262,7 @@ def main() -> None:
           f"{args.driver} driver; GIL switch interval {switch_ms:g} ms{frozen}")  # fmt: skip
     print(f"{'rate':>6} {'runtime':<21} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} "
           f"{'p99/zero':>8} {'tput/cap':>8} {'tput/alone':>10} {'CPU us/req':>10} {'gap us':>7} "
-          f"{'late p50':>8} {'late p99':>8} {'csw/req':>7}")  # fmt: skip
+          f"{'late p50':>8} {'late p99':>8} {'csw/req':>7} {'steal':>5}")  # fmt: skip
     for rate in (float(r) for r in args.rates.split(",")):
         times = schedule(rate, args.seconds)
         zero = {kind: zero_overhead(kind, times) for kind in POLICIES}
@@ -284,7 +290,7 @@ def main() -> None:
                 f"{r['p99'] / zero[kind]['p99']:>8.3f} {r['tput'] / min(load, CAPACITY):>8.3f} "
                 f"{served:>10.3f} "
                 f"{r['cpu_us']:>10.1f} {r['gap_us']:>7.0f} {r['late_p50']:>8.2f} "
-                f"{r['late_p99']:>8.2f} {r['switches']:>7.2f}"
+                f"{r['late_p99']:>8.2f} {r['switches']:>7.2f} {r.get('steal', math.nan):>5.0%}"
             )
 
 

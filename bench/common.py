@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import platform
 from pathlib import Path
@@ -30,6 +31,26 @@ def machine() -> str:
         f"{name}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"numpy {np.__version__}"
     )
+
+
+def cpu_times() -> tuple[int, ...]:
+    """The whole machine's CPU time counters (/proc/stat's ``cpu`` line; empty elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            return tuple(int(x) for x in f.readline().split()[1:9])
+    except (OSError, ValueError):
+        return ()
+
+
+def stolen(since: tuple[int, ...]) -> float:
+    """The share of the machine's CPU time since ``since`` (every core, idle included: vmstat's
+    ``st``) that the VM's host gave to another tenant; NaN where the counters are missing.
+    A slow minute with the load average near 0: this says whether it was the host."""
+    now = cpu_times()
+    if len(now) < 8 or len(since) < 8:
+        return math.nan
+    total = sum(now) - sum(since)
+    return (now[7] - since[7]) / total if total > 0 else 0.0
 
 
 def poisson_arrivals(rate: float, seconds: float, seed: int = 0) -> Arrivals:

@@ -16,7 +16,9 @@
    (15%) between the fit before and the fit after. This VM's host has spells in which a
    step after idle costs 0.1-4 ms more and decodes up to 40% more, tens of seconds apart
    (bench/RESULTS.md); a round whose fits disagree measured two machines, and no one cost
-   stands for both. Medians are printed over every round and over the steady ones.
+   stands for both. Medians are printed over every round and over the steady ones. Beside
+   it, the share of the machine's CPU time during the live run that its host gave to
+   another tenant (``common.stolen``, vmstat's ``st``).
 
 Each round also fits the profile as it measured before each timed step followed three
 untimed decodes (``lead_decodes=1``), on the same live run, printed beside ("before").
@@ -38,7 +40,7 @@ from dataclasses import astuple
 from typing import Any
 
 import torch
-from common import machine
+from common import cpu_times, machine, stolen
 
 from batchtui.engine.gen import GenRequests, StepCost, gen_requests
 from batchtui.engine.gen.figures import lane_figures
@@ -168,8 +170,8 @@ def main() -> None:
         print(f"\nround {r}: {len(requests)} requests, load average {_load()}")
         print(
             f"{'lane':<11} {'TTFT p50 sim':>12} {'live':>8} {'ratio':>6} {'before':>7} "
-            f"{'TPOT p50 sim':>12} {'live':>8} {'ratio':>6} {'before':>7}  busy sim/live  drift"
-            "  fit step/seq/idle/mixed ms"
+            f"{'TPOT p50 sim':>12} {'live':>8} {'ratio':>6} {'before':>7}  busy sim/live  drift "
+            "steal  fit step/seq/idle/mixed ms"
         )
         for lane in LANES:
             # Fitted just before and just after the lane is served live, averaged: the CPU's
@@ -178,7 +180,9 @@ def main() -> None:
             before, old_before = (
                 (SLEEP_COST, SLEEP_COST) if args.sleep else fit_costs(module, device, r)
             )
+            counters = cpu_times()
             described, timeline = serve_live(lane, model, requests)
+            steal = stolen(counters)
             live = lane_figures(lane.name, described, requests, timeline)
             after, old_after = (
                 (SLEEP_COST, SLEEP_COST)
@@ -195,7 +199,7 @@ def main() -> None:
                 ratios.setdefault((lane.name, key), []).append((v / s, v / s0, steady))
                 row.append(f"{s:12.2f} {v:8.2f} {v / s:6.2f} {v / s0:7.2f}")
             row.append(f" {sim['device_busy']:.2f}/{live['device_busy']:.2f}")
-            row.append(f"    {moved:5.2f}{' ' if steady else '*'}")
+            row.append(f"    {moved:5.2f}{' ' if steady else '*'} {steal:5.0%}")
             row.append(
                 f" {before.step_ms:.2f}/{before.decode_ms_per_seq:.2f}/"
                 f"{before.idle_restart_ms:.2f}/{before.mixed_step_ms:.2f} -> {after.step_ms:.2f}/"
