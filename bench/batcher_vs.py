@@ -3,7 +3,8 @@ plain asyncio batcher, side by side on the same arrivals (the harness of ``vs_ra
 
     pip install -e ".[bench]"     # ray[serve] and batched (both optional)
     cd bench && python batcher_vs.py [--seconds 5] [--rates 5000,10000] [--rounds 3]
-        [--runtimes NAME,...] [--quiet-below LOAD] [--driver loop|select|thread] [--switch-ms MS]
+        [--runtimes NAME,...] [--quiet-below LOAD] [--quiet-steal SHARE]
+        [--driver loop|select|thread] [--switch-ms MS]
         [--per-round] [--freeze-after-imports]
 
 Workload: Poisson arrivals (seed 0); each request an asyncio task awaiting one call, sent at
@@ -21,7 +22,8 @@ host, 18% on a contended one, with the load average under 1). ``batchtui
 timer thread`` is our Batcher with the separate timer thread it had before an idle worker
 kept the deadline (the A/B baseline). Dynamic and predictive run through our Batcher against
 their own zero-overhead figures. Ray's one stub is the one of ``vs_ray.py``. On a shared
-machine, ``--quiet-below`` waits for a lull.
+machine, ``--quiet-below`` waits for a lull, and ``--quiet-steal`` for a quiet host (a 1 s
+spin losing at most that share of its time to the host's other tenants, up to 5 minutes).
 
 ``device alone`` is the harness's ceiling: one thread calling the model with full batches back
 to back, no event loop, no batcher. ``time.sleep`` returns late on a VM (its timer's wake-up),
@@ -43,7 +45,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from common import cpu_times, machine, stolen
+from common import cpu_times, machine, stolen, wait_for_quiet_host
 from open_loop import DRIVERS, WARM_UP_CALLS, drive, run
 from plain_batcher import PlainBatcher
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, arrivals_of, schedule
@@ -204,6 +206,14 @@ def main() -> None:
         "LOAD: on a shared machine other work stretches every runtime's latency",
     )
     parser.add_argument(
+        "--quiet-steal",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="before each round wait (up to 5 minutes) until a 1 s spin loses at most this "
+        "share of its time to the VM host's other tenants (e.g. 0.03; 0: no wait)",
+    )
+    parser.add_argument(
         "--runtimes", default="", help="comma-separated names to run (default: every one)"
     )
     parser.add_argument(
@@ -269,7 +279,12 @@ def main() -> None:
         rows: dict[str, list[dict[str, float]]] = {name: [] for name in runtimes}
         alone: list[dict[str, float]] = []
         for _ in range(args.rounds):
-            print(f"# round at load average {wait_for_quiet(args.quiet_below):.2f}", flush=True)
+            steal = wait_for_quiet_host(args.quiet_steal)
+            print(
+                f"# round at load average {wait_for_quiet(args.quiet_below):.2f}, host steal "
+                f"{steal:.0%}",
+                flush=True,
+            )
             alone.append(device_alone(args.seconds))
             if args.per_round:
                 print_run(rate, DEVICE_ALONE, alone[-1])

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import platform
+import time
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,37 @@ def stolen(since: tuple[int, ...]) -> float:
         return math.nan
     total = sum(now) - sum(since)
     return (now[7] - since[7]) / total if total > 0 else 0.0
+
+
+def host_steal(seconds: float = 1.0) -> float:
+    """Spin one thread for ``seconds``: the share of the time it was ready to run that the
+    host gave to another tenant (steal / (busy + steal); NaN without the counters). Steal
+    only accrues while the VM wants the CPU, so an idle machine cannot tell; this asks."""
+    since = cpu_times()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+    now = cpu_times()
+    if len(now) < 8 or len(since) < 8:
+        return math.nan
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        b - a for a, b in zip(since, now, strict=True)
+    )
+    ready = user + nice + system + irq + softirq + steal
+    return steal / ready if ready > 0 else 0.0
+
+
+def wait_for_quiet_host(max_steal: float, patience_s: float = 300.0) -> float:
+    """``host_steal()`` once it reads at most ``max_steal`` (0: no wait, no probe: NaN), or
+    its last reading after ``patience_s``: benchmarks start their rounds in quiet minutes."""
+    if max_steal <= 0:
+        return math.nan
+    deadline = time.monotonic() + patience_s
+    while True:
+        steal = host_steal()
+        if not steal > max_steal or time.monotonic() > deadline:
+            return steal
+        time.sleep(4.0)
 
 
 def poisson_arrivals(rate: float, seconds: float, seed: int = 0) -> Arrivals:

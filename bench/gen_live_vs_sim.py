@@ -1,7 +1,7 @@
 """Does the live generative runtime agree with the simulator on tiny-gpt? Same requests.
 
     python bench/gen_live_vs_sim.py [--seconds 16] [--rounds 8] [--rate 4] [--threads 1] [--sleep]
-        [--steady-within 0.15]
+        [--steady-within 0.15] [--quiet-steal SHARE]
 
 1. Build tiny-gpt on the CPU (1 torch thread by default: 2 shared cores).
 2. Each round: one seeded Poisson schedule of requests (lognormal lengths). Each lane is
@@ -18,7 +18,8 @@
    (bench/RESULTS.md); a round whose fits disagree measured two machines, and no one cost
    stands for both. Medians are printed over every round and over the steady ones. Beside
    it, the share of the machine's CPU time during the live run that its host gave to
-   another tenant (``common.stolen``, vmstat's ``st``).
+   another tenant (``common.stolen``, vmstat's ``st``); ``--quiet-steal`` starts each round
+   only once a 1 s spin loses at most that share of its time to them (up to 5 minutes).
 
 Each round also fits the profile as it measured before each timed step followed three
 untimed decodes (``lead_decodes=1``), on the same live run, printed beside ("before").
@@ -40,7 +41,7 @@ from dataclasses import astuple
 from typing import Any
 
 import torch
-from common import cpu_times, machine, stolen
+from common import cpu_times, machine, stolen, wait_for_quiet_host
 
 from batchtui.engine.gen import GenRequests, StepCost, gen_requests
 from batchtui.engine.gen.figures import lane_figures
@@ -143,6 +144,14 @@ def main() -> None:
         default=STEADY_WITHIN,
         help="a lane's round is steady when its fits before and after agree within this",
     )
+    parser.add_argument(
+        "--quiet-steal",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="before each round wait (up to 5 minutes) until a 1 s spin loses at most this "
+        "share of its time to the VM host's other tenants (e.g. 0.03; 0: no wait)",
+    )
     parser.add_argument("--rate", type=float, default=4.0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sleep", action="store_true", help="a sleeping model, not tiny-gpt")
@@ -167,7 +176,10 @@ def main() -> None:
         requests = gen_requests(load, args.seconds, seed=r)
         model = LiveModel(module, device, requests, seed=r)
         warm_up(model, requests)
-        print(f"\nround {r}: {len(requests)} requests, load average {_load()}")
+        host = wait_for_quiet_host(args.quiet_steal)
+        print(
+            f"\nround {r}: {len(requests)} requests, load average {_load()}, host steal {host:.0%}"
+        )
         print(
             f"{'lane':<11} {'TTFT p50 sim':>12} {'live':>8} {'ratio':>6} {'before':>7} "
             f"{'TPOT p50 sim':>12} {'live':>8} {'ratio':>6} {'before':>7}  busy sim/live  drift "
