@@ -45,7 +45,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from common import cpu_times, machine, stolen, wait_for_quiet_host
+from common import add_quiet_steal, cpu_times, machine, stolen, wait_for_quiet_host
 from open_loop import DRIVERS, WARM_UP_CALLS, drive, run
 from plain_batcher import PlainBatcher
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, arrivals_of, schedule
@@ -205,14 +205,7 @@ def main() -> None:
         help="before each round wait (up to 120 s) for the 1-minute load average to drop below "
         "LOAD: on a shared machine other work stretches every runtime's latency",
     )
-    parser.add_argument(
-        "--quiet-steal",
-        type=float,
-        default=0.0,
-        metavar="SHARE",
-        help="before each round wait (up to 5 minutes) until a 1 s spin loses at most this "
-        "share of its time to the VM host's other tenants (e.g. 0.03; 0: no wait)",
-    )
+    add_quiet_steal(parser)
     parser.add_argument(
         "--runtimes", default="", help="comma-separated names to run (default: every one)"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import math
@@ -83,6 +84,18 @@ def wait_for_quiet_host(max_steal: float, patience_s: float = 300.0) -> float:
         if not steal > max_steal or time.monotonic() > deadline:
             return steal
         time.sleep(4.0)
+
+
+def add_quiet_steal(parser: argparse.ArgumentParser) -> None:
+    """``--quiet-steal SHARE``, for ``wait_for_quiet_host`` before each round."""
+    parser.add_argument(
+        "--quiet-steal",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="before each round wait (up to 5 minutes) until a 1 s spin loses at most this "
+        "share of its time to the VM host's other tenants (e.g. 0.03; 0: no wait)",
+    )
 
 
 def poisson_arrivals(rate: float, seconds: float, seed: int = 0) -> Arrivals:

@@ -41,7 +41,7 @@ from dataclasses import astuple
 from typing import Any
 
 import torch
-from common import cpu_times, machine, stolen, wait_for_quiet_host
+from common import add_quiet_steal, cpu_times, machine, stolen, wait_for_quiet_host
 
 from batchtui.engine.gen import GenRequests, StepCost, gen_requests
 from batchtui.engine.gen.figures import lane_figures
@@ -144,14 +144,7 @@ def main() -> None:
         default=STEADY_WITHIN,
         help="a lane's round is steady when its fits before and after agree within this",
     )
-    parser.add_argument(
-        "--quiet-steal",
-        type=float,
-        default=0.0,
-        metavar="SHARE",
-        help="before each round wait (up to 5 minutes) until a 1 s spin loses at most this "
-        "share of its time to the VM host's other tenants (e.g. 0.03; 0: no wait)",
-    )
+    add_quiet_steal(parser)
     parser.add_argument("--rate", type=float, default=4.0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sleep", action="store_true", help="a sleeping model, not tiny-gpt")
