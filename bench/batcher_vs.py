@@ -22,8 +22,9 @@ host, 18% on a contended one, with the load average under 1). ``batchtui
 timer thread`` is our Batcher with the separate timer thread it had before an idle worker
 kept the deadline (the A/B baseline). Dynamic and predictive run through our Batcher against
 their own zero-overhead figures. Ray's one stub is the one of ``vs_ray.py``. On a shared
-machine, ``--quiet-below`` waits for a lull, and ``--quiet-steal`` for a quiet host (a 1 s
-spin losing at most that share of its time to the host's other tenants, up to 5 minutes).
+machine, ``--quiet-below`` waits for a lull, and ``--quiet-steal`` for a quiet host (every
+core spun for 1 s losing at most that share of its time to the host's other tenants, up to
+5 minutes).
 
 ``device alone`` is the harness's ceiling: one thread calling the model with full batches back
 to back, no event loop, no batcher. ``time.sleep`` returns late on a VM (its timer's wake-up),

@@ -19,7 +19,8 @@
    stands for both. Medians are printed over every round and over the steady ones. Beside
    it, the share of the machine's CPU time during the live run that its host gave to
    another tenant (``common.stolen``, vmstat's ``st``); ``--quiet-steal`` starts each round
-   only once a 1 s spin loses at most that share of its time to them (up to 5 minutes).
+   only once every core, spun for 1 s, loses at most that share of its time to them (up
+   to 5 minutes).
 
 Each round also fits the profile as it measured before each timed step followed three
 untimed decodes (``lead_decodes=1``), on the same live run, printed beside ("before").
