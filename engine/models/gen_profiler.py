@@ -64,9 +64,10 @@ class GenMeasurement:
     """Time each step right after untimed one-sequence decodes (False: right after the
     previous shape, as before)."""
     lead_decodes: int = 3
-    """How many (one until 2026-12-03: after the profile's larger shapes, a lone decode
-    timed after one decode read 12% above one after decodes, as live runs it; after three,
-    within 1%: bench/gen_step_order.py; kept for the A/B in bench/gen_live_vs_sim.py)."""
+    """How many untimed decodes lead each timed step (one until 2026-12-03: after the
+    profile's larger shapes, a lone decode timed after one read 12% above its live speed,
+    after three within 1%: bench/gen_step_order.py; kept for the A/B in
+    bench/gen_live_vs_sim.py)."""
     idle_after_ms: float = 1.0
     """The threshold written with the fitted restart: a step after more idle pays it (1 ms:
     far above the live runtime's own gaps between back-to-back steps, ~40 us)."""
