@@ -45,15 +45,22 @@ def cpu_times() -> tuple[int, ...]:
         return ()
 
 
+def _since(since: tuple[int, ...]) -> tuple[int, ...]:
+    """Each counter's growth since ``since`` (empty where the counters are missing)."""
+    now = cpu_times()
+    if len(now) < 8 or len(since) < 8:
+        return ()
+    return tuple(b - a for a, b in zip(since, now, strict=True))
+
+
 def stolen(since: tuple[int, ...]) -> float:
     """The share of the machine's CPU time since ``since`` (every core, idle included: vmstat's
     ``st``) that the VM's host gave to another tenant; NaN where the counters are missing.
     A slow minute with the load average near 0: this says whether it was the host."""
-    now = cpu_times()
-    if len(now) < 8 or len(since) < 8:
+    grown = _since(since)
+    if not grown:
         return math.nan
-    total = sum(now) - sum(since)
-    return (now[7] - since[7]) / total if total > 0 else 0.0
+    return grown[7] / sum(grown) if sum(grown) > 0 else 0.0
 
 
 def _spin(seconds: float) -> None:
@@ -67,7 +74,8 @@ def host_steal(seconds: float = 1.0) -> float:
     the host gave to another tenant (steal / (busy + steal); NaN without the counters).
     Steal only accrues while the VM wants the CPU, so an idle machine cannot tell; and a
     host may spare one core but not two (one spinning core read 0-4% while the benchmarks'
-    two-core runs read 16-24%), so every core asks."""
+    two-core runs read 16-24%), so every core asks. The helper processes are spawned anew
+    each time (they re-import the benchmark's modules: a second or more)."""
     others = (os.cpu_count() or 1) - 1
     with multiprocessing.get_context("spawn").Pool(max(others, 1)) as pool:
         pool.map(time.sleep, [0.0] * max(others, 1))  # started, so they spin together
@@ -75,12 +83,10 @@ def host_steal(seconds: float = 1.0) -> float:
         since = cpu_times()
         _spin(seconds)
         spinning.get()
-    now = cpu_times()
-    if len(now) < 8 or len(since) < 8:
+        grown = _since(since)
+    if not grown:
         return math.nan
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (
-        b - a for a, b in zip(since, now, strict=True)
-    )
+    user, nice, system, _idle, _iowait, irq, softirq, steal = grown
     ready = user + nice + system + irq + softirq + steal
     return steal / ready if ready > 0 else 0.0
 

@@ -25,10 +25,9 @@
 Each round also fits the profile as it measured before each timed step followed three
 untimed decodes (``lead_decodes=1``), on the same live run, printed beside ("before").
 Until 2026-12-03 that A/B was ``idle_as_live``, before it ``after_decode``: bench/RESULTS.md
-has all three. ``--sleep``
-swaps in a model that only sleeps each call's analytic cost, so what is left is the
-runtime's own overhead and the machine's wake-up latency. The load average is printed per
-round: the CPU is shared.
+has all three. ``--sleep`` swaps in a model that only sleeps each call's analytic cost, so
+what is left is the runtime's own overhead and the machine's wake-up latency. The load
+average is printed per round: the CPU is shared.
 """
 
 from __future__ import annotations

@@ -8,10 +8,11 @@ timed step used to follow the previous shape (the first decode of a round follow
 block times the same steps right after each kind of predecessor, three times each, so the
 machine's drift (about 15% within seconds on a shared VM) falls on every row alike; the
 medians over all blocks are printed, and the share of blocks where a lone decode after a
-large prefill was slower than after a decode. The last two rows are what the profile's
+large prefill was slower than after a decode. The last three rows are what the profile's
 interleaving does to a lone decode: the larger shapes (a 16-sequence decode at 600+ context and
-a 256-token prefill), then the untimed decode the profile runs first, of another sequence
-(``after_own_decode=False``, as until 2026-12-03) or of the timed step's own (as now).
+a 256-token prefill), then the untimed decodes the profile runs before it: one of another
+sequence (``lead_decodes=1``, as until 2026-12-03), one of the timed step's own sequence, or
+three of another (``lead_decodes=3``, as now).
 """
 
 from __future__ import annotations
@@ -58,9 +59,21 @@ def main() -> None:
     print(f"model: {MODEL.to_dict()}; load average {os.getloadavg()[0]:.2f}")
     ms: dict[str, list[float]] = {p: [] for p in PAIRS}
     slower = 0
+    large: list[Any] = []
+
+    def after_large(lead: list[Any], decodes: int) -> list[Any]:
+        """The profile's larger shapes (a 16-sequence decode at 600+ context, prefilled again
+        before it passes the limit, and a 256-token prefill), then ``decodes`` of ``lead``."""
+        nonlocal large
+        if not large or large[0].length >= model.max_context - 1:
+            large = model.prefill([prompt(600) for _ in range(16)], [None] * 16)
+        large = model.decode(large)
+        model.prefill([prompt(256)], [None])
+        for _ in range(decodes):
+            lead = model.decode(lead)
+        return lead
+
     with torch.inference_mode():
-        # Large decodes, as the profile's 16-sequence shapes (600 context: room for every use).
-        large = model.prefill([prompt(600) for _ in range(16)], [None] * 16)
         for _ in range(args.blocks):
             one = model.prefill([prompt(73)], [None])  # contexts as a live 64-token prompt's
             other = model.prefill([prompt(73)], [None])
@@ -91,20 +104,13 @@ def main() -> None:
                 model.prefill([prompt(256)], [None])
                 four, t = timed(model.decode, four)
                 block["decode 4 | prefill 256"].append(t)
-                large = model.decode(large)
-                model.prefill([prompt(256)], [None])
-                other = model.decode(other)
+                other = after_large(other, 1)
                 one, t = timed(model.decode, one)
                 block["decode 1 | large, another's decode"].append(t)
-                large = model.decode(large)
-                model.prefill([prompt(256)], [None])
-                one = model.decode(one)
+                one = after_large(one, 1)
                 one, t = timed(model.decode, one)
                 block["decode 1 | large, its own decode"].append(t)
-                large = model.decode(large)
-                model.prefill([prompt(256)], [None])
-                for _ in range(3):
-                    other = model.decode(other)
+                other = after_large(other, 3)
                 one, t = timed(model.decode, one)
                 block["decode 1 | large, another's 3 decodes"].append(t)
             for p in PAIRS:
