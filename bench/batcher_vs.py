@@ -30,6 +30,11 @@ core spun for 1 s losing at most that share of its time to the host's other tena
 to back, no event loop, no batcher. ``time.sleep`` returns late on a VM (its timer's wake-up),
 so even this row falls short of the nominal capacity; every runtime's ``tput/cap`` is bounded
 by it, and ``tput/alone`` says how much of what the stand-in device can do a runtime gets.
+``driver alone`` is the harness's own cost: the same driver calling a coroutine that returns
+at once. Its CPU per request is in every runtime's (18 us with the ``loop`` driver at 10,000
+req/s here, 39 with ``select``: one wake per arrival, not per millisecond), so ``net CPU`` is a
+runtime's CPU per request less the driver's, and its latency is the floor every runtime's sits
+on.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ CAPACITY = MAX_BATCH / ((BASE_MS + PER_ITEM_MS * MAX_BATCH) / 1000.0)
 
 
 DEVICE_ALONE = "device alone"  # the harness's ceiling row (``device_alone``)
+DRIVER_ALONE = "driver alone"  # the harness's own cost row (``no_batcher``)
 SPANS: list[tuple[float, float]] = []  # (start, end) of every batch on the "device"
 
 
@@ -88,7 +94,7 @@ def measured(
     counters = cpu_times()
     result = run(drive(make(), times, driver=driver), driver)
     result["steal"] = stolen(counters)
-    spans = np.array(SPANS[WARM_UP_CALLS:])
+    spans = np.array(SPANS[WARM_UP_CALLS:]).reshape(-1, 2)  # none for the driver alone
     gaps = spans[1:, 0] - spans[:-1, 1]
     result["gap_us"] = float(np.median(gaps)) * 1e6 if len(gaps) else math.nan
     return result
@@ -109,6 +115,12 @@ def device_alone(seconds: float) -> dict[str, float]:
     return {"p50": math.nan, "p99": math.nan, "tput": served / elapsed,
             "cpu_us": cpu / served * 1e6, "gap_us": gap_us, "late_p50": 0.0, "late_p99": 0.0,
             "switches": 0.0, "steal": steal}  # fmt: skip
+
+
+async def no_batcher(item: int) -> int:
+    """A call that returns at once: driven like the runtimes, it leaves the driver's own CPU
+    per request and latency (``driver alone``), which every runtime's figures include."""
+    return item
 
 
 def zero_overhead(kind: str, times: np.ndarray) -> dict[str, float]:
@@ -187,8 +199,14 @@ def offered(name: str, rate: float) -> float:
     return math.inf if name == DEVICE_ALONE else rate
 
 
+def served_share(name: str, tput: float, rate: float, ceiling: float) -> float:
+    """``tput`` as a share of what ``name`` could serve at ``rate`` under ``ceiling``; NaN
+    for the driver alone, which serves no device."""
+    return math.nan if name == DRIVER_ALONE else tput / min(offered(name, rate), ceiling)
+
+
 def print_run(rate: float, name: str, r: dict[str, float]) -> None:
-    share = r["tput"] / min(offered(name, rate), CAPACITY)
+    share = served_share(name, r["tput"], rate, CAPACITY)
     print(f"#   {rate:.0f} {name:<21} tput/cap {share:.3f}  gap {r['gap_us']:.0f} us  "
           f"late p99 {r['late_p99']:.2f} ms  steal {r['steal']:.0%}", flush=True)  # fmt: skip
 
@@ -265,13 +283,15 @@ def main() -> None:
     print(f"{machine()}; {args.seconds:g} s of arrivals per run; medians of {args.rounds} rounds; "
           f"{args.driver} driver; GIL switch interval {switch_ms:g} ms{frozen}")  # fmt: skip
     print(f"{'rate':>6} {'runtime':<21} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} "
-          f"{'p99/zero':>8} {'tput/cap':>8} {'tput/alone':>10} {'CPU us/req':>10} {'gap us':>7} "
-          f"{'late p50':>8} {'late p99':>8} {'csw/req':>7} {'steal':>5}")  # fmt: skip
+          f"{'p99/zero':>8} {'tput/cap':>8} {'tput/alone':>10} {'CPU us/req':>10} "
+          f"{'net CPU':>8} {'gap us':>7} {'late p50':>8} {'late p99':>8} {'csw/req':>7} "
+          f"{'steal':>5}")  # fmt: skip
     for rate in (float(r) for r in args.rates.split(",")):
         times = schedule(rate, args.seconds)
         zero = {kind: zero_overhead(kind, times) for kind in POLICIES}
         rows: dict[str, list[dict[str, float]]] = {name: [] for name in runtimes}
         alone: list[dict[str, float]] = []
+        driver: list[dict[str, float]] = []
         for _ in range(args.rounds):
             steal = wait_for_quiet_host(args.quiet_steal)
             print(
@@ -280,25 +300,30 @@ def main() -> None:
                 flush=True,
             )
             alone.append(device_alone(args.seconds))
+            driver.append(measured(lambda: no_batcher, times, args.driver))
             if args.per_round:
                 print_run(rate, DEVICE_ALONE, alone[-1])
+                print_run(rate, DRIVER_ALONE, driver[-1])
             for name, (_, make) in runtimes.items():
                 rows[name].append(measured(make, times, args.driver))
                 if args.per_round:
                     print_run(rate, name, rows[name][-1])
         table = {f"zero-overhead {kind}": ([zero[kind]], kind) for kind in POLICIES}
         table[DEVICE_ALONE] = (alone, "static")
+        table[DRIVER_ALONE] = (driver, "static")
         table.update({name: (rows[name], kind) for name, (kind, _) in runtimes.items()})
         ceiling = statistics.median(run["tput"] for run in alone)
+        harness_cpu = statistics.median(run["cpu_us"] for run in driver)
         for name, (runs, kind) in table.items():
             r = {k: statistics.median(run[k] for run in runs) for k in runs[0]}
-            load = offered(name, rate)
-            served = r["tput"] / min(load, ceiling)
+            driven = name != DEVICE_ALONE and not name.startswith("zero-overhead")
+            net = r["cpu_us"] - harness_cpu if driven and name != DRIVER_ALONE else math.nan
             print(
                 f"{rate:>6.0f} {name:<21} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['tput']:>7.0f} "
-                f"{r['p99'] / zero[kind]['p99']:>8.3f} {r['tput'] / min(load, CAPACITY):>8.3f} "
-                f"{served:>10.3f} "
-                f"{r['cpu_us']:>10.1f} {r['gap_us']:>7.0f} {r['late_p50']:>8.2f} "
+                f"{math.nan if name == DRIVER_ALONE else r['p99'] / zero[kind]['p99']:>8.3f} "
+                f"{served_share(name, r['tput'], rate, CAPACITY):>8.3f} "
+                f"{served_share(name, r['tput'], rate, ceiling):>10.3f} "
+                f"{r['cpu_us']:>10.1f} {net:>8.1f} {r['gap_us']:>7.0f} {r['late_p50']:>8.2f} "
                 f"{r['late_p99']:>8.2f} {r['switches']:>7.2f} {r.get('steal', math.nan):>5.0%}"
             )
 
