@@ -8,13 +8,19 @@ live run). Each request is put in one of two classes by the simulator: *at once*
 simulated TTFT is no more than a lone prefill of its prompt after idle (it started as it
 arrived, on an idle device), *queued* otherwise. Per lane and class: how many, TTFT p50 live
 and sim, and the median of each request's live - sim difference. A lone request's price is
-then read apart from the queueing it may wait behind.
+then read apart from the queueing it may wait behind. ``--parts`` also times, for the live
+lone prefills that started at once after more than 5 ms of idle, how late the model's
+prefill call began after the scheduled arrival and how long the call took (medians).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import statistics
+import time
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,6 +35,46 @@ from batchtui.engine.load import LoadSpec
 from batchtui.engine.models.generative import load_generative
 
 AT_ONCE_SLACK_S = 50e-6  # a simulated TTFT this close to the lone price started at once
+PARTS_IDLE_S = 0.005  # --parts: a lone prefill after this much idle
+PARTS_LAG_S = 0.001  # --parts: that began within this of its arrival (it did not queue)
+
+
+class PrefillCalls:
+    """``LiveModel.prefill`` wrapped while entered: each call's start, end and requests."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, float, list[int]]] = []
+
+    def __enter__(self) -> PrefillCalls:
+        self._original = original = LiveModel.prefill
+        calls = self.calls
+
+        def prefill(model: LiveModel, chunks: Any, states: Any) -> Any:
+            start = time.perf_counter()
+            out = original(model, chunks, states)
+            calls.append((start, time.perf_counter(), [c[0] for c in chunks]))
+            return out
+
+        LiveModel.prefill = prefill  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        LiveModel.prefill = self._original  # type: ignore[method-assign]
+
+    def lone_after_idle(self, first: np.ndarray, arrived: np.ndarray) -> tuple[float, float]:
+        """Median ms from arrival to the call, and of the call, over lone prefills that
+        started at once after idle (``first``: each request's first-token time, which the
+        lane takes right after the call, so it places the call on the schedule's clock)."""
+        lags, calls, prev_end = [], [], -math.inf
+        for start, end, rids in self.calls:
+            if len(rids) == 1:
+                origin = end - first[rids[0]]
+                lag = start - origin - arrived[rids[0]]
+                if start - prev_end > PARTS_IDLE_S and lag < PARTS_LAG_S:
+                    lags.append(lag * 1000.0)
+                    calls.append((end - start) * 1000.0)
+            prev_end = end
+        return statistics.median(lags), statistics.median(calls)
 
 
 def main() -> None:
@@ -36,6 +82,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=16.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--lanes", default="dynamic,predictive,continuous")
+    parser.add_argument("--parts", action="store_true", help="also time the live lone prefills")
     args = parser.parse_args()
     torch.set_num_threads(1)
     device = torch.device("cpu")
@@ -53,8 +100,14 @@ def main() -> None:
         warm_up(model, requests)
         for lane in lanes:
             before = fit_cost(module, device, r)
-            _, live = serve_live(lane, model, requests)
+            prefills = PrefillCalls()
+            with prefills if args.parts else contextlib.nullcontext():
+                _, live = serve_live(lane, model, requests)
             after = fit_cost(module, device, r)
+            if args.parts:
+                lag, call = prefills.lone_after_idle(live.first, requests.times)
+                print(f"{r:>5} {lane.name:<11} lone prefills after idle: call {lag:.3f} ms "
+                      f"after the arrival, the call {call:.3f} ms")  # fmt: skip
             cost = _mean(before, after)
             _, sim = serve(lane, cost, requests)
             arrived = requests.times

@@ -24,7 +24,13 @@ from batchtui.engine.tune import SearchConfig, chosen
 from batchtui.engine.tune.backends import make_backend
 from batchtui.engine.tune.gen_trial import TRIAL_REQUESTS
 from batchtui.engine.tune.gen_tuner import GenTuneRequest, tune_gen_scenario
-from batchtui.engine.tune.gen_validation import GenValidation, gen_winner, validate_gen_winner
+from batchtui.engine.tune.gen_validation import (
+    GenValidation,
+    gen_from_runs,
+    gen_winner,
+    predict_gen,
+    serve_gen_live,
+)
 from batchtui.engine.tune.search import LaneTune, OnTrial, optuna_module
 from batchtui.presets import resolve
 from batchtui.presets.from_lane import gen_measured_figures
@@ -37,7 +43,9 @@ from batchtui.tui.json_output import write_json_atomically
 from batchtui.tui.model_args import model_from_args
 from batchtui.tui.scenario_args import GEN_RATE_RPS, ScenarioDefaults
 from batchtui.tui.stop_request import StopRequest
-from batchtui.tui.tune_preset import save_tuned
+from batchtui.tui.tune_preset import repeated_figures, save_tuned
+from batchtui.tui.tune_report import stopped_json
+from batchtui.tui.validation_progress import VALIDATION_STOP, VALIDATION_STOPPED, run_progress
 
 GEN_VALIDATE_S = 10.0
 """Seconds of arrivals a live --validate run serves when --seconds is not given."""
@@ -55,6 +63,7 @@ class TuneFlags:
     rates: tuple[float, float] | None
     preset_path: Path | None
     json_path: Path | None
+    validate_runs: int = 1  # --validate-runs: live runs of each winner
 
 
 def run_gen_tune(
@@ -105,24 +114,15 @@ def run_gen_tune(
     )
     backend = make_backend(args.backend, flags.workers, args.address)
     validations: dict[str, GenValidation] = {}
+    stopped = False
     try:
         with StopRequest() as stop:
             results = tune_gen_scenario(scenario, request, fixed, config, backend, progress, stop)
         if args.validate and not any(r.interrupted for r in results):
             live = dataclasses.replace(scenario, model=spec)
-            seconds = flags.seconds or GEN_VALIDATE_S
-            gpu = (device or "auto").startswith(("auto", "cuda"))
-            for r in results:
-                if r.best is None:
-                    continue
-                lane = next(s for s in scenario.lanes if s.name == r.lane)
-                validations[r.lane] = backend.call(
-                    validate_gen_winner,
-                    gen_winner(live, lane, r.best.params),
-                    gen_winner(scenario, lane, r.best.params),
-                    seconds,
-                    device or "auto",
-                    gpu=gpu,
+            with StopRequest(VALIDATION_STOP) as stop:
+                validations, stopped = _validate(
+                    live, scenario, results, flags, device or "auto", backend, stop
                 )
     finally:
         backend.close()
@@ -130,7 +130,7 @@ def run_gen_tune(
     print(format_gen_tune(scenario, request, results, validations, pick, fitted_from))
     if flags.json_path is not None:
         doc = gen_tune_json(scenario, request, results, validations, pick, fitted_from)
-        write_json_atomically(flags.json_path, doc)
+        write_json_atomically(flags.json_path, stopped_json(doc) if stopped else doc)
     if flags.preset_path is not None:
         if pick is None or pick.best is None:
             print("no preset written: no lane met the SLOs", file=sys.stderr)
@@ -142,7 +142,50 @@ def run_gen_tune(
     if any(r.interrupted for r in results):
         print("interrupted: the results above are the best found so far", file=sys.stderr)
         return INTERRUPTED
+    if stopped:
+        print(VALIDATION_STOPPED, file=sys.stderr)
+        return INTERRUPTED
     return 0 if pick is not None else 1
+
+
+def _validate(
+    live: GenScenario,
+    fitted: GenScenario,
+    results: list[LaneTune],
+    flags: TuneFlags,
+    device: str,
+    backend: Any,
+    stop: StopRequest,
+) -> tuple[dict[str, GenValidation], bool]:
+    """Each lane's winner served live ``flags.validate_runs`` times on the real model (each
+    run one backend call: a Ray task with a GPU of its own, say) beside its prediction on the
+    fit, and whether Ctrl-C cut it short (the runs that finished are kept)."""
+    seconds = flags.seconds or GEN_VALIDATE_S
+    runs = flags.validate_runs
+    gpu = device.startswith(("auto", "cuda"))
+    show = run_progress()
+    out: dict[str, GenValidation] = {}
+    for r in results:
+        if r.best is None:
+            continue
+        lane = next(spec for spec in fitted.lanes if spec.name == r.lane)
+        predicted = predict_gen(gen_winner(fitted, lane, r.best.params), seconds)
+        winner = gen_winner(live, lane, r.best.params)
+        done: list[dict[str, Any]] = []
+        try:
+            for i in range(runs):
+                if stop():
+                    break
+                if show is not None:
+                    show(r.lane, i + 1, runs)
+                done.append(backend.call(serve_gen_live, winner, seconds, device, gpu=gpu))
+        except KeyboardInterrupt:
+            pass  # the run under way is dropped; those before it stand
+        if done:
+            out[r.lane] = gen_from_runs(predicted, done, seconds, runs_asked=runs)
+        if len(done) < runs:
+            return out, True
+    return out, False
 
 
 def _fit(
@@ -182,12 +225,16 @@ def save_tuned_preset(
     lane = next(spec for spec in scenario.lanes if spec.name == pick.lane)
     measured = None
     if check is not None:
-        measured = gen_measured_figures(
-            check.live_lane,
-            duration_s=check.duration_s,
-            device=check.device,
-            command="batchtui tune --validate",
-        )
+        command = "batchtui tune --validate"
+        if check.repeated:  # each figure's median over the runs, with their range
+            command += f" --validate-runs {check.runs_asked}"
+        each = [
+            gen_measured_figures(
+                run, duration_s=check.duration_s, device=check.device, command=command
+            )
+            for run in (check.runs if check.repeated else (check.live_lane,))
+        ]
+        measured = repeated_figures(each) if check.repeated else each[0]
     targets = " and ".join(
         f"{what} {v:g} ms"
         for what, v in (("TTFT", request.slo_ttft_ms), ("TPOT", request.slo_tpot_ms))

@@ -21,6 +21,8 @@ from batchtui.tui.tune_report import (
     headroom,
     lane_heading,
     lanes_json,
+    repeatability,
+    runs_text,
     settings,
     validation_table,
 )
@@ -112,8 +114,17 @@ def format_gen_tune(
                 columns = ("TTFT p99 ms", "capacity tok/s")
             out += front_block(r, what, columns)
     if validations:
-        out.append("\nvalidation: predicted (simulator, on the fit) vs measured (live, wall clock)")
-        out += validation_table(validations, GEN_FIGURES)
+        repeated = any(v.repeated for v in validations.values())
+        how = f" (median of {runs_text(validations)}, error against the median)"
+        out.append(
+            "\nvalidation: predicted (simulator, on the fit) vs measured (live, wall clock)"
+            + (how if repeated else "")
+        )
+        out += validation_table(validations, GEN_FIGURES, ranges=repeated)
+        for v in validations.values():
+            for figure, label in (("ttft_p99_ms", "TTFT p99"), ("tpot_p99_ms", "TPOT p99")):
+                if line := repeatability(v, figure, label):
+                    out.append(line)
     if pick is not None:
         out.append(f"\nchosen: {pick.lane} ({pick.kind})")
     else:

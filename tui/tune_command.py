@@ -44,6 +44,7 @@ from batchtui.tui.scenario_args import (
 from batchtui.tui.stop_request import StopRequest
 from batchtui.tui.tune_preset import save_tuned, validated_figures
 from batchtui.tui.tune_report import format_tune, stopped_json, tune_json
+from batchtui.tui.validation_progress import VALIDATION_STOP, VALIDATION_STOPPED, run_progress
 from batchtui.tui.wakeup_note import print_wakeup_note
 
 TRIALS = Param(
@@ -71,10 +72,6 @@ VALIDATE_RUNS = Param(
 )
 DEFAULTS = ScenarioDefaults()
 INTERRUPTED = 130
-VALIDATION_STOP = "stopping after the running validation run (Ctrl-C again to drop it)"
-VALIDATION_STOPPED = (
-    "interrupted: validation stopped; the figures above are of the live runs that finished"
-)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -176,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if is_generative(args):
         flags = TuneFlags(
-            args.objective, trials, given_s, workers, low_high, preset_path, json_path
+            args.objective, trials, given_s, workers, low_high, preset_path, json_path, runs
         )
         return run_gen_tune(args, flags, DEFAULTS, _progress(), _fixed_knobs)
     refuse_gen_flags(args)
@@ -232,16 +229,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _validate_runs(args: argparse.Namespace) -> int:
-    """``--validate-runs``, checked: for --validate, and for request-level models only."""
+    """``--validate-runs``, checked: for --validate only."""
     if args.validate_runs is None:
         return VALIDATE_RUNS.default  # type: ignore[return-value]
     runs = checked(VALIDATE_RUNS, args.validate_runs)
     if not args.validate:
         raise ConfigError("--validate-runs", "is for --validate (add --validate)")
-    if runs > 1 and is_generative(args):
-        raise ConfigError(
-            "--validate-runs", "is for request-level models; a generative --validate runs once"
-        )
     return runs
 
 
@@ -312,30 +305,13 @@ def _validate(
         live = winner_scenario(scenario, lane, r.best.params)
         predicted_on = winner_scenario(cost, lane, r.best.params)
         v = validate_runs(
-            live, predicted_on, seconds, runs, call=call, on_run=_run_progress(), should_stop=stop
+            live, predicted_on, seconds, runs, call=call, on_run=run_progress(), should_stop=stop
         )
         if v is not None:
             out[r.lane] = v
         if v is None or len(v.runs) < runs:
             return out, True
     return out, False
-
-
-def validating(lane: str, run: int, runs: int) -> str:
-    """The progress line of a live validation run."""
-    return f"validating {lane}: run {run} of {runs}"
-
-
-def _run_progress() -> Any:
-    """Each live validation run as it starts, on one stderr line (terminals only)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(lane: str, run: int, runs: int) -> None:
-        end = "\n" if run == runs else ""
-        print(f"\r{validating(lane, run, runs)}   ", end=end, file=sys.stderr, flush=True)
-
-    return show
 
 
 def _save(

@@ -46,6 +46,12 @@ def validated_figures(v: Validation) -> dict[str, Any]:
         return measured_figures(v.stats, device=v.device, command=VALIDATED_BY)
     command = f"{VALIDATED_BY} --validate-runs {v.runs_asked}"
     each = [measured_figures(r.stats, device=v.device, command=command) for r in v.runs]
+    return repeated_figures(each)
+
+
+def repeated_figures(each: list[dict[str, Any]]) -> dict[str, Any]:
+    """A preset's ``measured`` from several live runs' (each a ``measured`` document of one
+    shape): each figure's median, with ``runs`` (how many) and ``range`` ([min, max])."""
     return {**_median_of(each), "runs": len(each), "range": _range_of(each)}
 
 

@@ -90,7 +90,7 @@ def format_tune(
     if validations:
         devices = ", ".join(sorted({v.device for v in validations.values()}))
         repeated = any(v.repeated for v in validations.values())
-        how = f"median of {_runs(validations)}, " if repeated else ""
+        how = f"median of {runs_text(validations)}, " if repeated else ""
         out.append(
             f"\nvalidation: predicted (simulator) vs measured (live, wall clock) on {devices}"
             + (f" ({how}error against the median)" if repeated else "")
@@ -105,7 +105,7 @@ def format_tune(
     return "\n".join(out)
 
 
-def _runs(validations: dict[str, Validation]) -> str:
+def runs_text(validations: dict[str, Any]) -> str:
     """How many live runs each figure is the median of: "3 runs", or "2 of 3 runs" when
     Ctrl-C stopped the validation."""
     asked = max(v.runs_asked for v in validations.values())
@@ -115,24 +115,25 @@ def _runs(validations: dict[str, Validation]) -> str:
     return f"{'/'.join(map(str, sorted(done)))} of {asked} runs"
 
 
-def repeatability(v: Validation) -> str | None:
-    """Whether the p99 gap is beyond the machine's own run-to-run spread: the live runs'
-    p99 range, how far apart its ends are, and where the prediction lies; None for one run."""
-    span, predicted = v.measured_range("p99_ms"), v.predicted.get("p99_ms")
+def repeatability(v: Any, figure: str = "p99_ms", label: str = "p99") -> str | None:
+    """Whether the gap in ``figure`` (``label`` in words) is beyond the machine's own
+    run-to-run spread: the live runs' range, how far apart its ends are, and where the
+    prediction lies; None for one run. ``v``: a request-level or generative validation."""
+    span, predicted = v.measured_range(figure), v.predicted.get(figure)
     if span is None or predicted is None:
         return None
     low, high = span
     spread = f"{high / low:.1f}x" if low > 0 else "-"
-    inside = v.predicted_within_range("p99_ms")
+    inside = v.predicted_within_range(figure)
     where = "within" if inside else "below" if predicted < low else "above"
     if inside:
         verdict = "the gap is within this machine's run-to-run spread"
-    elif abs(v.error("p99_ms") or 0.0) <= GAP_GOAL:  # a tight range, a small gap
+    elif abs(v.error(figure) or 0.0) <= GAP_GOAL:  # a tight range, a small gap
         verdict = f"the gap is beyond the runs' spread but within the {GAP_GOAL:.0%} goal"
     else:
         verdict = "the gap is beyond this machine's run-to-run spread"
     return (
-        f"{v.lane}: live p99 over {len(v.runs)} runs {num(low)}-{num(high)} ms (spread "
+        f"{v.lane}: live {label} over {len(v.runs)} runs {num(low)}-{num(high)} ms (spread "
         f"{spread}); the prediction {num(predicted)} ms lies {where} that range: {verdict}"
     )
 

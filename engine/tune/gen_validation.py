@@ -1,16 +1,19 @@
 """Proof of a generative pick: the winner served by the live generative runtime on the real
 model (tiny-gpt, a gen-factory), beside what the simulator predicted on the model's fit, on
-the same requests (one seed)."""
+the same requests (one seed). It may be served several times (``tune --validate-runs``): a
+lone request's TTFT on a shared CPU moves by a third between minutes, so the runs' own range
+says how far to trust a gap."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from batchtui.engine.gen.run import GenScenario, run_generative
 from batchtui.engine.scenario import LaneSpec
-from batchtui.engine.tune.validation import Validation
+from batchtui.engine.tune.validation import Validation, median_known, or_inf
 
 GEN_FIGURES = ("ttft_p50_ms", "ttft_p99_ms", "tpot_p50_ms", "tpot_p99_ms")
 
@@ -25,17 +28,35 @@ class GenValidation:
     live_lane: dict[str, Any]  # the live run's run/2 lane (a preset's ``measured``)
     device: str  # what served the live run, e.g. "cpu (8 threads)"
     duration_s: float
+    # Every live run's run/2 lane. With several, ``measured`` holds each figure's median over
+    # them and ``live_lane`` is the median-TTFT-p99 run's (the lower middle of an even count).
+    runs: tuple[dict[str, Any], ...] = ()
+    runs_asked: int = 1  # more than ``len(runs)`` when Ctrl-C stopped the validation
 
     error = Validation.error  # (measured − predicted) / predicted, as for request-level lanes
+    repeated = Validation.repeated
+    predicted_within_range = Validation.predicted_within_range
+
+    def measured_range(self, figure: str) -> tuple[float, float] | None:
+        """The lowest and highest ``figure`` over the live runs; None with fewer than two."""
+        values = [v for v in (token_figures(r)[figure] for r in self.runs) if v is not None]
+        return (min(values), max(values)) if len(values) > 1 else None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "lane": self.lane,
             "device": self.device,
             "predicted": self.predicted,
             "measured": self.measured,
             "relative_error": {f: self.error(f) for f in GEN_FIGURES},
         }
+        if self.repeated:  # additive, as for request-level lanes: one run's is as before
+            out["runs_asked"] = self.runs_asked
+            out["runs"] = [token_figures(r) for r in self.runs]
+            spans = {f: self.measured_range(f) for f in GEN_FIGURES}
+            out["measured_range"] = {f: list(s) if s else None for f, s in spans.items()}
+            out["predicted_within_range"] = {f: self.predicted_within_range(f) for f in GEN_FIGURES}
+        return out
 
 
 def gen_winner(scenario: GenScenario, lane: LaneSpec, params: dict[str, Any]) -> GenScenario:
@@ -54,25 +75,44 @@ def token_figures(lane: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def validate_gen_winner(
-    live: GenScenario, predicted_on: GenScenario, seconds: float, device_name: str
-) -> GenValidation:
-    """Serve ``live`` (one lane, the real model on ``device_name``) for ``seconds`` of
-    arrivals on the wall clock, and simulate ``predicted_on`` (the same lane and seed on
-    the fitted analytic-llm cost) over the same requests."""
+def predict_gen(predicted_on: GenScenario, seconds: float) -> dict[str, Any]:
+    """The simulated run/2 lane of ``predicted_on``'s one lane over ``seconds`` of arrivals."""
+    return run_generative(predicted_on, seconds)["lanes"][0]
+
+
+def serve_gen_live(live: GenScenario, seconds: float, device_name: str) -> dict[str, Any]:
+    """``live``'s one lane served on the real model on ``device_name`` for ``seconds`` of
+    arrivals: its run/2 lane, with ``device`` (what served it, in words) added."""
     from batchtui.engine.device import describe_device, resolve_device
     from batchtui.engine.gen.live_run import run_generative_live
     from batchtui.engine.models.generative import load_generative
 
-    predicted = run_generative(predicted_on, seconds)["lanes"][0]
     device = resolve_device(device_name)
     module = load_generative(live.model, device, live.seed)
-    measured = run_generative_live(live, seconds, module, device)["lanes"][0]
+    lane = run_generative_live(live, seconds, module, device)["lanes"][0]
+    return {**lane, "device": describe_device(device)}
+
+
+def gen_from_runs(
+    predicted: dict[str, Any],
+    runs: Sequence[dict[str, Any]],
+    seconds: float,
+    runs_asked: int | None = None,
+) -> GenValidation:
+    """The validation from the prediction and the live runs (at least one): each figure the
+    median over the runs; the run with the median TTFT p99 stands for the rest (a preset's
+    ``measured`` when there is one run)."""
+    ranked = sorted(runs, key=lambda r: or_inf(token_figures(r)["ttft_p99_ms"]))
+    middle = ranked[(len(ranked) - 1) // 2]
+    per_run = [token_figures(r) for r in runs]
+    measured = {f: median_known([x[f] for x in per_run]) for f in GEN_FIGURES}
     return GenValidation(
-        live.lanes[0].name,
+        middle["name"],
         token_figures(predicted),
-        token_figures(measured),
         measured,
-        describe_device(device),
+        {k: v for k, v in middle.items() if k != "device"},
+        " / ".join(sorted({r["device"] for r in runs})),
         seconds,
+        runs=tuple(runs),
+        runs_asked=len(runs) if runs_asked is None else runs_asked,
     )

@@ -229,14 +229,14 @@ def from_runs(
     figure the median over the runs; the run with the median p99 stands for the rest in the
     likely cause."""
     asked = len(runs) if runs_asked is None else runs_asked
-    ranked = sorted(runs, key=lambda r: _or_inf(r.stats.latency.p99))
+    ranked = sorted(runs, key=lambda r: or_inf(r.stats.latency.p99))
     middle = ranked[(len(ranked) - 1) // 2]
     per_run = [figures(r.stats) for r in runs]
     devices = sorted({r.device for r in runs})
     return Validation(
         lane,
         figures(predicted),
-        {f: _median([x[f] for x in per_run]) for f in FIGURES},
+        {f: median_known([x[f] for x in per_run]) for f in FIGURES},
         middle.stats,
         " / ".join(devices),
         predicted_stats=predicted,
@@ -247,10 +247,12 @@ def from_runs(
     )
 
 
-def _median(values: list[float | None]) -> float | None:
+def median_known(values: list[float | None]) -> float | None:
+    """The median of the values that are known (None: a figure a run could not give)."""
     known = [v for v in values if v is not None]
     return statistics.median(known) if known else None
 
 
-def _or_inf(x: float | None) -> float:
+def or_inf(x: float | None) -> float:
+    """``x``, or infinity for an unknown figure (it sorts last)."""
     return float("inf") if x is None else x

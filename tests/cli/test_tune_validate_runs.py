@@ -35,14 +35,6 @@ def test_bad_validate_runs_is_one_line_naming_the_flag(
     assert_refused(capsys, [*TUNE, *argv], message)
 
 
-def test_a_generative_model_refuses_several_validation_runs(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    argv = ["tune", "--model", "tiny-gpt", "--slo-ttft-ms", "1000", "--validate"]
-    message = "--validate-runs: is for request-level models"
-    assert_refused(capsys, [*argv, "--validate-runs", "2"], message)
-
-
 def test_validate_runs_serves_the_winner_twice_on_the_real_model(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
