@@ -74,6 +74,8 @@ class PrefillCalls:
                     lags.append(lag * 1000.0)
                     calls.append((end - start) * 1000.0)
             prev_end = end
+        if not lags:  # a load with no lone request after idle
+            return math.nan, math.nan
         return statistics.median(lags), statistics.median(calls)
 
 
