@@ -104,6 +104,11 @@ def wait_for_quiet_host(max_steal: float, patience_s: float = 300.0) -> float:
         time.sleep(4.0)
 
 
+def steal_text(share: float) -> str:
+    """A ``wait_for_quiet_host`` reading for a round's header: "not probed" without the gate."""
+    return "not probed" if math.isnan(share) else f"{share:.0%}"
+
+
 def add_quiet_steal(parser: argparse.ArgumentParser) -> None:
     """``--quiet-steal SHARE``, for ``wait_for_quiet_host`` before each round."""
     parser.add_argument(

@@ -41,7 +41,14 @@ from dataclasses import astuple
 from typing import Any
 
 import torch
-from common import add_quiet_steal, cpu_times, machine, stolen, wait_for_quiet_host
+from common import (
+    add_quiet_steal,
+    cpu_times,
+    machine,
+    steal_text,
+    stolen,
+    wait_for_quiet_host,
+)
 
 from batchtui.engine.gen import GenRequests, StepCost, gen_requests
 from batchtui.engine.gen.figures import lane_figures
@@ -171,7 +178,8 @@ def main() -> None:
         warm_up(model, requests)
         host = wait_for_quiet_host(args.quiet_steal)
         print(
-            f"\nround {r}: {len(requests)} requests, load average {_load()}, host steal {host:.0%}"
+            f"\nround {r}: {len(requests)} requests, load average {_load()}, "
+            f"host steal {steal_text(host)}"
         )
         print(
             f"{'lane':<11} {'TTFT p50 sim':>12} {'live':>8} {'ratio':>6} {'before':>7} "
