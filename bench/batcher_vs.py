@@ -51,14 +51,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from common import (
-    add_quiet_steal,
-    cpu_times,
-    machine,
-    steal_text,
-    stolen,
-    wait_for_quiet_host,
-)
+from common import add_quiet_steal, cpu_times, machine, steal_text, stolen, wait_for_quiet_host
 from open_loop import DRIVERS, WARM_UP_CALLS, drive, run
 from plain_batcher import PlainBatcher
 from vs_ray import BASE_MS, MAX_BATCH, MAX_WAIT_MS, PER_ITEM_MS, arrivals_of, schedule

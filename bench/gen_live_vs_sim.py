@@ -41,14 +41,7 @@ from dataclasses import astuple
 from typing import Any
 
 import torch
-from common import (
-    add_quiet_steal,
-    cpu_times,
-    machine,
-    steal_text,
-    stolen,
-    wait_for_quiet_host,
-)
+from common import add_quiet_steal, cpu_times, machine, steal_text, stolen, wait_for_quiet_host
 
 from batchtui.engine.gen import GenRequests, StepCost, gen_requests
 from batchtui.engine.gen.figures import lane_figures
