@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from batchtui.engine.tune.gen_validation import (
     serve_gen_live,
 )
 from batchtui.engine.tune.search import LaneTune, OnTrial, optuna_module
+from batchtui.engine.tune.validation import repeated_runs
 from batchtui.presets import resolve
 from batchtui.presets.from_lane import gen_measured_figures
 from batchtui.tui.gen_args import gen_scenario_from_args
@@ -162,8 +164,7 @@ def _validate(
     fit, and whether Ctrl-C cut it short (the runs that finished are kept)."""
     seconds = flags.seconds or GEN_VALIDATE_S
     runs = flags.validate_runs
-    gpu = device.startswith(("auto", "cuda"))
-    show = run_progress()
+    call = functools.partial(backend.call, gpu=device.startswith(("auto", "cuda")))
     out: dict[str, GenValidation] = {}
     for r in results:
         if r.best is None:
@@ -171,16 +172,10 @@ def _validate(
         lane = next(spec for spec in fitted.lanes if spec.name == r.lane)
         predicted = predict_gen(gen_winner(fitted, lane, r.best.params), seconds)
         winner = gen_winner(live, lane, r.best.params)
-        done: list[dict[str, Any]] = []
-        try:
-            for i in range(runs):
-                if stop():
-                    break
-                if show is not None:
-                    show(r.lane, i + 1, runs)
-                done.append(backend.call(serve_gen_live, winner, seconds, device, gpu=gpu))
-        except KeyboardInterrupt:
-            pass  # the run under way is dropped; those before it stand
+        done = repeated_runs(
+            r.lane, runs, serve_gen_live, (winner, seconds, device), call=call,
+            on_run=run_progress(), should_stop=stop,
+        )  # fmt: skip
         if done:
             out[r.lane] = gen_from_runs(predicted, done, seconds, runs_asked=runs)
         if len(done) < runs:

@@ -182,21 +182,41 @@ def validate_runs(
     """``validate_winner`` with ``runs`` live runs of the same arrivals, each through ``call``
     (a Ray task asking for its GPU, say). A stop request or Ctrl-C ends it with the runs that
     finished (``runs_asked`` says how many were asked); None when none had."""
-    lane, done = live.lanes[0].name, list[LiveRun]()
-    predicted: LaneStats | None = None
+    lane = live.lanes[0].name
     try:
         predicted = predict(predicted_on, seconds)
+    except KeyboardInterrupt:
+        return None
+    done = repeated_runs(
+        lane, runs, serve_live, (live, seconds), call=call, on_run=on_run, should_stop=should_stop
+    )
+    return from_runs(lane, predicted, done, runs_asked=runs) if done else None
+
+
+def repeated_runs(
+    lane: str,
+    runs: int,
+    serve: Callable[..., Any],
+    args: tuple[Any, ...],
+    *,
+    call: Call | None = None,
+    on_run: OnRun | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[Any]:
+    """Up to ``runs`` results of ``serve(*args)``, each through ``call``, ``on_run`` told
+    each as it starts. A stop request ends it after the run under way, Ctrl-C drops that
+    run; the runs that finished are returned (for request-level and generative lanes)."""
+    done: list[Any] = []
+    try:
         for i in range(runs):
             if should_stop is not None and should_stop():
                 break
             if on_run is not None:
                 on_run(lane, i + 1, runs)
-            done.append((call or _here)(serve_live, live, seconds))
+            done.append((call or _here)(serve, *args))
     except KeyboardInterrupt:
         pass  # the run under way is dropped; those before it stand
-    if predicted is None or not done:
-        return None
-    return from_runs(lane, predicted, done, runs_asked=runs)
+    return done
 
 
 def _here(fn: Callable[..., Any], *args: Any) -> Any:
