@@ -316,8 +316,7 @@ def main() -> None:
         harness_cpu = statistics.median(run["cpu_us"] for run in driver)
         for name, (runs, kind) in table.items():
             r = {k: statistics.median(run[k] for run in runs) for k in runs[0]}
-            driven = name != DEVICE_ALONE and not name.startswith("zero-overhead")
-            net = r["cpu_us"] - harness_cpu if driven and name != DRIVER_ALONE else math.nan
+            net = r["cpu_us"] - harness_cpu if name in runtimes else math.nan
             print(
                 f"{rate:>6.0f} {name:<21} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['tput']:>7.0f} "
                 f"{math.nan if name == DRIVER_ALONE else r['p99'] / zero[kind]['p99']:>8.3f} "
