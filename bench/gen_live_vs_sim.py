@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import os
 import statistics
 from dataclasses import astuple
@@ -45,6 +44,7 @@ from common import add_quiet_steal, cpu_times, machine, steal_text, stolen, wait
 
 from batchtui.engine.gen import GenRequests, StepCost, gen_requests
 from batchtui.engine.gen.figures import lane_figures
+from batchtui.engine.gen.fit_drift import LonePrices, fit_drift
 from batchtui.engine.gen.live_model import LiveModel
 from batchtui.engine.gen.live_run import serve_live, warm_up
 from batchtui.engine.gen.run import serve
@@ -119,13 +119,7 @@ def fit_costs(
 def drift(before: StepCost, after: StepCost) -> float:
     """How far two fits disagree on the two prices the figures rest on: a lone 64-token
     request after idle (TTFT at this load) and one sequence's decode (TPOT)."""
-
-    def prices(c: StepCost) -> tuple[float, float]:
-        return c.step(64, 0, 0) + c.restart_s(math.inf), c.step(0, 1, 96)
-
-    return max(
-        abs(x - y) / ((x + y) / 2.0) for x, y in zip(prices(before), prices(after), strict=True)
-    )
+    return fit_drift(LonePrices.of(before, 64, 96), LonePrices.of(after, 64, 96))
 
 
 def _mean(a: StepCost, b: StepCost) -> StepCost:

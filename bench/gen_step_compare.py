@@ -1,6 +1,7 @@
 """One lane live on tiny-gpt and simulated on the same requests, batch by batch or step by step.
 
     python bench/gen_step_compare.py [--lane dynamic] [--seconds 8] [--seed 0] [--threads 1]
+        [--prompt-tokens 64] [--output-tokens 32] [--cv 0.5] [--max-context 1024]
 
 Why: a p50 ratio says that live and sim differ, not which term. Both runtimes make the same
 plans given the same times (tests/gen/test_live_runtime.py), so batch ``b`` live and batch
@@ -40,6 +41,7 @@ from batchtui.engine.gen.live_run import warm_up
 from batchtui.engine.gen.request_lane import run_request_level
 from batchtui.engine.gen.run import batcher
 from batchtui.engine.load import LoadSpec
+from batchtui.engine.models import ModelSpec
 from batchtui.engine.models.generative import load_generative
 from batchtui.engine.scenario import LaneSpec
 
@@ -56,12 +58,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rate", type=float, default=4.0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--prompt-tokens", type=float, default=64.0)
+    parser.add_argument("--output-tokens", type=float, default=32.0)
+    parser.add_argument("--cv", type=float, default=0.5, help="of both lengths (lognormal)")
+    parser.add_argument(
+        "--max-context", type=int, default=MODEL.params["max_context"],
+        help="tiny-gpt's (4096 is the model's own default, which batchtui tune uses)",
+    )  # fmt: skip
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device("cpu")
-    module = load_generative(MODEL, device)
-    load = LoadSpec(rate_rps=args.rate, prompt_tokens=64, output_tokens=32,
-                    prompt_cv=0.5, output_cv=0.5)  # fmt: skip
+    model_spec = ModelSpec("tiny-gpt", {**MODEL.params, "max_context": args.max_context})
+    module = load_generative(model_spec, device)
+    load = LoadSpec(rate_rps=args.rate, prompt_tokens=args.prompt_tokens,
+                    output_tokens=args.output_tokens, prompt_cv=args.cv,
+                    output_cv=args.cv)  # fmt: skip
     requests = gen_requests(load, args.seconds, seed=args.seed)
     model = LiveModel(module, device, requests, seed=args.seed)
     warm_up(model, requests)

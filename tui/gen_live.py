@@ -21,6 +21,7 @@ def run_live(scenario: GenScenario, run_s: float, device_name: str) -> dict[str,
     from batchtui.engine.device import resolve_device
     from batchtui.engine.gen.live_run import run_generative_live
     from batchtui.engine.models.generative import load_generative
+    from batchtui.engine.tune.conditions import torch_threads
     from batchtui.tui.run_command import check_live_size
 
     check_live_size(run_s, len(scenario.lanes))
@@ -33,8 +34,9 @@ def run_live(scenario: GenScenario, run_s: float, device_name: str) -> dict[str,
 
     try:
         device = resolve_device(device_name)
-        module = load_generative(scenario.model, device, scenario.seed)
-        return run_generative_live(scenario, run_s, module, device, on_lane=tell)
+        with torch_threads(str(device)):  # as 'batchtui profile' measures (gen_profile.py)
+            module = load_generative(scenario.model, device, scenario.seed)
+            return run_generative_live(scenario, run_s, module, device, on_lane=tell)
     except ConfigError as e:
         kind = scenario.model.kind
         if e.where == "max_context" and kind == "gen-factory":

@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from batchtui.engine.errors import ConfigError
+from batchtui.engine.gen.cost import StepCost
 from batchtui.engine.gen.step_profile import GEN_PROFILE_FORMAT, GenProfile, price_ms
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.params import Param
@@ -44,11 +45,13 @@ def measure(
     loaded: Callable[[Any], None] | None = None,
 ) -> GenProfile:
     """Load ``spec`` on the device and profile it (progress on stderr); errors name flags.
+    On the CPU it runs with the torch threads a live run serves with (``torch_threads``).
     ``loaded`` is shown the model first (it may refuse it, naming a flag), then ``note`` is
     said on stderr."""
     from batchtui.engine.device import resolve_device
     from batchtui.engine.models.gen_profiler import GenMeasurement, profile_generative
     from batchtui.engine.models.generative import load_generative
+    from batchtui.engine.tune.conditions import torch_threads
     from batchtui.tui.progress import stderr_progress
 
     try:
@@ -58,14 +61,15 @@ def measure(
             loaded(model)
         if note is not None:
             print(note, file=sys.stderr)
-        return profile_generative(
-            spec,
-            device,
-            GenMeasurement(repeats, max_tokens, max_seqs),
-            seed,
-            stderr_progress(f"profiling {spec.kind}"),
-            model,
-        )
+        with torch_threads(str(device)):  # the count live runs serve with
+            return profile_generative(
+                spec,
+                device,
+                GenMeasurement(repeats, max_tokens, max_seqs),
+                seed,
+                stderr_progress(f"profiling {spec.kind}"),
+                model,
+            )
     except ConfigError as e:
         if e.where.startswith("--"):  # ``loaded`` named it
             raise
@@ -85,6 +89,13 @@ def quick_profile(
         "FIT.json' and pass --profile FIT.json"
     )
     return measure(spec, device_name, seed, **QUICK, note=note, loaded=loaded)
+
+
+def refit(spec: ModelSpec, device_name: str, seed: int) -> StepCost:
+    """The quick profile measured again after a tune's live runs: how far the machine's
+    speed moved since the fit the search ran on (``gen_validation.Refit``)."""
+    note = f"refitting {spec.kind} after the live runs, to see whether the machine's speed moved"
+    return measure(spec, device_name, seed, **QUICK, note=note).cost
 
 
 def max_context(spec: ModelSpec, device_name: str, seed: int) -> int:

@@ -30,6 +30,7 @@ from batchtui.engine.tune.gen_validation import (
     gen_from_runs,
     gen_winner,
     predict_gen,
+    refit_of,
     serve_gen_live,
 )
 from batchtui.engine.tune.search import LaneTune, OnTrial, optuna_module
@@ -38,7 +39,7 @@ from batchtui.presets import resolve
 from batchtui.presets.from_lane import gen_measured_figures
 from batchtui.tui.gen_args import gen_scenario_from_args
 from batchtui.tui.gen_preset import preset_model
-from batchtui.tui.gen_profile import fitted_model
+from batchtui.tui.gen_profile import fitted_model, refit
 from batchtui.tui.gen_run import context_flag, profile_for_run
 from batchtui.tui.gen_tune_report import format_gen_tune, gen_tune_json
 from batchtui.tui.json_output import write_json_atomically
@@ -161,7 +162,8 @@ def _validate(
 ) -> tuple[dict[str, GenValidation], bool]:
     """Each lane's winner served live ``flags.validate_runs`` times on the real model (each
     run one backend call: a Ray task with a GPU of its own, say) beside its prediction on the
-    fit, and whether Ctrl-C cut it short (the runs that finished are kept)."""
+    fit, then the model fitted again (``Refit``); and whether Ctrl-C cut it short (the runs
+    that finished are kept)."""
     seconds = flags.seconds or GEN_VALIDATE_S
     runs = flags.validate_runs
     call = functools.partial(backend.call, gpu=device.startswith(("auto", "cuda")))
@@ -170,7 +172,8 @@ def _validate(
         if r.best is None:
             continue
         lane = next(spec for spec in fitted.lanes if spec.name == r.lane)
-        predicted = predict_gen(gen_winner(fitted, lane, r.best.params), seconds)
+        on_fit = gen_winner(fitted, lane, r.best.params)
+        predicted = predict_gen(on_fit, seconds)
         winner = gen_winner(live, lane, r.best.params)
         done = repeated_runs(
             r.lane, runs, serve_gen_live, (winner, seconds, device), call=call,
@@ -178,8 +181,13 @@ def _validate(
         )  # fmt: skip
         if done:
             out[r.lane] = gen_from_runs(predicted, done, seconds, runs_asked=runs)
-        if len(done) < runs:
+        if len(done) < runs or stop():
             return out, True
+        try:  # the fit again, on the same device: has the machine moved since the search's?
+            later = call(refit, live.model, device, live.seed)
+        except KeyboardInterrupt:
+            return out, True  # the runs stand without it
+        out[r.lane] = dataclasses.replace(out[r.lane], refit=refit_of(on_fit, later, seconds))
     return out, False
 
 

@@ -13,6 +13,7 @@ from batchtui.engine.tune.gen_tuner import GenTuneRequest
 from batchtui.engine.tune.gen_validation import GEN_FIGURES, GenValidation
 from batchtui.engine.tune.search import LaneTune
 from batchtui.engine.tune.trial import TrialResult
+from batchtui.engine.tune.validation import GAP_GOAL
 from batchtui.presets.from_lane import fitted_label
 from batchtui.tui.text_table import num
 from batchtui.tui.tune_report import (
@@ -125,11 +126,42 @@ def format_gen_tune(
             for figure, label in (("ttft_p99_ms", "TTFT p99"), ("tpot_p99_ms", "TPOT p99")):
                 if line := repeatability(v, figure, label):
                     out.append(line)
+        for v in validations.values():
+            out += refit_lines(v)
     if pick is not None:
         out.append(f"\nchosen: {pick.lane} ({pick.kind})")
     else:
         out.append(f"\nno lane meets {slo_text(request)}; see 'closest' above")
     return "\n".join(out)
+
+
+def refit_lines(v: GenValidation) -> list[str]:
+    """What the fit after a lane's live runs says: the two prices against the search's fit,
+    how far apart, and the gaps of the prediction made on it; nothing without a refit."""
+    if (r := v.refit) is None:
+        return []
+    moved = r.drift > GAP_GOAL
+    verdict = (
+        f"more than the {GAP_GOAL:.0%} goal: the machine's speed moved between the fits, so "
+        "the gaps above measure the minute as much as the simulator"
+        if moved
+        else f"within the {GAP_GOAL:.0%} goal: the machine held its speed between the fits"
+    )
+    gaps = ", ".join(
+        f"{label} {num(r.predicted[f])} ms ({_signed(v.refit_error(f))})"
+        for f, label in (("ttft_p50_ms", "TTFT p50"), ("tpot_p50_ms", "TPOT p50"))
+    )
+    return [
+        f"{v.lane}: fitted again after the live runs: a lone {r.prompt_tokens}-token prefill "
+        f"{num(r.after.prefill_ms)} ms (the search's fit {num(r.before.prefill_ms)}), a decode "
+        f"step {num(r.after.decode_ms)} ms ({num(r.before.decode_ms)}); {r.drift:.0%} apart, "
+        f"{verdict}",
+        f"{' ' * len(v.lane)}  predicted on the later fit: {gaps} against the measured",
+    ]
+
+
+def _signed(x: float | None) -> str:
+    return "-" if x is None else f"{x:+.0%}"
 
 
 def gen_tune_json(

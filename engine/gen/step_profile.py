@@ -80,6 +80,9 @@ class GenProfile:
     idle_points: tuple[IdlePoint, ...] = ()
     """Steps timed right after ``idle_gap_ms`` of idle device (empty: not measured)."""
     idle_gap_ms: float = 0.0
+    torch_threads: int | None = None
+    """torch's intra-op threads the CPU steps ran with (None: not on the CPU, or not known):
+    a live run compares with this profile only at the same count."""
 
     def source_json(self, path: str | None = None) -> dict[str, Any]:
         """Where fitted coefficients came from: the ``fitted_from`` of a run/2 ``model``."""
@@ -105,6 +108,7 @@ class GenProfile:
             "device": self.device,
             "seed": self.seed,
             "measured_at": self.measured_at,
+            "torch_threads": self.torch_threads,
             "coefficients": coefficients,
             "fit": {"r2": self.r2, "worst_relative_error": self.worst_relative_error},
             "points": points,
@@ -185,6 +189,7 @@ def _from_json(doc: object) -> GenProfile:
         fitted_ms=tuple(float(f) for f in fitted) if all(map(_number, fitted)) else (),
         idle_points=tuple(_point(i, p, IdlePoint, "idle.points") for i, p in enumerate(raw_idle)),
         idle_gap_ms=float(idle.get("gap_ms", 0.0)),
+        torch_threads=threads if isinstance(threads := doc.get("torch_threads"), int) else None,
     )
 
 

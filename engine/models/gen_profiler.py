@@ -132,6 +132,7 @@ def profile_generative(
         fitted_ms=fit.fitted_ms,
         idle_points=idle,
         idle_gap_ms=measurement.idle_gap_ms if idle else 0.0,
+        torch_threads=torch.get_num_threads() if device.type == "cpu" else None,
     )
 
 

@@ -7,15 +7,49 @@ says how far to trust a gap."""
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from batchtui.engine.gen.cost import StepCost
+from batchtui.engine.gen.fit_drift import LonePrices, fit_drift
 from batchtui.engine.gen.run import GenScenario, run_generative
+from batchtui.engine.gen.workload import gen_requests
+from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec
+from batchtui.engine.tune.conditions import torch_threads
 from batchtui.engine.tune.validation import Validation, median_known, or_inf
 
 GEN_FIGURES = ("ttft_p50_ms", "ttft_p99_ms", "tpot_p50_ms", "tpot_p99_ms")
+
+
+@dataclass(frozen=True)
+class Refit:
+    """The winner predicted again on a fit measured right after its live runs, beside the
+    fit the search ran on: when the two disagree, the machine moved between them, and a gap
+    against the first prediction measures the minute as much as the simulator."""
+
+    predicted: dict[str, float | None]  # the winner's figures simulated on the later fit
+    before: LonePrices  # the search's fit
+    after: LonePrices  # the fit after the live runs
+    prompt_tokens: int  # the lone request priced: the served requests' median prompt
+    context_tokens: int  # the decode priced: median prompt + half the median output
+
+    @property
+    def drift(self) -> float:
+        """How far the two fits disagree (``fit_drift``)."""
+        return fit_drift(self.before, self.after)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "predicted": self.predicted,
+            "drift": self.drift,
+            "prompt_tokens": self.prompt_tokens,
+            "context_tokens": self.context_tokens,
+            "search_fit_ms": dataclasses.asdict(self.before),
+            "refit_ms": dataclasses.asdict(self.after),
+        }
 
 
 @dataclass(frozen=True)
@@ -32,6 +66,7 @@ class GenValidation:
     # them and ``live_lane`` is the median-TTFT-p99 run's (the lower middle of an even count).
     runs: tuple[dict[str, Any], ...] = ()
     runs_asked: int = 1  # more than ``len(runs)`` when Ctrl-C stopped the validation
+    refit: Refit | None = None  # the prediction on a fit after the live runs (None: not made)
 
     error = Validation.error  # (measured − predicted) / predicted, as for request-level lanes
     repeated = Validation.repeated
@@ -42,8 +77,15 @@ class GenValidation:
         values = [v for v in (token_figures(r)[figure] for r in self.runs) if v is not None]
         return (min(values), max(values)) if len(values) > 1 else None
 
+    def refit_error(self, figure: str) -> float | None:
+        """(measured − predicted on the later fit) / that prediction; None without a refit."""
+        if self.refit is None:
+            return None
+        p, m = self.refit.predicted.get(figure), self.measured.get(figure)
+        return None if p is None or m is None or p == 0 else (m - p) / p
+
     def to_json(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "lane": self.lane,
             "device": self.device,
             "predicted": self.predicted,
@@ -56,6 +98,9 @@ class GenValidation:
             spans = {f: self.measured_range(f) for f in GEN_FIGURES}
             out["measured_range"] = {f: list(s) if s else None for f, s in spans.items()}
             out["predicted_within_range"] = {f: self.predicted_within_range(f) for f in GEN_FIGURES}
+        if self.refit is not None:  # additive too
+            errors = {f: self.refit_error(f) for f in GEN_FIGURES}
+            out["refit"] = {**self.refit.to_json(), "relative_error": errors}
         return out
 
 
@@ -82,15 +127,17 @@ def predict_gen(predicted_on: GenScenario, seconds: float) -> dict[str, Any]:
 
 def serve_gen_live(live: GenScenario, seconds: float, device_name: str) -> dict[str, Any]:
     """``live``'s one lane served on the real model on ``device_name`` for ``seconds`` of
-    arrivals: its run/2 lane, with ``device`` (what served it, in words) added."""
+    arrivals: its run/2 lane, with ``device`` (what served it, in words) added. On the CPU
+    with the torch threads the profile ran with (``torch_threads``)."""
     from batchtui.engine.device import describe_device, resolve_device
     from batchtui.engine.gen.live_run import run_generative_live
     from batchtui.engine.models.generative import load_generative
 
     device = resolve_device(device_name)
-    module = load_generative(live.model, device, live.seed)
-    lane = run_generative_live(live, seconds, module, device)["lanes"][0]
-    return {**lane, "device": describe_device(device)}
+    with torch_threads(str(device)):  # as the profile was measured (tui/gen_profile.py)
+        module = load_generative(live.model, device, live.seed)
+        lane = run_generative_live(live, seconds, module, device)["lanes"][0]
+        return {**lane, "device": describe_device(device)}
 
 
 def gen_from_runs(
@@ -115,4 +162,24 @@ def gen_from_runs(
         seconds,
         runs=tuple(runs),
         runs_asked=len(runs) if runs_asked is None else runs_asked,
+    )
+
+
+def refit_of(fitted_winner: GenScenario, later: StepCost, seconds: float) -> Refit:
+    """The ``Refit`` of a winner (simulated on the search's fit, ``fitted_winner``) on the
+    ``later`` fit, over the same ``seconds`` of requests."""
+    requests = gen_requests(fitted_winner.load, seconds, fitted_winner.seed)
+    prompt = int(statistics.median(requests.prompt.tolist())) if len(requests) else 1
+    output = int(statistics.median(requests.output.tolist())) if len(requests) else 1
+    context = prompt + output // 2
+    earlier = StepCost.from_spec(fitted_winner.model)
+    on_later = dataclasses.replace(
+        fitted_winner, model=ModelSpec("analytic-llm", dataclasses.asdict(later))
+    )
+    return Refit(
+        token_figures(predict_gen(on_later, seconds)),
+        LonePrices.of(earlier, prompt, context),
+        LonePrices.of(later, prompt, context),
+        prompt,
+        context,
     )

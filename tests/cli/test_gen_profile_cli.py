@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from batchtui.engine.tune.conditions import serving_threads, usable_cores
 from tests.cli.conftest import BRIEF, TINY
 from tests.cli.run import assert_refused, run_cli
 
@@ -25,6 +26,8 @@ def test_profile_writes_the_fit_with_its_points_and_quality(
     assert doc["model"] == {"kind": "tiny-gpt", "layers": 1, "d_model": 32, "heads": 4,
                             "max_context": 128, "vocab": 1000}  # fmt: skip
     assert doc["device"] == "cpu"
+    # Measured with the torch threads a live run serves with (before: torch's default).
+    assert doc["torch_threads"] == serving_threads(usable_cores())
     assert set(doc["coefficients"]) == set(COEFFICIENTS)
     assert all(v >= 0 for v in doc["coefficients"].values())
     assert doc["fit"]["r2"] <= 1.0 and doc["fit"]["worst_relative_error"] >= 0

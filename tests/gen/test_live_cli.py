@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from batchtui.engine.gen.live_run import check_accounted
+from batchtui.engine.tune.conditions import serving_threads, usable_cores
 from tests.cli.run import assert_refused, run_cli
 
 TINY = [
@@ -34,6 +35,8 @@ def test_a_live_tiny_gpt_run_serves_every_lane_and_writes_run_2_live(
     report = json.loads(out_file.read_text())
     assert (report["format"], report["mode"]) == ("batchtui.run/2", "live")
     assert report["model"]["kind"] == "tiny-gpt" and report["model"]["d_model"] == 32
+    threads = serving_threads(usable_cores())  # as 'batchtui profile' measures it
+    assert report["model"]["device_name"] == f"cpu ({threads} thread{'' if threads == 1 else 's'})"
     assert [lane["name"] for lane in report["lanes"]] == ["static", "continuous"]
     assert report["lanes"][1]["batcher"]["max_num_seqs"] == 8
     for lane in report["lanes"]:

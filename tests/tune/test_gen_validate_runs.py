@@ -1,6 +1,7 @@
 """``batchtui tune --model tiny-gpt --validate --validate-runs N``: the generative winner served
 N times on the real model, the report's median and range, the JSON and preset that keep every
-run, and Ctrl-C during the runs (the runs that finished are kept, the search printed)."""
+run, the fit measured again after the runs, the torch threads the runs and the profile share,
+and Ctrl-C during the runs (the runs that finished are kept, the search printed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 import pytest
 
 from batchtui.engine.gen import live_run
+from batchtui.engine.gen.fit_drift import LonePrices, fit_drift
+from batchtui.engine.tune.conditions import serving_threads, usable_cores
 from batchtui.engine.tune.gen_validation import gen_from_runs
 from batchtui.presets import load_preset
 from tests.cli.run import run_cli
@@ -85,6 +88,23 @@ def test_validate_runs_serves_the_generative_winner_twice_on_the_real_model(
     assert measured["requests"] == measured["completed"] > 0
     assert measured["range"]["ttft_ms"]["p99"] == [pytest.approx(low, rel=1e-3),
                                                     pytest.approx(high, rel=1e-3)]  # fmt: skip
+    # After the runs the model was fitted again and the winner predicted on that fit.
+    assert "refitting tiny-gpt after the live runs" in err
+    refit = v["refit"]
+    assert refit["prompt_tokens"] == 16 and refit["context_tokens"] == 16 + 8 // 2
+    assert all(refit["predicted"][f] > 0 for f in ("ttft_p50_ms", "tpot_p50_ms"))
+    before, after = refit["search_fit_ms"], refit["refit_ms"]
+    assert refit["drift"] == pytest.approx(fit_drift(LonePrices(**before), LonePrices(**after)))
+    gap = refit["relative_error"]["ttft_p50_ms"]
+    assert gap == pytest.approx(
+        v["measured"]["ttft_p50_ms"] / refit["predicted"]["ttft_p50_ms"] - 1
+    )
+    (said,) = [x for x in out.splitlines() if x.startswith("continuous: fitted again")]
+    assert f"a lone 16-token prefill {after['prefill_ms']:.4g} ms" in said
+    assert f"{refit['drift']:.0%} apart" in said
+    # Both live runs had the torch threads the profile was measured with: all cores but one.
+    threads = serving_threads(usable_cores())
+    assert v["device"] == f"cpu ({threads} thread{'' if threads == 1 else 's'})"
 
 
 def test_ctrl_c_during_a_generative_validation_keeps_the_finished_run(
@@ -113,3 +133,4 @@ def test_ctrl_c_during_a_generative_validation_keeps_the_finished_run(
     assert doc["validation_interrupted"] is True
     v = doc["lanes"][0]["validation"]
     assert (len(v["runs"]), v["runs_asked"]) == (1, 3)
+    assert "refit" not in v and "refitting" not in err  # stopped: not measured again
