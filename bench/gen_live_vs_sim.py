@@ -43,6 +43,7 @@ import torch
 from common import add_quiet_steal, cpu_times, machine, steal_text, stolen, wait_for_quiet_host
 
 from batchtui.engine.gen import GenRequests, StepCost, gen_requests
+from batchtui.engine.gen.cost import attended
 from batchtui.engine.gen.figures import lane_figures
 from batchtui.engine.gen.fit_drift import LonePrices, fit_drift
 from batchtui.engine.gen.live_model import LiveModel
@@ -90,7 +91,8 @@ class SleepModel:
 
     def prefill(self, tokens: list[torch.Tensor], states: list[int | None]) -> list[int]:
         new = [len(t) for t in tokens]
-        self.clock.sleep_until(self.clock.now() + self.cost.step(sum(new), 0, 0))
+        square = sum(attended(n, s or 0) for n, s in zip(new, states, strict=True))
+        self.clock.sleep_until(self.clock.now() + self.cost.step(sum(new), 0, 0, square))
         return [(s or 0) + n for s, n in zip(states, new, strict=True)]
 
     def decode(self, states: list[int]) -> list[int]:

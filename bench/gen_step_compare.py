@@ -21,6 +21,7 @@ itself on a virtual clock, each step priced as the simulator prices it (checked 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 from dataclasses import dataclass
@@ -29,11 +30,12 @@ from typing import Any
 import numpy as np
 import torch
 from common import machine
-from gen_live_vs_sim import LANES, MODEL, fit_cost
+from gen_live_vs_sim import LANES, MEASUREMENT, MODEL, fit_cost
 
 from batchtui.engine.gen import GenRequests, StepCost, gen_requests
 from batchtui.engine.gen.continuous import Continuous, StepPlan
 from batchtui.engine.gen.continuous_lane import run_continuous
+from batchtui.engine.gen.cost import attended
 from batchtui.engine.gen.live_continuous import serve_continuous_live
 from batchtui.engine.gen.live_model import LiveModel
 from batchtui.engine.gen.live_request import serve_request_level_live
@@ -77,7 +79,9 @@ def main() -> None:
     model = LiveModel(module, device, requests, seed=args.seed)
     warm_up(model, requests)
     (spec,) = (lane for lane in LANES if lane.name == args.lane)
-    cost = fit_cost(module, device, args.seed)
+    # Prefills timed up to the longest prompt: a prefill's attention grows with its square.
+    reach = min(args.max_context, max(MEASUREMENT.max_tokens, int(requests.prompt.max())))
+    cost = fit_cost(module, device, args.seed, dataclasses.replace(MEASUREMENT, max_tokens=reach))
     print(f"machine: {machine()}, {args.threads} torch thread(s), load average {_load()}")
     print(f"lane {spec.name} {spec.params}, {len(requests)} requests, fit {cost}")
     if spec.kind == "continuous":
@@ -121,6 +125,7 @@ class Step:
     prefill_tokens: int
     decode_seqs: int
     context_tokens: int
+    prefill_sq: int = 0
 
     @property
     def kind(self) -> str:
@@ -138,7 +143,14 @@ class Recorder:
 
     def __call__(self, start: float, end: float, plan: StepPlan) -> None:
         self.steps.append(
-            Step(start, end, plan.prefill_tokens, plan.decode_seqs, plan.context_tokens)
+            Step(
+                start,
+                end,
+                plan.prefill_tokens,
+                plan.decode_seqs,
+                plan.context_tokens,
+                plan.prefill_sq,
+            )
         )
 
 
@@ -164,7 +176,7 @@ class PricedModel:
         self.cost, self.clock = cost, clock
         self.last_end = -math.inf
         self.start: float | None = None
-        self.terms = [0, 0, 0]  # prefill tokens, decoding sequences, their context
+        self.terms = [0, 0, 0, 0]  # prefill tokens, decoding sequences, their context, square
 
     def _begin(self) -> None:
         if self.start is None:
@@ -173,6 +185,7 @@ class PricedModel:
     def prefill(self, chunks: list[tuple[int, int, int]], states: list[Any]) -> list[int]:
         self._begin()
         self.terms[0] += sum(n for _, _, n in chunks)
+        self.terms[3] += sum(attended(n, start) for _, start, n in chunks)
         return [start + n for _, start, n in chunks]  # a state: tokens in its cache
 
     def decode(self, states: list[int]) -> list[int]:
@@ -185,7 +198,7 @@ class PricedModel:
         assert self.start is not None
         dt = self.cost.step(*self.terms) + self.cost.restart_s(self.start - self.last_end)
         self.clock.t = self.start + dt
-        self.last_end, self.start, self.terms = self.clock.t, None, [0, 0, 0]
+        self.last_end, self.start, self.terms = self.clock.t, None, [0, 0, 0, 0]
 
 
 def compare_steps(spec: LaneSpec, cost: StepCost, model: LiveModel, requests: GenRequests) -> None:
@@ -216,7 +229,9 @@ def compare_steps(spec: LaneSpec, cost: StepCost, model: LiveModel, requests: Ge
     last_end = -math.inf
     for step in live_steps:
         idle = step.start - last_end
-        price = cost.step(step.prefill_tokens, step.decode_seqs, step.context_tokens)
+        price = cost.step(
+            step.prefill_tokens, step.decode_seqs, step.context_tokens, step.prefill_sq
+        )
         price += cost.restart_s(idle)
         after = "after idle" if idle > IDLE_S else "back to back"
         for key in (step.kind, f"{step.kind}, {after}"):

@@ -31,7 +31,23 @@ simulated from it can be far off: ``profile`` and ``run --profile`` warn on stde
 MIXED_DOMINATES = 0.5
 """Mixed steps are said to be the fit's error when they hold more than this share of it."""
 QUICK = {"repeats": 3, "max_tokens": 256, "max_seqs": 8}
-"""The measurement ``run`` makes when it is given a generative torch model without --profile."""
+"""The measurement ``run`` makes when it is given a generative torch model without --profile
+(``max_tokens`` at least: it reaches the load's longest prompt, ``prefill_reach``)."""
+QUICK_REACH_CAP = 4096
+"""The longest prefill a quick profile times (a 4,096-token prefill of tiny-gpt on a CPU is
+about 0.3 s a timing); a longer prompt is priced by the fit's square term."""
+
+
+def prefill_reach(longest_prompt: int) -> int:
+    """The largest prefill a quick profile times for a load whose longest prompt is
+    ``longest_prompt``: a prefill's attention grows with its square, so a fit to short
+    prompts alone prices long ones low (bench/RESULTS.md)."""
+    return min(QUICK_REACH_CAP, max(QUICK["max_tokens"], longest_prompt))
+
+
+def largest_prefill(profile: GenProfile) -> int:
+    """The longest single prompt ``profile`` timed (0: none)."""
+    return max((p.prefill_tokens for p in profile.points if p.prefill_seqs == 1), default=0)
 
 
 def measure(
@@ -41,13 +57,13 @@ def measure(
     repeats: int,
     max_tokens: int,
     max_seqs: int,
-    note: str | None = None,
+    note: str | Callable[[Any], str] | None = None,
     loaded: Callable[[Any], None] | None = None,
 ) -> GenProfile:
     """Load ``spec`` on the device and profile it (progress on stderr); errors name flags.
     On the CPU it runs with the torch threads a live run serves with (``torch_threads``).
-    ``loaded`` is shown the model first (it may refuse it, naming a flag), then ``note`` is
-    said on stderr."""
+    ``loaded`` is shown the model first (it may refuse it, naming a flag), then ``note`` (or
+    what it says of the model) is said on stderr."""
     from batchtui.engine.device import resolve_device
     from batchtui.engine.models.gen_profiler import GenMeasurement, profile_generative
     from batchtui.engine.models.generative import load_generative
@@ -60,7 +76,7 @@ def measure(
         if loaded is not None:
             loaded(model)
         if note is not None:
-            print(note, file=sys.stderr)
+            print(note(model) if callable(note) else note, file=sys.stderr)
         with torch_threads(str(device)):  # the count live runs serve with
             return profile_generative(
                 spec,
@@ -78,24 +94,37 @@ def measure(
 
 
 def quick_profile(
-    spec: ModelSpec, device_name: str, seed: int, loaded: Callable[[Any], None] | None = None
+    spec: ModelSpec,
+    device_name: str,
+    seed: int,
+    loaded: Callable[[Any], None] | None = None,
+    longest_prompt: int = 0,
 ) -> GenProfile:
-    """The short profile ``run`` takes first when no ``--profile`` is given, said on stderr;
-    ``loaded`` as for ``measure``."""
+    """The short profile ``run`` takes first when no ``--profile`` is given, said on stderr,
+    timing prefills up to the load's ``longest_prompt`` (``prefill_reach``); ``loaded`` as
+    for ``measure``."""
     params = "".join(f" --model-param {k}={v}" for k, v in spec.params.items())
-    note = (
-        f"note: no --profile given, so {spec.kind} is profiled first ({QUICK['repeats']} "
-        f"repeats); keep one with 'batchtui profile --model {spec.kind}{params} --json "
-        "FIT.json' and pass --profile FIT.json"
-    )
-    return measure(spec, device_name, seed, **QUICK, note=note, loaded=loaded)
+    reach = prefill_reach(longest_prompt)
+
+    def note(model: Any) -> str:
+        longest = min(reach, int(model.max_context))  # no longer prompt fits the model
+        tokens = "" if reach == QUICK["max_tokens"] else f" --max-tokens {reach}"
+        return (
+            f"note: no --profile given, so {spec.kind} is profiled first ({QUICK['repeats']} "
+            f"repeats, prompts up to {longest} tokens); keep one with 'batchtui profile "
+            f"--model {spec.kind}{params}{tokens} --json FIT.json' and pass --profile FIT.json"
+        )
+
+    quick = {**QUICK, "max_tokens": reach}
+    return measure(spec, device_name, seed, **quick, note=note, loaded=loaded)
 
 
-def refit(spec: ModelSpec, device_name: str, seed: int) -> StepCost:
+def refit(spec: ModelSpec, device_name: str, seed: int, longest_prompt: int = 0) -> StepCost:
     """The quick profile measured again after a tune's live runs: how far the machine's
     speed moved since the fit the search ran on (``gen_validation.Refit``)."""
     note = f"refitting {spec.kind} after the live runs, to see whether the machine's speed moved"
-    return measure(spec, device_name, seed, **QUICK, note=note).cost
+    quick = {**QUICK, "max_tokens": prefill_reach(longest_prompt)}
+    return measure(spec, device_name, seed, **quick, note=note).cost
 
 
 def max_context(spec: ModelSpec, device_name: str, seed: int) -> int:
@@ -147,7 +176,12 @@ def format_gen_profile(profile: GenProfile) -> str:
         f"step_ms {c.step_ms:.4g} · prefill_ms_per_token {c.prefill_ms_per_token:.4g} · "
         f"decode_ms_per_seq {c.decode_ms_per_seq:.4g} · context_ms_per_token "
         f"{c.context_ms_per_token:.4g}"
-        + (f" · mixed_step_ms {c.mixed_step_ms:.4g}" if c.mixed_step_ms else ""),
+        + (f" · mixed_step_ms {c.mixed_step_ms:.4g}" if c.mixed_step_ms else "")
+        + (
+            f" · prefill_ms_per_token_sq {c.prefill_ms_per_token_sq:.3g}"
+            if c.prefill_ms_per_token_sq
+            else ""
+        ),
         f"fit: R² {profile.r2:.3f} · worst relative error {profile.worst_relative_error:.1%}",
         *idle_lines(profile),
         "",

@@ -46,7 +46,9 @@ def _heading(report: dict[str, Any]) -> str:
     else:
         cost = (
             f"step = {m['step_ms']:g} + {m['prefill_ms_per_token']:g}*prefill + "
-            f"{m['decode_ms_per_seq']:g}*seqs + {m['context_ms_per_token']:g}*context ms"
+            f"{m['decode_ms_per_seq']:g}*seqs + {m['context_ms_per_token']:g}*context"
+            + (f" + {sq:g}*prefill²" if (sq := m.get("prefill_ms_per_token_sq")) else "")
+            + " ms"
         )
     if "fitted_from" in m:
         cost += f" (fitted to {m['fitted_from']['kind']} on {m['fitted_from']['device']})"

@@ -25,6 +25,7 @@ from batchtui.tui.gen_preset import preset_model, save_gen_preset
 from batchtui.tui.gen_profile import (
     check_profile_model,
     fitted_model,
+    largest_prefill,
     max_context,
     poor_fit_warning,
     quick_profile,
@@ -81,7 +82,8 @@ def run_generative_command(
             except ConfigError as e:
                 raise e.at(context_flag(spec)) from None
 
-        profile = profile_for_run(args, spec, fits)
+        longest = int(requests.prompt.max()) if len(requests) else 0
+        profile = profile_for_run(args, spec, fits, longest)
         fitted, fitted_from = fitted_model(profile, args.profile)
         scenario = dataclasses.replace(scenario, model=fitted, max_context=limits[0])
     started = time.perf_counter()
@@ -111,13 +113,16 @@ def context_flag(spec: ModelSpec) -> str:
 
 
 def profile_for_run(
-    args: argparse.Namespace, spec: ModelSpec, fits: Callable[[int], None]
+    args: argparse.Namespace, spec: ModelSpec, fits: Callable[[int], None], longest_prompt: int
 ) -> GenProfile:
-    """The ``--profile`` given (checked against the model named), or a quick one measured now;
-    ``fits`` is told the model's max_context before anything is measured."""
+    """The ``--profile`` given (checked against the model named), or a quick one measured now
+    up to the load's ``longest_prompt``; ``fits`` is told the model's max_context before
+    anything is measured."""
     if args.profile is None:
         seed = args.seed or 0
-        return quick_profile(spec, args.device or "auto", seed, lambda m: fits(m.max_context))
+        return quick_profile(
+            spec, args.device or "auto", seed, lambda m: fits(m.max_context), longest_prompt
+        )
     try:
         profile = load_gen_profile(args.profile)
     except ConfigError as e:
@@ -128,4 +133,12 @@ def profile_for_run(
     if warning is not None:
         print(warning, file=sys.stderr)
     fits(max_context(spec, args.device or "auto", args.seed or 0))
+    reach = largest_prefill(profile)
+    if 0 < reach < longest_prompt:
+        print(
+            f"warning: --profile {args.profile} timed prefills up to {reach} tokens and this "
+            f"load's prompts reach {longest_prompt}: longer ones are priced by extrapolating "
+            f"its fit (profile again with --max-tokens {longest_prompt})",
+            file=sys.stderr,
+        )
     return profile

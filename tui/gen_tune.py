@@ -110,8 +110,9 @@ def run_gen_tune(
     fixed = fixed_knobs(args, scenario)
     optuna_module()  # the install hint before any work
     fitted_from = None
+    longest = 0  # the search's longest prompt: the refit times prefills as far
     if torch_model:
-        scenario, fitted_from = _fit(args, spec, scenario, device)
+        scenario, fitted_from, longest = _fit(args, spec, scenario, device)
     config = SearchConfig(
         trials=flags.trials, seed=scenario.seed, storage=args.storage, study=args.study
     )
@@ -125,7 +126,7 @@ def run_gen_tune(
             live = dataclasses.replace(scenario, model=spec)
             with StopRequest(VALIDATION_STOP) as stop:
                 validations, stopped = _validate(
-                    live, scenario, results, flags, device or "auto", backend, stop
+                    live, scenario, results, flags, device or "auto", backend, stop, longest
                 )
     finally:
         backend.close()
@@ -159,6 +160,7 @@ def _validate(
     device: str,
     backend: Any,
     stop: StopRequest,
+    longest_prompt: int,
 ) -> tuple[dict[str, GenValidation], bool]:
     """Each lane's winner served live ``flags.validate_runs`` times on the real model (each
     run one backend call: a Ray task with a GPU of its own, say) beside its prediction on the
@@ -184,7 +186,7 @@ def _validate(
         if len(done) < runs or stop():
             return out, True
         try:  # the fit again, on the same device: has the machine moved since the search's?
-            later = call(refit, live.model, device, live.seed)
+            later = call(refit, live.model, device, live.seed, longest_prompt)
         except KeyboardInterrupt:
             return out, True  # the runs stand without it
         out[r.lane] = dataclasses.replace(out[r.lane], refit=refit_of(on_fit, later, seconds))
@@ -193,9 +195,10 @@ def _validate(
 
 def _fit(
     args: argparse.Namespace, spec: ModelSpec, scenario: GenScenario, device: str | None
-) -> tuple[GenScenario, dict[str, Any]]:
-    """The scenario on the torch model's analytic-llm fit (``--profile``, or measured now),
-    refused at once when a trial's requests would not fit the model's context."""
+) -> tuple[GenScenario, dict[str, Any], int]:
+    """The scenario on the torch model's analytic-llm fit (``--profile``, or measured now up
+    to a trial's longest prompt, which comes back too), refused at once when a trial's
+    requests would not fit the model's context."""
     rate = scenario.load.rate_rps or GEN_RATE_RPS
     sample = gen_requests(scenario.load, TRIAL_REQUESTS / rate, scenario.seed)
     limits: list[int] = []
@@ -208,9 +211,10 @@ def _fit(
             raise e.at(context_flag(spec)) from None
 
     args.device = device
-    profile = profile_for_run(args, spec, fits)
+    longest = int(sample.prompt.max()) if len(sample) else 0
+    profile = profile_for_run(args, spec, fits, longest)
     fitted, fitted_from = fitted_model(profile, args.profile)
-    return dataclasses.replace(scenario, model=fitted, max_context=limits[0]), fitted_from
+    return dataclasses.replace(scenario, model=fitted, max_context=limits[0]), fitted_from, longest
 
 
 def save_tuned_preset(

@@ -67,6 +67,7 @@ class StepPlan(NamedTuple):
     decode_seqs: int
     context_tokens: int
     preempted: list[int]
+    prefill_sq: int = 0  # each prefill chunk's tokens x the tokens it attends to, summed
 
 
 class StepResult(NamedTuple):
@@ -189,7 +190,7 @@ class Continuous:
         size = self.block_size
         items: list[tuple[int, int]] = []
         preempted: list[int] = []
-        prefill = decodes = context = 0
+        prefill = decodes = context = square = 0
         free = self.free_blocks
         i = 0
         while i < len(running) and budget > 0:
@@ -224,6 +225,7 @@ class Continuous:
                 context += done
             else:
                 prefill += n
+                square += n * (done + n)  # cost.attended
             i += 1
         self.preemptions += len(preempted)
         if not preempted:
@@ -247,8 +249,9 @@ class Continuous:
                 items.append((rid, n))
                 budget -= n
                 prefill += n
+                square += n * n  # nothing cached yet
         self.free_blocks = free
-        return StepPlan(items, prefill, decodes, context, preempted)
+        return StepPlan(items, prefill, decodes, context, preempted, square)
 
     def complete(self, plan: StepPlan) -> StepResult:
         """The step ran: advance each scheduled request; sample, finish and free as due."""

@@ -36,10 +36,11 @@ ROWS = 13
 (H_SEQS, H_BUDGET, H_CHUNKED, H_THRESHOLD, H_BLOCK, H_TOTAL,  # knobs
  H_FREE, H_HEAD, H_WAITING, H_RUNNING, H_PREEMPTIONS,  # the scheduler
  H_ITEMS, H_PREEMPTED, H_PREFILL, H_DECODES, H_CONTEXT, H_SAMPLED, H_FINISHED,  # last step
- H_NEXT, H_ITL, H_STEPS) = range(21)  # fmt: skip
+ H_NEXT, H_ITL, H_STEPS,
+ H_SQUARE) = range(22)  # fmt: skip
 """Header columns: the knobs, the scheduler's counters, the last step's plan and result
-(counts of the rows above), and ``advance``'s position in a run (next arrival, inter-token
-gaps and steps written)."""
+(counts of the rows above), ``advance``'s position in a run (next arrival, inter-token
+gaps and steps written), and the last step's ``StepPlan.prefill_sq`` (added after)."""
 OK, FULL, EMPTY_STEP = 0, 1, 2
 """``advance``'s outcome: every request served; the step arrays are full (grow them and call
 again); a step with work waiting scheduled nothing (a bug)."""
@@ -49,7 +50,7 @@ def new_memory(scheduler: Continuous, capacity: int) -> np.ndarray:
     """An empty scheduler with ``scheduler``'s (validated) knobs, for request ids below
     ``capacity``."""
     s = scheduler
-    mem = np.zeros((ROWS, max(capacity, H_STEPS + 1)), dtype=np.int64)
+    mem = np.zeros((ROWS, max(capacity, H_SQUARE + 1)), dtype=np.int64)
     header = mem[R_HEADER]
     header[H_SEQS : H_TOTAL + 1] = (
         s.max_num_seqs, s.budget, int(s.chunked), s.threshold, s.block_size, s.total_blocks
@@ -103,7 +104,7 @@ def advance(
     step_kv: np.ndarray,
 ) -> int:
     """run_continuous's loop from where ``mem`` and ``clock`` (now, busy seconds, the last
-    step's end: -inf before the first) left it, with ``cost`` StepCost's seven coefficients,
+    step's end: -inf before the first) left it, with ``cost`` StepCost's eight coefficients,
     until every request is served or the step arrays are full: OK, FULL or EMPTY_STEP.
 
     Continuous.schedule and .complete are written out here, not called: a call costs atomic
@@ -124,7 +125,7 @@ def advance(
     max_seqs, budget_per_step, chunked = h[H_SEQS], h[H_BUDGET], h[H_CHUNKED] != 0
     threshold, size, total = h[H_THRESHOLD], h[H_BLOCK], h[H_TOTAL]
     step_ms, prefill_ms, decode_ms, context_ms = cost[0], cost[1], cost[2], cost[3]
-    restart_ms, idle_after_s, mixed_ms = cost[4], cost[5] / 1000.0, cost[6]
+    restart_ms, idle_after_s, mixed_ms, square_ms = cost[4], cost[5] / 1000.0, cost[6], cost[7]
     now, busy, last_end = clock[0], clock[1], clock[2]
     nxt, n_itl, steps = h[H_NEXT], h[H_ITL], h[H_STEPS]
     status = OK
@@ -148,7 +149,7 @@ def advance(
         # Continuous.schedule: the running requests first, in order.
         budget = budget_per_step
         free, head, n_waiting, n_running = h[H_FREE], h[H_HEAD], h[H_WAITING], h[H_RUNNING]
-        n_items = n_pre = prefill = decodes = context = 0
+        n_items = n_pre = prefill = decodes = context = square = 0
         i = 0
         while i < n_running and budget > 0:
             rid = running[i]
@@ -191,6 +192,7 @@ def advance(
                 context += done
             else:
                 prefill += n
+                square += n * (done + n)
             i += 1
         h[H_PREEMPTIONS] += n_pre
         if n_pre == 0:  # then the waiting ones, FCFS
@@ -219,9 +221,10 @@ def advance(
                 n_items += 1
                 budget -= n
                 prefill += n
+                square += n * n
         h[H_FREE], h[H_HEAD], h[H_WAITING], h[H_RUNNING] = free, head, n_waiting, n_running
         h[H_ITEMS], h[H_PREEMPTED] = n_items, n_pre
-        h[H_PREFILL], h[H_DECODES], h[H_CONTEXT] = prefill, decodes, context
+        h[H_PREFILL], h[H_DECODES], h[H_CONTEXT], h[H_SQUARE] = prefill, decodes, context, square
         if n_items == 0:
             status = EMPTY_STEP
             break
@@ -230,7 +233,12 @@ def advance(
         # same rounding).
         mixed = mixed_ms if prefill != 0 and decodes != 0 else 0.0
         dt = (
-            step_ms + prefill_ms * prefill + decode_ms * decodes + context_ms * context + mixed
+            step_ms
+            + prefill_ms * prefill
+            + decode_ms * decodes
+            + context_ms * context
+            + mixed
+            + square_ms * square
         ) / 1000.0
         if restart_ms > 0.0 and now - last_end > idle_after_s:
             dt += restart_ms / 1000.0

@@ -141,7 +141,7 @@ class ContinuousStepper:
             plan = schedule()
             if not plan.items:
                 raise RuntimeError("continuous: a step with work waiting scheduled nothing")
-            dt = step(plan.prefill_tokens, plan.decode_seqs, plan.context_tokens)
+            dt = step(plan.prefill_tokens, plan.decode_seqs, plan.context_tokens, plan.prefill_sq)
             dt += restart_s(now - last_end)  # if the device idled since its last step
             now += dt
             busy += dt

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from batchtui.engine.gen.cost import StepCost
+from batchtui.engine.gen.cost import StepCost, attended
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,8 @@ class LonePrices:
 
     @classmethod
     def of(cls, cost: StepCost, prompt_tokens: int, context_tokens: int) -> LonePrices:
-        prefill = cost.step(prompt_tokens, 0, 0) + cost.restart_s(math.inf)
+        prefill = cost.step(prompt_tokens, 0, 0, attended(prompt_tokens))
+        prefill += cost.restart_s(math.inf)
         return cls(1000.0 * prefill, 1000.0 * cost.step(0, 1, context_tokens))
 
 

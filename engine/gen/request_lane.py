@@ -49,7 +49,7 @@ class BatchGeneration:
         cost = self._cost
         decode = cost.step(0, n, prompt_sum) * steps
         decode += cost.context_ms_per_token / 1000.0 * n * steps * (steps - 1) / 2.0
-        return cost.step(prompt_sum, 0, 0) + decode
+        return cost.step(prompt_sum, 0, 0, sum(p * p for p in prompts)) + decode
 
     def for_lane(self, arrivals: Arrivals | None = None) -> BatchGeneration:
         return self
@@ -120,9 +120,14 @@ def run_request_level(
     prompt = requests.prompt.astype(np.float64)
     output = requests.output
     prompt_sum = np.add.reduceat(prompt, start) if len(size) else np.empty(0)
+    prompt_sq = np.add.reduceat(prompt * prompt, start) if len(size) else np.empty(0)
     longest = np.maximum.reduceat(output, start) if len(size) else np.empty(0, dtype=np.int64)
     c = cost.context_ms_per_token / 1000.0
-    prefill_s = (cost.step_ms + cost.prefill_ms_per_token * prompt_sum) / 1000.0
+    prefill_s = (
+        cost.step_ms
+        + cost.prefill_ms_per_token * prompt_sum
+        + cost.prefill_ms_per_token_sq * prompt_sq
+    ) / 1000.0
     prefill_s += np.array(service.restart_s)  # the idle restart, paid on the prefill
     step0 = (
         cost.step_ms + cost.decode_ms_per_seq * size + cost.context_ms_per_token * prompt_sum

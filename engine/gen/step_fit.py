@@ -6,8 +6,10 @@ weighted by 1/measured: the fit minimises relative, not absolute, error. Each ki
 steps, which pay a second call's overhead, are priced by their own term, ``mixed_step_ms``
 (a mixed step is two model calls, each with its fixed cost): without it the fit split that
 second cost between the kinds and priced a lone prefill too high and a mixed step too low.
+Likewise a prefill's attention, which grows with the square of its prompt, has its own term
+(``prefill_ms_per_token_sq``): a line through short prompts priced long ones at half.
 The coefficients are kept non-negative (a negative cost per token would make longer steps
-cheaper): with five of them, the exact non-negative solution is the best of the 31 supports'
+cheaper): with six of them, the exact non-negative solution is the best of the 63 supports'
 unconstrained fits that come out non-negative.
 """
 
@@ -37,16 +39,16 @@ class StepFit:
 
 
 TERMS = ("step_ms", "prefill_ms_per_token", "decode_ms_per_seq", "context_ms_per_token",
-         "mixed_step_ms")  # fmt: skip
+         "prefill_ms_per_token_sq", "mixed_step_ms")  # fmt: skip
 """The fitted StepCost fields, in ``features``' column order."""
 
 
 def features(points: Sequence[StepPoint]) -> np.ndarray:
-    """One row per point: 1, prefill tokens, decoding sequences, their context tokens, and 1
-    if it both prefills and decodes."""
+    """One row per point: 1, prefill tokens, decoding sequences, their context tokens, the
+    prefill's tokens times those they attend to, and 1 if it both prefills and decodes."""
     return np.array(
         [
-            [1.0, p.prefill_tokens, p.decode_seqs, p.context_tokens,
+            [1.0, p.prefill_tokens, p.decode_seqs, p.context_tokens, p.prefill_sq,
              float(p.prefill_tokens > 0 and p.decode_seqs > 0)]
             for p in points
         ],
@@ -54,15 +56,18 @@ def features(points: Sequence[StepPoint]) -> np.ndarray:
     )  # fmt: skip
 
 
-def fit_step_cost(points: Sequence[StepPoint], mixed: bool = True) -> StepFit:
+def fit_step_cost(points: Sequence[StepPoint], mixed: bool = True, square: bool = True) -> StepFit:
     """The non-negative analytic-llm coefficients that best price ``points`` (median times).
-    ``mixed=False`` leaves mixed_step_ms at 0: the fit as it was before it (bench A/B)."""
-    if len(points) < 4:  # the mixed term needs no point of its own: without one it is 0
+    ``mixed=False`` leaves mixed_step_ms at 0, ``square=False`` prefill_ms_per_token_sq: the
+    fit as it was before each (bench A/B)."""
+    if len(points) < 4:  # the later terms need no point of their own: without one they are 0
         raise ConfigError(
             "points", f"fitting the coefficients needs >= 4 points, got {len(points)}"
         )
-    terms = len(TERMS) if mixed else len(TERMS) - 1
-    x = features(points)[:, :terms]
+    off = {"mixed_step_ms": not mixed, "prefill_ms_per_token_sq": not square}
+    names = [name for name in TERMS if not off.get(name)]
+    x = features(points)[:, [TERMS.index(name) for name in names]]
+    terms = len(names)
     y = np.array([p.median_ms for p in points], dtype=float)
     if not np.all(y > 0):
         raise ConfigError("points", "every measured step must take > 0 ms")
@@ -86,7 +91,7 @@ def fit_step_cost(points: Sequence[StepPoint], mixed: bool = True) -> StepFit:
     total = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - float(np.sum((y - fitted) ** 2)) / total if total > 0 else 1.0
     return StepFit(
-        cost=StepCost(**{name: float(c) for name, c in zip(TERMS, coef, strict=False)}),
+        cost=StepCost(**{name: float(c) for name, c in zip(names, coef, strict=True)}),
         r2=r2,
         worst_relative_error=float(np.max(np.abs(fitted - y) / y)),
         fitted_ms=tuple(float(f) for f in fitted),

@@ -4,7 +4,9 @@ file that ``batchtui profile`` writes and ``run --profile`` reads (no torch need
 The idle restart (StepCost.idle_restart_ms / idle_after_ms) is an additive ``idle`` object:
 the surcharge, its threshold, the idle gap measured and the steps timed after it. A profile
 written before it existed has none and loads with both at 0 (no restart charged). Likewise
-``coefficients.mixed_step_ms`` (a mixed step's second call), absent before it: 0.
+``coefficients.mixed_step_ms`` (a mixed step's second call) and
+``coefficients.prefill_ms_per_token_sq`` (a prefill's attention), absent before them: 0, and a
+point's ``prefill_sq``, absent before it: that of its equal-length prompts, as measured.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ STEP_KINDS = ("prefill", "decode", "mixed")
 call, as the live runtime runs a mixed step)."""
 IDLE_TERMS = ("idle_restart_ms", "idle_after_ms")
 """StepCost's idle restart: in the profile's ``idle`` object, not its ``coefficients``."""
-LATER_COEFFICIENTS = ("mixed_step_ms",)
+LATER_COEFFICIENTS = ("mixed_step_ms", "prefill_ms_per_token_sq")
 """Coefficients added after profiles were written: absent, they are 0 (what was charged)."""
 
 
@@ -44,6 +46,8 @@ class StepPoint:
     min_ms: float
     max_ms: float
     repeats: int
+    prefill_sq: int = 0
+    """Its prefill chunks' tokens times the tokens each attends to, summed (``attended``)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,9 @@ class IdlePoint(StepPoint):
 
 def price_ms(cost: StepCost, point: StepPoint) -> float:
     """What ``cost`` charges for ``point``'s step, in ms (without any idle restart)."""
-    return 1000.0 * cost.step(point.prefill_tokens, point.decode_seqs, point.context_tokens)
+    return 1000.0 * cost.step(
+        point.prefill_tokens, point.decode_seqs, point.context_tokens, point.prefill_sq
+    )
 
 
 @dataclass(frozen=True)
@@ -200,7 +206,14 @@ def _point(index: int, raw: object, cls: type[StepPoint] = StepPoint, where: str
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}[{index}]", "must be an object")
     try:
-        return cls(**{f.name: _CASTS[str(f.type)](raw[f.name]) for f in dataclasses.fields(cls)})
+        given = {
+            f.name: _CASTS[str(f.type)](raw[f.name])
+            for f in dataclasses.fields(cls)
+            if f.name in raw or f.default is dataclasses.MISSING
+        }
+        if "prefill_sq" not in given:  # a profile from before it: equal-length prompts
+            given["prefill_sq"] = given["prefill_tokens"] ** 2 // max(1, given["prefill_seqs"])
+        return cls(**given)
     except (KeyError, TypeError, ValueError) as e:
         raise ConfigError(f"{where}[{index}]", f"is not a measured step ({e})") from None
 

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from batchtui.engine.errors import ConfigError
-from batchtui.engine.gen.cost import StepCost
+from batchtui.engine.gen.cost import StepCost, attended
 from batchtui.engine.gen.live_model import LiveModel
 from batchtui.engine.gen.step_fit import fit_step_cost
 from batchtui.engine.gen.step_profile import GenProfile, IdlePoint, StepPoint, price_ms
@@ -238,7 +238,7 @@ def _idle_point(tokens: int, ms: list[float], back_to_back_ms: float) -> IdlePoi
     return IdlePoint(
         kind="prefill", prefill_tokens=tokens, prefill_seqs=1, decode_seqs=0, context_tokens=0,
         median_ms=statistics.median(ms), min_ms=min(ms), max_ms=max(ms), repeats=len(ms),
-        back_to_back_ms=back_to_back_ms,
+        prefill_sq=attended(tokens), back_to_back_ms=back_to_back_ms,
     )  # fmt: skip
 
 
@@ -383,4 +383,5 @@ def _point(shape: _Shape, timings: list[tuple[float, int]]) -> StepPoint:
         min_ms=min(ms),
         max_ms=max(ms),
         repeats=len(ms),
+        prefill_sq=sum(attended(n) for n in shape.prefill),  # fresh sequences: nothing cached
     )

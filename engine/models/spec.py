@@ -59,6 +59,15 @@ MODEL_KINDS: dict[str, tuple[Param, ...]] = {
             60_000.0,
             "extra cost of a step that both prefills and decodes (two model calls), ms",
         ),
+        # Off by default: a prefill's attention, growing with the prompt's square.
+        Param(
+            "prefill_ms_per_token_sq",
+            float,
+            0.0,
+            0.0,
+            60_000.0,
+            "per prefill token times the tokens it attends to (cached and its chunk's), ms",
+        ),
     ),
     # Generative torch models (engine/models/generative.py: the contract they follow).
     "tiny-gpt": (
@@ -105,6 +114,7 @@ OMITTED_AT_DEFAULT = frozenset(
         ("analytic-llm", "idle_restart_ms"),
         ("analytic-llm", "idle_after_ms"),
         ("analytic-llm", "mixed_step_ms"),
+        ("analytic-llm", "prefill_ms_per_token_sq"),
     }
 )
 """Params added after presets and reports were written: ``validate`` (so ``to_dict``) leaves

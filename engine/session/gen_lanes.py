@@ -83,7 +83,12 @@ def batch_tokens(
     ``restart_s``: the idle restart the batch paid, on its prefill (as run_request_level)."""
     n = len(prompt)
     prompt_sum = float(prompt.sum())
-    prefill_s = (cost.step_ms + cost.prefill_ms_per_token * prompt_sum) / 1000.0 + restart_s
+    prompt_sq = float(np.square(prompt, dtype=np.float64).sum())
+    prefill_s = (
+        cost.step_ms
+        + cost.prefill_ms_per_token * prompt_sum
+        + cost.prefill_ms_per_token_sq * prompt_sq
+    ) / 1000.0 + restart_s
     step0 = cost.step_ms + cost.decode_ms_per_seq * n + cost.context_ms_per_token * prompt_sum
     step0 /= 1000.0
     grow = cost.context_ms_per_token / 1000.0 * n  # each step's context is n tokens longer

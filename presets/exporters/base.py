@@ -52,7 +52,9 @@ def describe_model(preset: Preset) -> str:
     if model.kind == "analytic-llm":
         return (
             f"analytic step cost {p['step_ms']:g} + {p['prefill_ms_per_token']:g}*prefill + "
-            f"{p['decode_ms_per_seq']:g}*seqs + {p['context_ms_per_token']:g}*context ms"
+            f"{p['decode_ms_per_seq']:g}*seqs + {p['context_ms_per_token']:g}*context"
+            + (f" + {sq:g}*prefill²" if (sq := p.get("prefill_ms_per_token_sq")) else "")
+            + " ms"
         )
     return f"{model.kind} model on device {preset.device}"
 

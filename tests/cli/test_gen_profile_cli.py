@@ -15,7 +15,7 @@ from tests.cli.run import assert_refused, run_cli
 RUN = ["run", *TINY, "--duration", "5", "--rate", "2", "--prompt-tokens", "24",
        "--output-tokens", "8", "--prompt-cv", "0", "--output-cv", "0", "--quiet"]  # fmt: skip
 COEFFICIENTS = ("step_ms", "prefill_ms_per_token", "decode_ms_per_seq", "context_ms_per_token",
-                "mixed_step_ms")  # fmt: skip
+                "mixed_step_ms", "prefill_ms_per_token_sq")  # fmt: skip
 
 
 def test_profile_writes_the_fit_with_its_points_and_quality(
@@ -38,7 +38,8 @@ def test_profile_writes_the_fit_with_its_points_and_quality(
     for p in doc["points"]:
         base = (c["step_ms"] + c["prefill_ms_per_token"] * p["prefill_tokens"]
                 + c["decode_ms_per_seq"] * p["decode_seqs"]
-                + c["context_ms_per_token"] * p["context_tokens"])  # fmt: skip
+                + c["context_ms_per_token"] * p["context_tokens"]
+                + c["prefill_ms_per_token_sq"] * p["prefill_sq"])  # fmt: skip
         extra = c["mixed_step_ms"] if p["kind"] == "mixed" else 0.0
         assert p["fitted_ms"] == pytest.approx(base + extra, rel=1e-9, abs=1e-12)
     # The printed table says the same, through the real CLI.
@@ -135,3 +136,41 @@ def test_bad_profile_flags_are_one_line(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert_refused(capsys, argv, message)
+
+
+def test_a_quick_profile_times_prompts_as_long_as_the_loads(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Before, the quick profile stopped at 256-token prefills whatever the load, and a line
+    # through them priced a long prompt at about half of what it took (its attention).
+    argv = ["run", "--model", "tiny-gpt", "--model-param", "layers=1", "--model-param",
+            "d_model=32", "--model-param", "max_context=1024", "--duration", "2", "--rate",
+            "1", "--prompt-tokens", "600", "--output-tokens", "4", "--prompt-cv", "0",
+            "--output-cv", "0", "--quiet", "--json", str(tmp_path / "r.json")]  # fmt: skip
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    assert "profiled first (3 repeats, prompts up to 600 tokens)" in err
+    assert "--max-tokens 600 --json FIT.json" in " ".join(err.split())
+
+
+def test_the_quick_profile_says_the_longest_prompt_the_model_takes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run_cli(capsys, *RUN)
+    assert code == 0, err
+    assert "(3 repeats, prompts up to 128 tokens)" in err  # the model's max_context
+
+
+def test_a_profile_that_timed_only_shorter_prompts_is_said(
+    fit: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = [a if a != "24" else "100" for a in RUN]  # --prompt-tokens 100
+    code, _, err = run_cli(capsys, *long, "--profile", str(fit))
+    assert code == 0
+    assert err.strip() == (
+        f"warning: --profile {fit} timed prefills up to 32 tokens and this load's prompts "
+        "reach 100: longer ones are priced by extrapolating its fit (profile again with "
+        "--max-tokens 100)"
+    )
+    code, _, err = run_cli(capsys, *RUN, "--profile", str(fit))  # 24-token prompts: silent
+    assert (code, err) == (0, "")

@@ -52,7 +52,9 @@ def test_a_run_without_a_continuous_lane_names_no_kernel() -> None:
 class FlatCost(StepCost):
     """A cost the kernel does not model: every step takes one second."""
 
-    def step(self, prefill_tokens: int, decode_seqs: int, context_tokens: int) -> float:
+    def step(
+        self, prefill_tokens: int, decode_seqs: int, context_tokens: int, prefill_sq: int = 0
+    ) -> float:
         return 1.0
 
 

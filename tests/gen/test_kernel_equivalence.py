@@ -40,6 +40,8 @@ costs = st.builds(
     st.sampled_from([0.0, 0.5, 1.0, 20.0, 50.0, 2000.0]),
     # A mixed step's second call: off, or charged.
     st.one_of(st.just(0.0), st.floats(0.0, 20.0)),
+    # A prefill's attention: off, or charged (chunks attend to their cached tokens too).
+    st.one_of(st.just(0.0), st.floats(0.0, 0.01)),
 )
 # Prompt, output, gap to the previous arrival: ties (0) and idle spells both occur.
 workload = st.lists(

@@ -88,7 +88,7 @@ class KernelContinuous:
         ]
         self._last = StepPlan(
             items, int(h[ck.H_PREFILL]), int(h[ck.H_DECODES]), int(h[ck.H_CONTEXT]),
-            [int(rid) for rid in row[ck.R_PREEMPTED, : h[ck.H_PREEMPTED]]],
+            [int(rid) for rid in row[ck.R_PREEMPTED, : h[ck.H_PREEMPTED]]], int(h[ck.H_SQUARE]),
         )  # fmt: skip
         return self._last
 

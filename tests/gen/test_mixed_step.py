@@ -78,7 +78,9 @@ def old_price(cost: StepCost, prefill: int, seqs: int, context: int) -> float:
 class OldCost(StepCost):
     """The pricing before mixed_step_ms (run by the Python reference, never the kernel)."""
 
-    def step(self, prefill_tokens: int, decode_seqs: int, context_tokens: int) -> float:
+    def step(
+        self, prefill_tokens: int, decode_seqs: int, context_tokens: int, prefill_sq: int = 0
+    ) -> float:
         return old_price(self, prefill_tokens, decode_seqs, context_tokens)
 
 
