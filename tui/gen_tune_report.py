@@ -13,7 +13,6 @@ from batchtui.engine.tune.gen_tuner import GenTuneRequest
 from batchtui.engine.tune.gen_validation import GEN_FIGURES, GenValidation
 from batchtui.engine.tune.search import LaneTune
 from batchtui.engine.tune.trial import TrialResult
-from batchtui.engine.tune.validation import GAP_GOAL
 from batchtui.presets.from_lane import fitted_label
 from batchtui.tui.text_table import num
 from batchtui.tui.tune_report import (
@@ -22,6 +21,7 @@ from batchtui.tui.tune_report import (
     headroom,
     lane_heading,
     lanes_json,
+    moved_verdict,
     repeatability,
     runs_text,
     settings,
@@ -140,13 +140,7 @@ def refit_lines(v: GenValidation) -> list[str]:
     how far apart, and the gaps of the prediction made on it; nothing without a refit."""
     if (r := v.refit) is None:
         return []
-    moved = r.drift > GAP_GOAL
-    verdict = (
-        f"more than the {GAP_GOAL:.0%} goal: the machine's speed moved between the fits, so "
-        "the gaps above measure the minute as much as the simulator"
-        if moved
-        else f"within the {GAP_GOAL:.0%} goal: the machine held its speed between the fits"
-    )
+    verdict = moved_verdict(r.drift)
     gaps = ", ".join(
         f"{label} {num(r.predicted[f])} ms ({_signed(v.refit_error(f))})"
         for f, label in (("ttft_p50_ms", "TTFT p50"), ("tpot_p50_ms", "TPOT p50"))

@@ -8,6 +8,7 @@ and searched on its profile; ``--validate`` serves the winners on the real model
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import re
 import sys
@@ -24,6 +25,7 @@ from batchtui.engine.tune.backends import BACKENDS, make_backend
 from batchtui.engine.tune.cost_model import profiled
 from batchtui.engine.tune.gen_tuner import GEN_OBJECTIVE_HELP
 from batchtui.engine.tune.objectives import OBJECTIVE_HELP
+from batchtui.engine.tune.refit import reprofiled_prediction
 from batchtui.engine.tune.search import LaneTune, optuna_module
 from batchtui.engine.tune.space import largest_batch
 from batchtui.engine.tune.trial import TrialResult
@@ -204,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
             if args.validate and not any(r.interrupted for r in results):
                 with StopRequest(VALIDATION_STOP) as stop:
                     validations, stopped = _validate(
-                        scenario, cost, results, seconds, runs, backend, stop
+                        scenario, cost, results, seconds, runs, backend, stop, reach
                     )
         finally:
             backend.close()
@@ -290,9 +292,12 @@ def _validate(
     runs: int,
     backend: Any,
     stop: StopRequest,
+    reach: int,
 ) -> tuple[dict[str, Validation], bool]:
     """Each lane's winner served live ``runs`` times (the real model) beside its simulated
-    prediction, and whether Ctrl-C cut it short (the runs that finished are kept)."""
+    prediction, then predicted again on the model profiled once more up to batch size
+    ``reach`` (``refit``); and whether Ctrl-C cut it short (the runs that finished are
+    kept)."""
     out = {}
     # A real model that may land on a GPU asks for one (Ray grants it only where there is one),
     # for each run: one task a run.
@@ -309,8 +314,15 @@ def _validate(
         )
         if v is not None:
             out[r.lane] = v
-        if v is None or len(v.runs) < runs:
+        if v is None or len(v.runs) < runs or stop():
             return out, True
+        if not scenario.model.is_torch:
+            continue  # a cost model's profile is itself: nothing can have moved
+        try:  # the profile again, on the same device: has the machine moved since the search's?
+            later = call(reprofiled_prediction, live, reach, seconds)
+        except KeyboardInterrupt:
+            return out, True  # the runs stand without it
+        out[r.lane] = dataclasses.replace(v, refit=later)
     return out, False
 
 

@@ -98,6 +98,7 @@ def format_tune(
         out += validation_table(validations, FIGURES, ranges=repeated)
         out += [line for v in validations.values() if (line := repeatability(v))]
         out += _causes(validations)
+        out += [line for v in validations.values() if (line := refit_line(v))]
     if pick is not None:
         out.append(f"\nchosen: {pick.lane} ({pick.kind})")
     else:
@@ -135,6 +136,32 @@ def repeatability(v: Any, figure: str = "p99_ms", label: str = "p99") -> str | N
     return (
         f"{v.lane}: live {label} over {len(v.runs)} runs {num(low)}-{num(high)} ms (spread "
         f"{spread}); the prediction {num(predicted)} ms lies {where} that range: {verdict}"
+    )
+
+
+def moved_verdict(drift: float) -> str:
+    """What a refit's drift says: whether the machine moved between the two measurements."""
+    if drift > GAP_GOAL:
+        return (
+            f"more than the {GAP_GOAL:.0%} goal: the machine's speed moved between the "
+            "profiles, so the gaps above measure the minute as much as the simulator"
+        )
+    return f"within the {GAP_GOAL:.0%} goal: the machine held its speed between the profiles"
+
+
+def refit_line(v: Validation) -> str | None:
+    """What the profile measured after a lane's live runs predicts, against the search's
+    profile and the measured; None without a refit."""
+    drift = v.refit_drift
+    if v.refit is None or drift is None:
+        return None
+    again = v.refit.latency
+    gap = v.refit_error("p99_ms")
+    gaps = "-" if gap is None else f"{gap:+.0%}"
+    return (
+        f"{v.lane}: profiled again after the live runs, it predicts p99 {num(again.p99)} ms "
+        f"(the search's profile {num(v.predicted.get('p99_ms'))} ms; {drift:.0%} apart, "
+        f"{moved_verdict(drift)}); the measured p99 is {gaps} off it"
     )
 
 

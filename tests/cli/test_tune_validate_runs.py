@@ -1,6 +1,7 @@
 """``batchtui tune --validate --validate-runs N``: each winner served N times on the real model,
-the report's median and range, the JSON and preset that keep every run, bad N, and Ctrl-C
-during validation (the runs that finished are kept, the search's results printed)."""
+the report's median and range, the JSON and preset that keep every run, the profile measured
+again after the runs, bad N, and Ctrl-C during validation (the runs that finished are kept,
+the search's results printed)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,17 @@ def test_validate_runs_serves_the_winner_twice_on_the_real_model(
     within = v["predicted_within_range"]["p99_ms"]
     assert ("lies within that range" in out) == within
     assert "validation_interrupted" not in doc
+    # After the runs the model was profiled again and the winner predicted on that profile.
+    assert "profiling mlp again after the live runs of static" in err
+    refit, predicted = v["refit"], v["predicted"]["p99_ms"]
+    again = refit["predicted"]["p99_ms"]
+    assert again > 0 and refit["drift"] == pytest.approx(
+        abs(again - predicted) / ((again + predicted) / 2)
+    )
+    assert refit["relative_error"]["p99_ms"] == pytest.approx(v["measured"]["p99_ms"] / again - 1)
+    (said,) = [x for x in out.splitlines() if x.startswith("static: profiled again")]
+    assert f"it predicts p99 {again:.4g} ms (the search's profile {predicted:.4g} ms" in said
+    assert f"{refit['drift']:.0%} apart" in said
     measured = load_preset(preset).measured
     assert measured is not None
     assert measured["command"] == "batchtui tune --validate --validate-runs 2"
@@ -111,6 +123,7 @@ def test_ctrl_c_during_validation_stops_after_the_running_run_and_keeps_it(
     assert doc["validation_interrupted"] is True
     v = doc["lanes"][0]["validation"]
     assert (len(v["runs"]), v["runs_asked"]) == (1, 3)
+    assert "refit" not in v and "again after the live runs" not in err  # stopped: no refit
 
 
 def test_a_second_ctrl_c_drops_the_run_and_still_prints_the_search(

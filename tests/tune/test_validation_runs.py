@@ -17,10 +17,12 @@ from batchtui.engine.scenario import Scenario
 from batchtui.engine.tune import TuneRequest
 from batchtui.engine.tune.validation import (
     FIGURES,
+    PREDICTION_SEEDS,
     LiveRun,
     Validation,
     figures,
     from_runs,
+    predict,
     validate_runs,
     validate_winner,
     winner_scenario,
@@ -28,7 +30,7 @@ from batchtui.engine.tune.validation import (
 from batchtui.tui.stop_request import StopRequest
 from batchtui.tui.tune_command import _validate
 from batchtui.tui.tune_preset import validated_figures
-from batchtui.tui.tune_report import format_tune, repeatability
+from batchtui.tui.tune_report import format_tune, refit_line, repeatability
 from tests.tune.cases import analytic
 
 PREDICTED_P99 = 0.54
@@ -216,13 +218,16 @@ def test_ctrl_c_during_a_run_drops_that_run_and_keeps_the_ones_before() -> None:
 
 
 def test_each_live_run_is_its_own_backend_call_asking_for_a_gpu(stats: LaneStats) -> None:
-    # How a Ray backend sees validation: one task a run, each with num_gpus=1 where the model
+    # How a Ray backend sees validation: one task a run (and one for the refit after), each
+    # with num_gpus=1 where the model
     # may land on a GPU (``Ray.call`` grants it only on a cluster that has one).
     asked: list[tuple[str, bool]] = []
 
     class Backend:
         def call(self, fn: Any, *args: Any, gpu: bool = False) -> Any:
             asked.append((fn.__name__, gpu))
+            if fn.__name__ == "reprofiled_prediction":
+                return stats  # the figures on the profile measured again, on that device
             return _run(stats, 1.0 + len(asked))  # a live run, as a remote task would return
 
     cost = analytic("static", rate=400.0, pattern="poisson")
@@ -231,7 +236,45 @@ def test_each_live_run_is_its_own_backend_call_asking_for_a_gpu(stats: LaneStats
     )
     best = SimpleNamespace(params={"max_batch_size": 8, "max_wait_ms": 1.0})
     results: Any = [SimpleNamespace(lane="static", best=best)]
-    out, stopped = _validate(torch_on_auto, cost, results, 0.2, 3, Backend(), StopRequest())
-    assert asked == [("serve_live", True)] * 3
+    out, stopped = _validate(torch_on_auto, cost, results, 0.2, 3, Backend(), StopRequest(), 8)
+    # Then the refit, in a task of its own with the device the runs had.
+    assert asked == [("serve_live", True)] * 3 + [("reprofiled_prediction", True)]
+    assert out["static"].refit is stats
     assert not stopped
     assert out["static"].measured_range("p99_ms") == (2.0, 4.0)
+
+
+def test_a_refit_says_whether_the_machine_moved_between_the_profiles(stats: LaneStats) -> None:
+    v = _three(stats)  # predicted p99 0.54 ms, measured median 2.25 ms
+    assert refit_line(v) is None and "refit" not in v.to_json()
+    moved = dataclasses.replace(v, refit=_run(stats, 2.0).stats)
+    assert moved.refit_drift == pytest.approx((2.0 - 0.54) / 1.27)
+    assert moved.refit_error("p99_ms") == pytest.approx(2.25 / 2.0 - 1)
+    line = refit_line(moved)
+    assert line is not None
+    assert line.startswith("static: profiled again after the live runs, it predicts p99 2 ms "
+                           "(the search's profile 0.54 ms; 115% apart, more than the 15% goal: "
+                           "the machine's speed moved")  # fmt: skip
+    assert line.endswith("the measured p99 is +12% off it")
+    doc = moved.to_json()["refit"]
+    assert doc["predicted"]["p99_ms"] == 2.0 and doc["drift"] == pytest.approx(moved.refit_drift)
+    held = refit_line(dataclasses.replace(v, refit=_run(stats, 0.56).stats))
+    assert held is not None and "4% apart, within the 15% goal: the machine held its speed" in held
+
+
+def test_the_prediction_is_the_median_p99_seed_not_the_searchs_one() -> None:
+    # The search scores trials on one seed, so its winner's figure there is a lucky draw;
+    # the validation predicts from the run with the median p99 over PREDICTION_SEEDS seeds.
+    noisy = dataclasses.replace(
+        analytic("static", rate=400.0, pattern="poisson"),
+        model=ModelSpec("analytic", {"base_ms": 2.0, "per_item_ms": 0.05, "noise_cv": 0.5}),
+        seed=3,
+    )
+    p99s = []
+    for k in range(PREDICTION_SEEDS):
+        lab = Lab(dataclasses.replace(noisy, seed=3 + k))
+        lab.run(1.0)
+        p99s.append(lab.snapshot().lanes[0].latency.p99)
+    assert len(set(p99s)) == PREDICTION_SEEDS  # the seeds differ, so the test can fail
+    assert predict(noisy, 1.0).latency.p99 == sorted(p99s)[PREDICTION_SEEDS // 2]
+    assert predict(noisy, 1.0, seeds=1).latency.p99 == p99s[0]  # one seed: the search's own
