@@ -64,7 +64,9 @@ def test_the_profile_and_the_live_run_use_the_same_torch_threads(tmp_path: Path)
     )
     assert v.device == f"cpu ({threads} thread{'' if threads == 1 else 's'})"
     assert torch.get_num_threads() == before
-    assert v.stats.completed == v.predicted_stats.completed > 50  # type: ignore[union-attr]
+    # The live run serves the search seed's arrivals; the prediction is the median-p99 run of
+    # PREDICTION_SEEDS seeds, so its arrivals may be another seed's (about as many).
+    assert v.stats.completed > 50 and v.predicted_stats.completed > 50  # type: ignore[union-attr]
     assert v.to_json()["device"] == v.device
 
 
