@@ -34,8 +34,14 @@ QUICK = {"repeats": 3, "max_tokens": 256, "max_seqs": 8}
 """The measurement ``run`` makes when it is given a generative torch model without --profile
 (``max_tokens`` at least: it reaches the load's longest prompt, ``prefill_reach``)."""
 QUICK_REACH_CAP = 4096
-"""The longest prefill a quick profile times (a 4,096-token prefill of tiny-gpt on a CPU is
-about 0.3 s a timing); a longer prompt is priced by the fit's square term."""
+"""The longest prefill a quick profile times (a 4,096-token prefill of the default tiny-gpt
+took 0.43-0.51 s a timing on one thread of the 2-core Xeon VM); a longer prompt is priced by
+the fit's square term."""
+
+
+def quick_measurement(longest_prompt: int) -> dict[str, int]:
+    """``QUICK`` timing prefills as far as ``prefill_reach`` says for the load."""
+    return {**QUICK, "max_tokens": prefill_reach(longest_prompt)}
 
 
 def prefill_reach(longest_prompt: int) -> int:
@@ -115,7 +121,7 @@ def quick_profile(
             f"--model {spec.kind}{params}{tokens} --json FIT.json' and pass --profile FIT.json"
         )
 
-    quick = {**QUICK, "max_tokens": reach}
+    quick = quick_measurement(longest_prompt)
     return measure(spec, device_name, seed, **quick, note=note, loaded=loaded)
 
 
@@ -123,8 +129,7 @@ def refit(spec: ModelSpec, device_name: str, seed: int, longest_prompt: int = 0)
     """The quick profile measured again after a tune's live runs: how far the machine's
     speed moved since the fit the search ran on (``gen_validation.Refit``)."""
     note = f"refitting {spec.kind} after the live runs, to see whether the machine's speed moved"
-    quick = {**QUICK, "max_tokens": prefill_reach(longest_prompt)}
-    return measure(spec, device_name, seed, **quick, note=note).cost
+    return measure(spec, device_name, seed, **quick_measurement(longest_prompt), note=note).cost
 
 
 def max_context(spec: ModelSpec, device_name: str, seed: int) -> int:

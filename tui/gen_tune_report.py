@@ -25,6 +25,7 @@ from batchtui.tui.tune_report import (
     repeatability,
     runs_text,
     settings,
+    signed_percent,
     validation_table,
 )
 
@@ -142,7 +143,7 @@ def refit_lines(v: GenValidation) -> list[str]:
         return []
     verdict = moved_verdict(r.drift)
     gaps = ", ".join(
-        f"{label} {num(r.predicted[f])} ms ({_signed(v.refit_error(f))})"
+        f"{label} {num(r.predicted[f])} ms ({signed_percent(v.refit_error(f))})"
         for f, label in (("ttft_p50_ms", "TTFT p50"), ("tpot_p50_ms", "TPOT p50"))
     )
     return [
@@ -152,10 +153,6 @@ def refit_lines(v: GenValidation) -> list[str]:
         f"{verdict}",
         f"{' ' * len(v.lane)}  predicted on the later fit: {gaps} against the measured",
     ]
-
-
-def _signed(x: float | None) -> str:
-    return "-" if x is None else f"{x:+.0%}"
 
 
 def gen_tune_json(

@@ -155,14 +155,17 @@ def refit_line(v: Validation) -> str | None:
     drift = v.refit_drift
     if v.refit is None or drift is None:
         return None
-    again = v.refit.latency
-    gap = v.refit_error("p99_ms")
-    gaps = "-" if gap is None else f"{gap:+.0%}"
     return (
-        f"{v.lane}: profiled again after the live runs, it predicts p99 {num(again.p99)} ms "
-        f"(the search's profile {num(v.predicted.get('p99_ms'))} ms; {drift:.0%} apart, "
-        f"{moved_verdict(drift)}); the measured p99 is {gaps} off it"
+        f"{v.lane}: profiled again after the live runs, it predicts p99 "
+        f"{num(v.refit.latency.p99)} ms (the search's profile {num(v.predicted.get('p99_ms'))} "
+        f"ms; {drift:.0%} apart, {moved_verdict(drift)}); the measured p99 is "
+        f"{signed_percent(v.refit_error('p99_ms'))} off it"
     )
+
+
+def signed_percent(x: float | None) -> str:
+    """A relative error as "+12%" ("-" when unknown)."""
+    return "-" if x is None else f"{x:+.0%}"
 
 
 def _causes(validations: dict[str, Validation]) -> list[str]:

@@ -33,4 +33,9 @@ def fit_drift(before: LonePrices, after: LonePrices) -> float:
     """The larger relative difference of the two prices, against their mean (0: the fits
     agree; 0.15: one price moved by 15%)."""
     pairs = ((before.prefill_ms, after.prefill_ms), (before.decode_ms, after.decode_ms))
-    return max(abs(x - y) / ((x + y) / 2.0) if x + y > 0 else 0.0 for x, y in pairs)
+    return max(apart(x, y) for x, y in pairs)
+
+
+def apart(x: float, y: float) -> float:
+    """How far two measurements of one price are apart, against their mean (0 for two 0s)."""
+    return abs(x - y) / ((x + y) / 2.0) if x + y > 0 else 0.0

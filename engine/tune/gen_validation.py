@@ -19,7 +19,7 @@ from batchtui.engine.gen.workload import gen_requests
 from batchtui.engine.models import ModelSpec
 from batchtui.engine.scenario import LaneSpec
 from batchtui.engine.tune.conditions import torch_threads
-from batchtui.engine.tune.validation import Validation, median_known, or_inf
+from batchtui.engine.tune.validation import Validation, median_known, middle_of, relative_error
 
 GEN_FIGURES = ("ttft_p50_ms", "ttft_p99_ms", "tpot_p50_ms", "tpot_p99_ms")
 
@@ -81,8 +81,7 @@ class GenValidation:
         """(measured − predicted on the later fit) / that prediction; None without a refit."""
         if self.refit is None:
             return None
-        p, m = self.refit.predicted.get(figure), self.measured.get(figure)
-        return None if p is None or m is None or p == 0 else (m - p) / p
+        return relative_error(self.measured.get(figure), self.refit.predicted.get(figure))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -149,8 +148,7 @@ def gen_from_runs(
     """The validation from the prediction and the live runs (at least one): each figure the
     median over the runs; the run with the median TTFT p99 stands for the rest (a preset's
     ``measured`` when there is one run)."""
-    ranked = sorted(runs, key=lambda r: or_inf(token_figures(r)["ttft_p99_ms"]))
-    middle = ranked[(len(ranked) - 1) // 2]
+    middle = middle_of(runs, lambda r: token_figures(r)["ttft_p99_ms"])
     per_run = [token_figures(r) for r in runs]
     measured = {f: median_known([x[f] for x in per_run]) for f in GEN_FIGURES}
     return GenValidation(

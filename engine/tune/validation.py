@@ -17,8 +17,9 @@ import os
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from batchtui.engine.gen.fit_drift import apart
 from batchtui.engine.lab import Lab
 from batchtui.engine.metrics import LaneStats
 from batchtui.engine.scenario import LaneSpec, Scenario
@@ -31,8 +32,9 @@ PREDICTION_SEEDS = 5
 """Seeds a validation's prediction is the median of. The search scores every trial on one
 seed's arrivals and cost draws (batch-time spread, wake-up lateness), and the best of many
 trials on one draw is a lucky one: a static winner read p99 9.9 ms on the search's seed and
-10.5-12.5 ms on seven others (bench/RESULTS.md), and every live run was above it."""
+10.5-12.5 ms on seven others (bench/RESULTS.md)."""
 
+T = TypeVar("T")
 Call = Callable[..., Any]
 """Runs ``fn(*args)`` somewhere and returns its result: here, or as a task with a GPU of its own."""
 OnRun = Callable[[str, int, int], None]
@@ -95,17 +97,13 @@ class Validation:
 
     def error(self, figure: str) -> float | None:
         """(measured − predicted) / predicted; None when either is missing."""
-        p, m = self.predicted.get(figure), self.measured.get(figure)
-        if p is None or m is None or p == 0:
-            return None
-        return (m - p) / p
+        return relative_error(self.measured.get(figure), self.predicted.get(figure))
 
     def refit_error(self, figure: str) -> float | None:
         """(measured − predicted on the later profile) / that prediction; None without one."""
         if self.refit is None:
             return None
-        p, m = figures(self.refit)[figure], self.measured.get(figure)
-        return None if p is None or m is None or p == 0 else (m - p) / p
+        return relative_error(self.measured.get(figure), figures(self.refit)[figure])
 
     @property
     def refit_drift(self) -> float | None:
@@ -114,9 +112,7 @@ class Validation:
         if self.refit is None:
             return None
         a, b = self.predicted.get("p99_ms"), self.refit.latency.p99
-        if a is None or b is None or a + b <= 0:
-            return None
-        return abs(a - b) / ((a + b) / 2.0)
+        return None if a is None or b is None else apart(a, b)
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -266,8 +262,7 @@ def predict(predicted_on: Scenario, seconds: float, seeds: int = PREDICTION_SEED
         sim = Lab(dataclasses.replace(predicted_on, seed=predicted_on.seed + k))
         sim.run(seconds)
         runs.append(sim.snapshot().lanes[0])
-    ranked = sorted(runs, key=lambda s: or_inf(s.latency.p99))
-    return ranked[(len(ranked) - 1) // 2]
+    return middle_of(runs, lambda s: s.latency.p99)
 
 
 def serve_live(live: Scenario, seconds: float) -> LiveRun:
@@ -289,8 +284,7 @@ def from_runs(
     figure the median over the runs; the run with the median p99 stands for the rest in the
     likely cause."""
     asked = len(runs) if runs_asked is None else runs_asked
-    ranked = sorted(runs, key=lambda r: or_inf(r.stats.latency.p99))
-    middle = ranked[(len(ranked) - 1) // 2]
+    middle = middle_of(runs, lambda r: r.stats.latency.p99)
     per_run = [figures(r.stats) for r in runs]
     devices = sorted({r.device for r in runs})
     return Validation(
@@ -305,6 +299,20 @@ def from_runs(
         runs=tuple(runs),
         runs_asked=asked,
     )
+
+
+def middle_of(items: Sequence[T], figure: Callable[[T], float | None]) -> T:
+    """The item whose ``figure`` is the median (the lower middle of an even count; an unknown
+    figure sorts last): the run that stands for several."""
+    ranked = sorted(items, key=lambda item: or_inf(figure(item)))
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def relative_error(measured: float | None, predicted: float | None) -> float | None:
+    """(measured − predicted) / predicted; None when either is missing or the prediction 0."""
+    if measured is None or predicted is None or predicted == 0:
+        return None
+    return (measured - predicted) / predicted
 
 
 def median_known(values: list[float | None]) -> float | None:
