@@ -18,15 +18,16 @@ whole process's CPU time per request (driver, batcher, threads); csw/req the pro
 voluntary context switches per request (each a thread woken: the handoffs); late p50/p99 the
 driver's own lateness (scheduled arrival -> call, ms: part of every runtime's latency, shown,
 not subtracted); gap is the device's median idle time between two batches (at overload, where
-the next batch is always ready, it is the runtime's handoff cost); steal the share of the
-machine's CPU time during the run that its host gave to another tenant (``common.stolen``,
-vmstat's ``st``: 0-3% on a quiet host, 18% on a contended one, with the load average under 1).
-``batchtui timer thread`` is our Batcher with the separate timer thread it had before an idle
-worker kept the deadline (the A/B baseline). Dynamic and predictive run through our Batcher
-against their own zero-overhead figures. Ray's one stub is the one of ``vs_ray.py``. On a
-shared machine, ``--quiet-below`` waits for a lull, and ``--quiet-steal`` for a quiet host
-(every core spun for 1 s losing at most that share of its time to the host's other tenants, up
-to 5 minutes).
+the next batch is always ready, it is the runtime's handoff cost); hold is how much longer than
+t(n) the device held a batch on average, us (a runtime's worker waiting for the GIL after the
+sleep counts in it); steal the share of the machine's CPU time during the run that its host
+gave to another tenant (``common.stolen``, vmstat's ``st``: 0-3% on a quiet host, 18% on a
+contended one, with the load average under 1). ``batchtui timer thread`` is our Batcher with
+the separate timer thread it had before an idle worker kept the deadline (the A/B baseline).
+Dynamic and predictive run through our Batcher against their own zero-overhead figures. Ray's
+one stub is the one of ``vs_ray.py``. On a shared machine, ``--quiet-below`` waits for a lull,
+and ``--quiet-steal`` for a quiet host (every core spun for 1 s losing at most that share of
+its time to the host's other tenants, up to 5 minutes).
 
 ``device alone`` is the harness's ceiling: one thread calling the model with full batches back
 to back, no event loop, no batcher. ``time.sleep`` returns late on a VM (its timer's wake-up):
@@ -81,7 +82,7 @@ CAPACITY = MAX_BATCH / ((BASE_MS + PER_ITEM_MS * MAX_BATCH) / 1000.0)
 
 DEVICE_ALONE = "device alone"  # the harness's ceiling row (``device_alone``)
 DRIVER_ALONE = "driver alone"  # the harness's own cost row (``no_batcher``)
-SPANS: list[tuple[float, float]] = []  # (start, end) of every batch on the "device"
+SPANS: list[tuple[float, float, int]] = []  # (start, end, size) of every batch on the "device"
 
 
 LATE_S = [0.0]  # what ``model`` takes off each sleep: the timer's mean lateness, measured
@@ -100,7 +101,7 @@ def model(items: list[int]) -> list[int]:
     """
     start = time.perf_counter()
     time.sleep(max(0.0, (BASE_MS + PER_ITEM_MS * len(items)) / 1000.0 - LATE_S[0]))
-    SPANS.append((start, time.perf_counter()))
+    SPANS.append((start, time.perf_counter(), len(items)))
     return items
 
 
@@ -130,10 +131,18 @@ def measured(
     result["steal"] = stolen(counters)
     sent = math.nan if kind is None else zero_as_sent_p99(kind, times, trace)
     result["over_sent"] = result["p99"] / sent  # p99 / zero-overhead p99 as sent
-    spans = np.array(SPANS[WARM_UP_CALLS:]).reshape(-1, 2)  # none for the driver alone
-    gaps = spans[1:, 0] - spans[:-1, 1]
-    result["gap_us"] = float(np.median(gaps)) * 1e6 if len(gaps) else math.nan
+    result.update(device_figures(np.array(SPANS[WARM_UP_CALLS:]).reshape(-1, 3)))
     return result
+
+
+def device_figures(spans: np.ndarray) -> dict[str, float]:
+    """The device's median idle gap between batches, and how much longer than t(n) it held
+    a batch on average (``hold``: the calibrated device's check; what a runtime's thread
+    waits for the GIL after the sleep counts in it), us; NaN without batches."""
+    gaps = spans[1:, 0] - spans[:-1, 1]
+    excess = spans[:, 1] - spans[:, 0] - (BASE_MS + PER_ITEM_MS * spans[:, 2]) / 1000.0
+    return {"gap_us": float(np.median(gaps)) * 1e6 if len(gaps) else math.nan,
+            "hold_us": float(np.mean(excess)) * 1e6 if len(excess) else math.nan}  # fmt: skip
 
 
 def device_alone(seconds: float) -> dict[str, float]:
@@ -146,11 +155,10 @@ def device_alone(seconds: float) -> dict[str, float]:
         served += MAX_BATCH
     elapsed, cpu = time.monotonic() - start, time.process_time() - cpu
     steal = stolen(counters)
-    spans = np.array(SPANS)
-    gap_us = float(np.median(spans[1:, 0] - spans[:-1, 1])) * 1e6 if len(spans) > 1 else math.nan
     return {"p50": math.nan, "p99": math.nan, "tput": served / elapsed,
-            "cpu_us": cpu / served * 1e6, "gap_us": gap_us, "late_p50": 0.0, "late_p99": 0.0,
-            "switches": 0.0, "steal": steal, "over_sent": math.nan}  # fmt: skip
+            "cpu_us": cpu / served * 1e6, "late_p50": 0.0, "late_p99": 0.0, "switches": 0.0,
+            "steal": steal, "over_sent": math.nan,
+            **device_figures(np.array(SPANS).reshape(-1, 3))}  # fmt: skip
 
 
 async def no_batcher(item: int) -> int:
@@ -180,8 +188,8 @@ def zero_as_sent_p99(kind: str, times: np.ndarray, trace: Trace) -> float:
 def zero_overhead(kind: str, times: np.ndarray) -> dict[str, float]:
     s = lane_stats(zero_lane(kind, times))
     figures = {"p50": s.latency.p50, "p99": s.latency.p99, "tput": s.throughput_rps}
-    zeros = {"cpu_us": 0.0, "gap_us": 0.0, "late_p50": 0.0, "late_p99": 0.0, "switches": 0.0,
-             "over_sent": 1.0}  # fmt: skip
+    zeros = {"cpu_us": 0.0, "gap_us": 0.0, "hold_us": 0.0, "late_p50": 0.0, "late_p99": 0.0,
+             "switches": 0.0, "over_sent": 1.0}  # fmt: skip
     return {**figures, **zeros}
 
 
@@ -261,8 +269,8 @@ def print_run(rate: float, name: str, r: dict[str, float], zero_p99: float) -> N
     share = served_share(name, r["tput"], rate, CAPACITY)
     print(f"#   {rate:.0f} {name:<21} p99/zero {r['p99'] / zero_p99:.3f}  "
           f"p99/sent {r['over_sent']:.3f}  tput/cap {share:.3f}  "
-          f"gap {r['gap_us']:.0f} us  late p99 {r['late_p99']:.2f} ms  "
-          f"steal {r['steal']:.0%}", flush=True)  # fmt: skip
+          f"gap {r['gap_us']:.0f} us  hold +{r['hold_us']:.0f} us  "
+          f"late p99 {r['late_p99']:.2f} ms  steal {r['steal']:.0%}", flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -348,8 +356,8 @@ def main() -> None:
           f"{frozen}")  # fmt: skip
     print(f"{'rate':>6} {'runtime':<21} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} "
           f"{'p99/zero':>8} {'p99/sent':>8} {'tput/cap':>8} {'tput/alone':>10} {'CPU us/req':>10} "
-          f"{'net CPU':>8} {'gap us':>7} {'late p50':>8} {'late p99':>8} {'csw/req':>7} "
-          f"{'steal':>5}")  # fmt: skip
+          f"{'net CPU':>8} {'gap us':>7} {'hold us':>7} {'late p50':>8} {'late p99':>8} "
+          f"{'csw/req':>7} {'steal':>5}")  # fmt: skip
     for rate in (float(r) for r in args.rates.split(",")):
         times = schedule(rate, args.seconds)
         zero = {kind: zero_overhead(kind, times) for kind in POLICIES}
@@ -389,7 +397,8 @@ def main() -> None:
                 f"{r['over_sent']:>8.3f} "
                 f"{served_share(name, r['tput'], rate, CAPACITY):>8.3f} "
                 f"{served_share(name, r['tput'], rate, ceiling):>10.3f} "
-                f"{r['cpu_us']:>10.1f} {net:>8.1f} {r['gap_us']:>7.0f} {r['late_p50']:>8.2f} "
+                f"{r['cpu_us']:>10.1f} {net:>8.1f} {r['gap_us']:>7.0f} {r['hold_us']:>7.0f} "
+                f"{r['late_p50']:>8.2f} "
                 f"{r['late_p99']:>8.2f} {r['switches']:>7.2f} {r.get('steal', math.nan):>5.0%}"
             )
 
