@@ -230,8 +230,8 @@ class BatchTuiApp(App[None]):
         self.engine = self._engine_factory(self.scenario, paused=self.paused)
 
     def _poll_engine(self) -> None:
-        if self.engine is None:
-            return
+        if self.engine is None or not self.is_running:
+            return  # no engine, or shutting down: the widgets may be gone already
         for event in self.engine.events():
             if isinstance(event, Snapshot):
                 self.snapshot = event
@@ -427,7 +427,7 @@ class BatchTuiApp(App[None]):
 
     def _poll_tune(self) -> None:
         job = self._tune
-        if job is None:
+        if job is None or not self.is_running:
             return
         events = job.events()
         for event in events:

@@ -19,15 +19,20 @@ def analytic_scenario() -> Scenario:
 
 
 async def wait_until(
-    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 20.0
+    pilot: Pilot[None],
+    condition: Callable[[], bool],
+    timeout: float = 20.0,
+    shown: Callable[[], object] | None = None,
 ) -> None:
-    """Let the app run until ``condition`` holds (the engine works in real time)."""
+    """Let the app run until ``condition`` holds (the engine works in real time); on a
+    timeout, ``shown`` says what the app showed instead."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         await pilot.pause(0.1)
-    raise AssertionError("condition not met in time")
+    instead = "" if shown is None else f"; shown instead: {shown()!r}"
+    raise AssertionError(f"condition not met in {timeout:g} s{instead}")
 
 
 def numbers(app: BatchTuiApp, lane: str) -> str:

@@ -119,6 +119,26 @@ async def test_quit_leaves_no_engine_process() -> None:
     assert not process.is_alive()
 
 
+async def test_a_tick_while_the_app_shuts_down_draws_nothing() -> None:
+    # Textual's own exit (not `q`, which stops the engine first; a failing test's teardown)
+    # prunes the screen's widgets while the app's poll timers still run: a tick then drew
+    # into nothing and died with NoMatches (CI).
+    app = BatchTuiApp(analytic_scenario())
+    prune = app._prune
+
+    async def prune_then_tick(*nodes: object, **kwargs: object) -> None:
+        await prune(*nodes, **kwargs)
+        app._drawn, app._last_numbers = None, 0.0  # a fresh snapshot, due to be drawn
+        app._poll_engine()
+        app._poll_tune()
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot is not None)
+        app._prune = prune_then_tick  # type: ignore[method-assign]
+        app.exit()
+    assert app.return_code == 0
+
+
 async def test_compact_layout_at_80x24_hides_the_charts() -> None:
     app = BatchTuiApp(analytic_scenario(), start_paused=True)
     async with app.run_test(size=(80, 24)) as pilot:
