@@ -1,13 +1,15 @@
 """tiny-gpt: a small decoder-only transformer with a KV cache, built from seeded random weights.
 
 It follows the generative contract (engine/models/generative.py): a batched ``prefill`` of
-unequal-length chunks (padded, masked) and a batched ``decode`` of sequences with unequal
-contexts, greedy sampling. Both are the same forward: new tokens attend to their sequence's
-cached keys and to each other causally. The padding is computed, so its cost shows in timings.
+unequal-length chunks and a batched ``decode`` of sequences with unequal contexts, greedy
+sampling. Both are the same forward over the step's tokens packed in one row, as serving
+engines' varlen attention runs them: new tokens attend to their sequence's cached keys and to
+each other causally, and no padding is computed.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -98,29 +100,28 @@ class TinyGPT(nn.Module):
                     f"a sequence would reach {p + n} tokens; this model's max_context is "
                     f"{self.max_context}"
                 )
-        batch, width = len(tokens), max(new)
-        padded = torch.zeros(batch, width, dtype=torch.int64, device=device)
-        for i, t in enumerate(tokens):
-            padded[i, : new[i]] = t.reshape(-1)
-        past_t = torch.tensor(past, device=device)
+        # Packed: every sequence's new tokens in one row, [tokens, d_model], as varlen
+        # attention serves them (vLLM, SGLang, TGI). No padding is computed, so a step costs
+        # what its tokens cost, the analytic-llm's shape (padded, a 16-token later chunk
+        # beside a 480-token prompt took 2x as long as the two alone: bench/gen_batch_work.py).
+        flat = torch.cat([t.reshape(-1) for t in tokens]).to(device)
         new_t = torch.tensor(new, device=device)
-        # Padded query rows repeat their sequence's last real position: they see only real
-        # keys (no all-masked row, so no NaN), and their outputs are never read.
-        offsets = torch.arange(width, device=device)
-        query_pos = past_t[:, None] + torch.minimum(offsets[None, :], new_t[:, None] - 1)
-        total = [p + n for p, n in zip(past, new, strict=True)]
-        key_pos = torch.arange(max(total), device=device)
-        mask = (key_pos[None, None, :] <= query_pos[:, :, None])[:, None]  # [b, 1, q, k]
-        x = self.embed(padded) + self.position(query_pos)
-        keys: list[list[torch.Tensor]] = [[] for _ in range(batch)]
-        values: list[list[torch.Tensor]] = [[] for _ in range(batch)]
+        ends = torch.cumsum(new_t, 0)
+        shift = torch.tensor(past, device=device) - (ends - new_t)  # position - packed index
+        count = len(flat)  # given, so that CUDA need not wait to size the repeat
+        positions = torch.arange(count, device=device)
+        positions += shift.repeat_interleave(new_t, output_size=count)
+        x = self.embed(flat) + self.position(positions)
+        bounds = list(itertools.pairwise([0, *itertools.accumulate(new)]))
+        keys: list[list[torch.Tensor]] = [[] for _ in tokens]
+        values: list[list[torch.Tensor]] = [[] for _ in tokens]
         for layer, block in enumerate(self.blocks):
-            x = x + self._attend(block, x, layer, states, new, total, mask, keys, values)
+            x = x + self._attend(block, x, layer, states, bounds, past, keys, values)
             x = x + block.mlp(block.norm2(x))
-        last = self.norm(x[torch.arange(batch, device=device), new_t - 1])
-        sampled = self.head(last).argmax(dim=-1)
+        sampled = self.head(self.norm(x[ends - 1])).argmax(dim=-1)
         return [
-            TinyState(tuple(keys[i]), tuple(values[i]), sampled[i : i + 1]) for i in range(batch)
+            TinyState(tuple(keys[i]), tuple(values[i]), sampled[i : i + 1])
+            for i in range(len(tokens))
         ]
 
     def _attend(
@@ -129,32 +130,42 @@ class TinyGPT(nn.Module):
         x: torch.Tensor,
         layer: int,
         states: list[TinyState | None],
-        new: list[int],
-        total: list[int],
-        mask: torch.Tensor,
+        bounds: list[tuple[int, int]],
+        past: list[int],
         keys: list[list[torch.Tensor]],
         values: list[list[torch.Tensor]],
     ) -> torch.Tensor:
-        """Causal attention of the new tokens over cached plus new keys; fills each
-        sequence's keys and values of ``layer`` (``keys``, ``values``) on the way."""
-        batch, width, d_model = x.shape
+        """Causal attention of each sequence's new tokens (``bounds`` in the packed ``x``)
+        over its cached keys and its own; fills each sequence's keys and values of
+        ``layer`` (``keys``, ``values``) on the way."""
+        count, d_model = x.shape
         head_dim = d_model // self.heads
         q, k, v = block.qkv(block.norm1(x)).split(d_model, dim=-1)
-        q, k, v = (t.view(batch, width, self.heads, head_dim).transpose(1, 2) for t in (q, k, v))
-        all_k = x.new_zeros(batch, self.heads, max(total), head_dim)
-        all_v = torch.zeros_like(all_k)
-        for i, state in enumerate(states):
-            # Copies, not views: a view would keep the whole batch's q, k and v alive.
-            k_i, v_i = k[i, :, : new[i]].clone(), v[i, :, : new[i]].clone()
-            if state is not None:
+        q, k, v = (t.view(count, self.heads, head_dim).transpose(0, 1) for t in (q, k, v))
+        out = []
+        for i, ((start, end), state) in enumerate(zip(bounds, states, strict=True)):
+            # Copies, not views: a view would keep the whole step's q, k and v alive.
+            k_i, v_i = k[:, start:end], v[:, start:end]
+            if state is None:
+                k_i, v_i = k_i.clone(), v_i.clone()
+            else:
                 k_i = torch.cat((state.keys[layer], k_i), dim=1)
                 v_i = torch.cat((state.values[layer], v_i), dim=1)
-            all_k[i, :, : total[i]] = k_i
-            all_v[i, :, : total[i]] = v_i
             keys[i].append(k_i)
             values[i].append(v_i)
-        y = F.scaled_dot_product_attention(q, all_k, all_v, attn_mask=mask)
-        return block.out(y.transpose(1, 2).reshape(batch, width, d_model))
+            n, mask = end - start, None
+            if n > 1 and past[i]:  # a later chunk: row r sees the cache and its first r + 1
+                mask = torch.ones(n, past[i] + n, dtype=torch.bool, device=x.device)
+                mask = mask.tril(past[i])
+            causal = n > 1 and not past[i]  # a whole prompt (a lone token sees all it has)
+            # Four dimensions (a batch of one): CPU builds' fused kernel needs them, and
+            # without it a 1,024-token prompt's attention took 10x as long.
+            y_i = F.scaled_dot_product_attention(
+                q[None, :, start:end], k_i[None], v_i[None], attn_mask=mask, is_causal=causal
+            )
+            out.append(y_i[0])
+        y = torch.cat(out, dim=1) if len(out) > 1 else out[0]
+        return block.out(y.transpose(0, 1).reshape(count, d_model))
 
 
 def build_tiny_gpt(params: Mapping[str, Any], seed: int, device: torch.device) -> TinyGPT:

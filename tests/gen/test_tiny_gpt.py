@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from batchtui.engine.errors import ConfigError
 from batchtui.engine.models.generative import GenerativeModel, check_generative, load_generative
@@ -127,3 +130,29 @@ def test_heads_that_do_not_divide_d_model_are_a_config_error() -> None:
     with pytest.raises(ConfigError, match="must divide d_model \\(32\\); got 5") as e:
         load_generative(ModelSpec("tiny-gpt", {"d_model": 32, "heads": 5}), CPU)
     assert e.value.where == "heads"
+
+
+def flops(step: Callable[[], object]) -> int:
+    """The floating-point work torch counts for one call (matmuls and attention)."""
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return counter.get_total_flops()
+
+
+def test_a_batched_step_does_the_work_of_its_sequences_alone_and_no_padding() -> None:
+    # The analytic-llm prices a step by its tokens and contexts. Padded to the longest (as
+    # tiny-gpt was), these three chunks did 2.5x their work, and four unequal prompts took
+    # 2.3x as long together as alone, which no fit of that shape can price.
+    model = tiny()
+    short, long, later = prompts(3, 40, 5)
+    (cached,) = model.prefill([long], [None])
+    alone = [
+        flops(lambda: model.prefill([short], [None])),
+        flops(lambda: model.prefill([long], [None])),
+        flops(lambda: model.prefill([later], [cached])),
+    ]
+    both = flops(lambda: model.prefill([short, long, later], [None, None, cached]))
+    assert both == sum(alone)
+    contexts = model.prefill(prompts(2, 30, 11), [None] * 3)  # unequal contexts decode
+    decodes = flops(lambda: model.decode(contexts))
+    assert decodes == sum(flops(lambda s=s: model.decode([s])) for s in contexts)
