@@ -7,7 +7,10 @@ the real engine process is what tests/tui/test_app.py drives.
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
+
+from textual.pilot import Pilot
 
 from batchtui.engine.lab import Lab
 from batchtui.engine.load import LoadSpec
@@ -62,3 +65,15 @@ def fixed_app(overloaded: bool = False) -> BatchTuiApp:
         load = LoadSpec(rate_rps=OVERLOAD_RPS)
         scenario = dataclasses.replace(scenario, load=load, max_queue=5_000)
     return BatchTuiApp(scenario, start_paused=True, engine_factory=FixedEngine)
+
+
+async def settle(pilot: Pilot[None], render_s: float = 0.5) -> None:
+    """Until the app has drawn the fixed snapshot, then ``render_s`` for it to be rendered,
+    charts included. A fixed pause alone was too short on a loaded CI machine: the charts
+    still said "no data yet"."""
+    app = pilot.app
+    assert isinstance(app, BatchTuiApp)
+    deadline = time.monotonic() + 20.0
+    while app._drawn is None and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    await pilot.pause(render_s)

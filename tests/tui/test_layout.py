@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from textual.geometry import Region
-from textual.pilot import Pilot
 from textual.widget import Widget
 
 from batchtui.tui.app import BatchTuiApp
@@ -16,14 +15,10 @@ from batchtui.tui.widgets.charts import BatchHistogram, QueueDepthChart
 from batchtui.tui.widgets.flow_text import FlowText
 from batchtui.tui.widgets.key_footer import KeyFooter
 from batchtui.tui.widgets.slider import Slider
-from tests.tui.fixed_engine import SIZES, fixed_app
+from tests.tui.fixed_engine import SIZES, fixed_app, settle
 
 IDS = [f"{w}x{h}" for w, h in SIZES]
 LANES = ("static", "dynamic", "predictive")
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause(0.5)
 
 
 def inside(widget: Widget, area: Region) -> bool:

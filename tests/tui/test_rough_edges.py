@@ -8,7 +8,6 @@ import dataclasses
 
 import pytest
 from textual import events
-from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets._toast import Toast
 
@@ -19,14 +18,10 @@ from batchtui.tui.screens.load_preset import LoadPresetScreen
 from batchtui.tui.shipped_traces import resolve_trace
 from batchtui.tui.widgets.slider import Slider
 from batchtui.tui.widgets.value_prompt import ValuePrompt
-from tests.tui.fixed_engine import fixed_app
+from tests.tui.fixed_engine import fixed_app, settle
 
 SIZES = [(80, 24), (160, 48)]
 IDS = [f"{w}x{h}" for w, h in SIZES]
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause(0.5)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)

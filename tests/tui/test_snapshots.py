@@ -11,13 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
-from tests.tui.fixed_engine import SIZES, fixed_app
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause(0.8)  # the snapshot is read and drawn, charts included
+from tests.tui.fixed_engine import SIZES, fixed_app, settle
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
