@@ -269,7 +269,7 @@ def print_run(rate: float, name: str, r: dict[str, float], zero_p99: float) -> N
     share = served_share(name, r["tput"], rate, CAPACITY)
     print(f"#   {rate:.0f} {name:<21} p99/zero {r['p99'] / zero_p99:.3f}  "
           f"p99/sent {r['over_sent']:.3f}  tput/cap {share:.3f}  "
-          f"gap {r['gap_us']:.0f} us  hold +{r['hold_us']:.0f} us  "
+          f"gap {r['gap_us']:.0f} us  hold {r['hold_us']:+.0f} us  "
           f"late p99 {r['late_p99']:.2f} ms  steal {r['steal']:.0%}", flush=True)  # fmt: skip
 
 
