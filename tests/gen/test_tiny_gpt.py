@@ -142,7 +142,8 @@ def flops(step: Callable[[], object]) -> int:
 def test_a_batched_step_does_the_work_of_its_sequences_alone_and_no_padding() -> None:
     # The analytic-llm prices a step by its tokens and contexts. Padded to the longest (as
     # tiny-gpt was), these three chunks did 2.5x their work, and four unequal prompts took
-    # 2.3x as long together as alone, which no fit of that shape can price.
+    # 2x as long together as alone (bench/gen_batch_work.py), which no fit of that shape
+    # can price.
     model = tiny()
     short, long, later = prompts(3, 40, 5)
     (cached,) = model.prefill([long], [None])
