@@ -37,12 +37,12 @@ def main() -> None:
     profile = gen_profiler.profile_generative(spec, device, measurement, model=model)
     cost = profile.cost
     print(f"{machine()}, torch {torch.__version__}, {args.threads} thread(s)")
-    print(f"fit: idle_restart_ms {cost.idle_restart_ms:.3f} (from 16- and 64-token prefills)")
+    fitted_at = " and ".join(str(t) for t in gen_profiler.IDLE_PREFILL_TOKENS)
+    print(f"fit: idle_restart_ms {cost.idle_restart_ms:.3f} (from {fitted_at}-token prefills)")
     print(f"{'tokens':>6} {'after idle':>10} {'back to back':>12} {'fit':>6} "
           f"{'idle - b2b':>10} {'idle - fit':>10} {'b2b / fit':>9}")  # fmt: skip
-    gen_profiler.IDLE_PREFILL_TOKENS = sizes  # the profiler's idle timings, at these sizes
     for _ in range(args.passes):
-        for p in gen_profiler.measure_idle_steps(model, device, measurement):
+        for p in gen_profiler.measure_idle_steps(model, device, measurement, sizes=sizes):
             fit = price_ms(cost, p)
             print(
                 f"{p.prefill_tokens:6d} {p.median_ms:10.2f} {p.back_to_back_ms:12.2f} "

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -165,8 +165,9 @@ def measure_idle_steps(
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
     clock: WallClock | None = None,
+    sizes: Sequence[int] = IDLE_PREFILL_TOKENS,
 ) -> tuple[IdlePoint, ...]:
-    """``measurement.idle_repeats`` timings of one-sequence prefills (IDLE_PREFILL_TOKENS,
+    """``measurement.idle_repeats`` timings of one-sequence prefills (of ``sizes`` tokens,
     within --max-tokens), each right after the device idled ``idle_gap_ms`` and then once more
     back to back: paired, so the machine's drift over the profile does not count as a
     surcharge. Both chunks are on the device before the idle. With ``idle_as_live`` the
@@ -177,7 +178,7 @@ def measure_idle_steps(
     if measurement.idle_as_live:
         tighten_timer_slack()  # as a live lane does before it serves
     longest = min(measurement.max_tokens, model.max_context)
-    tokens = [t for t in IDLE_PREFILL_TOKENS if t <= longest] or [longest]
+    tokens = [t for t in sizes if t <= longest] or [longest]
     g = torch.Generator().manual_seed(seed + 1)
     after_idle: dict[int, list[float]] = {t: [] for t in tokens}
     back_to_back: dict[int, list[float]] = {t: [] for t in tokens}

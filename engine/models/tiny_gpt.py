@@ -113,10 +113,11 @@ class TinyGPT(nn.Module):
         positions += shift.repeat_interleave(new_t, output_size=count)
         x = self.embed(flat) + self.position(positions)
         bounds = list(itertools.pairwise([0, *itertools.accumulate(new)]))
+        masks = [_chunk_mask(n, p, device) for n, p in zip(new, past, strict=True)]
         keys: list[list[torch.Tensor]] = [[] for _ in tokens]
         values: list[list[torch.Tensor]] = [[] for _ in tokens]
         for layer, block in enumerate(self.blocks):
-            x = x + self._attend(block, x, layer, states, bounds, past, keys, values)
+            x = x + self._attend(block, x, layer, states, bounds, masks, keys, values)
             x = x + block.mlp(block.norm2(x))
         sampled = self.head(self.norm(x[ends - 1])).argmax(dim=-1)
         return [
@@ -131,19 +132,21 @@ class TinyGPT(nn.Module):
         layer: int,
         states: list[TinyState | None],
         bounds: list[tuple[int, int]],
-        past: list[int],
+        masks: list[tuple[torch.Tensor | None, bool]],
         keys: list[list[torch.Tensor]],
         values: list[list[torch.Tensor]],
     ) -> torch.Tensor:
-        """Causal attention of each sequence's new tokens (``bounds`` in the packed ``x``)
-        over its cached keys and its own; fills each sequence's keys and values of
-        ``layer`` (``keys``, ``values``) on the way."""
+        """Causal attention of each sequence's new tokens (``bounds`` in the packed ``x``,
+        ``masks`` from _chunk_mask) over its cached keys and its own; fills each sequence's
+        keys and values of ``layer`` (``keys``, ``values``) on the way."""
         count, d_model = x.shape
         head_dim = d_model // self.heads
         q, k, v = block.qkv(block.norm1(x)).split(d_model, dim=-1)
         q, k, v = (t.view(count, self.heads, head_dim).transpose(0, 1) for t in (q, k, v))
         out = []
-        for i, ((start, end), state) in enumerate(zip(bounds, states, strict=True)):
+        for i, ((start, end), state, (mask, causal)) in enumerate(
+            zip(bounds, states, masks, strict=True)
+        ):
             # Copies, not views: a view would keep the whole step's q, k and v alive.
             k_i, v_i = k[:, start:end], v[:, start:end]
             if state is None:
@@ -153,11 +156,6 @@ class TinyGPT(nn.Module):
                 v_i = torch.cat((state.values[layer], v_i), dim=1)
             keys[i].append(k_i)
             values[i].append(v_i)
-            n, mask = end - start, None
-            if n > 1 and past[i]:  # a later chunk: row r sees the cache and its first r + 1
-                mask = torch.ones(n, past[i] + n, dtype=torch.bool, device=x.device)
-                mask = mask.tril(past[i])
-            causal = n > 1 and not past[i]  # a whole prompt (a lone token sees all it has)
             # Four dimensions (a batch of one): CPU builds' fused kernel needs them, and
             # without it a 1,024-token prompt's attention took 10x as long.
             y_i = F.scaled_dot_product_attention(
@@ -166,6 +164,15 @@ class TinyGPT(nn.Module):
             out.append(y_i[0])
         y = torch.cat(out, dim=1) if len(out) > 1 else out[0]
         return block.out(y.transpose(0, 1).reshape(count, d_model))
+
+
+def _chunk_mask(new: int, past: int, device: torch.device) -> tuple[torch.Tensor | None, bool]:
+    """How ``new`` tokens after ``past`` cached ones attend, as (attn_mask, is_causal): the
+    same in every layer, so made once a step."""
+    if new > 1 and past:  # a later chunk: row r sees the cache and its first r + 1
+        mask = torch.ones(new, past + new, dtype=torch.bool, device=device)
+        return mask.tril(past), False
+    return None, new > 1  # a whole prompt is causal; a lone token sees all it has
 
 
 def build_tiny_gpt(params: Mapping[str, Any], seed: int, device: torch.device) -> TinyGPT:
